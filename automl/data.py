@@ -1,0 +1,208 @@
+"""Read tables, infer column types and validate the target, with one clear sentence per problem.
+
+Everything here is pure pandas/numpy: it knows nothing of search spaces or models. The
+``Schema`` it returns is what a fitted model remembers about its training columns, so that
+prediction data can be checked and prepared exactly like the training data.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from automl.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+TASKS = ("binary", "multiclass", "regression")
+MIN_ROWS_FOR_ID_CHECK = 20
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The training columns a fitted model needs, split by the type inferred for each."""
+
+    numeric: tuple[str, ...]
+    categorical: tuple[str, ...]
+    dropped: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.numeric + self.categorical
+
+    def to_json(self) -> dict:
+        return {"numeric": list(self.numeric), "categorical": list(self.categorical), "dropped": list(self.dropped)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Schema:
+        return cls(tuple(data["numeric"]), tuple(data["categorical"]), tuple(data.get("dropped", ())))
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV (optionally compressed) or Parquet file into a DataFrame.
+
+    >>> read_table("no/such/file.csv")
+    Traceback (most recent call last):
+    ...
+    automl.errors.InputError: File not found: no/such/file.csv.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"File not found: {path}.")
+    if path.is_dir():
+        raise InputError(f"Expected a CSV or Parquet file but {path} is a folder.")
+    suffixes = [s.lower() for s in path.suffixes]
+    try:
+        if ".parquet" in suffixes or ".pq" in suffixes:
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path, low_memory=False)
+    except pd.errors.EmptyDataError:
+        raise InputError(f"File {path} is empty.") from None
+    except Exception as exc:  # the readers raise many types; the user needs one sentence
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"Could not parse {path} as a table: {reason}.") from None
+    if frame.shape[0] == 0 or frame.shape[1] == 0:
+        raise InputError(f"File {path} has no data rows.")
+    return frame
+
+
+def split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:
+    """Separate the target column; an absent name gets the closest column names suggested."""
+    if target not in frame.columns:
+        names = [str(c) for c in frame.columns]
+        close = difflib.get_close_matches(target, names, n=3, cutoff=0.5)
+        lowered = [n for n in names if n.lower() == target.lower()]
+        hint = close or lowered
+        suggestion = f"; did you mean {', '.join(repr(c) for c in hint)}?" if hint else f"; columns are {', '.join(names[:10])}."
+        raise InputError(f"Target column {target!r} is not in the data{suggestion}")
+    return frame.drop(columns=[target]), frame[target]
+
+
+def as_frame(X) -> pd.DataFrame:
+    """A copy of X as a DataFrame with string column names (numpy arrays get x0, x1, ...)."""
+    if isinstance(X, pd.DataFrame):
+        frame = X.copy()
+    else:
+        array = np.asarray(X)
+        if array.ndim == 1:
+            raise InputError("Expected a 2-D table of features but got a 1-D array; reshape it to (n_rows, 1).")
+        if array.ndim != 2:
+            raise InputError(f"Expected a 2-D table of features but got an array with {array.ndim} dimensions.")
+        frame = pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+    frame.columns = [str(c) for c in frame.columns]
+    if frame.columns.duplicated().any():
+        dup = frame.columns[frame.columns.duplicated()][0]
+        raise InputError(f"Column {dup!r} appears more than once.")
+    return frame
+
+
+def infer_task(y: pd.Series) -> str:
+    """binary for two distinct values, regression for many numbers, multiclass otherwise."""
+    values = y.dropna()
+    n_unique = values.nunique()
+    if n_unique <= 2:
+        return "binary"
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        is_integer = np.all(np.mod(values.to_numpy(dtype=float), 1) == 0)
+        if not is_integer or n_unique > max(20, 0.05 * len(values)):
+            return "regression"
+    return "multiclass"
+
+
+def clean_target(X: pd.DataFrame, y, task: str | None) -> tuple[pd.DataFrame, pd.Series, str]:
+    """Drop rows whose target is missing and check the target suits the task."""
+    y = pd.Series(np.asarray(y) if not isinstance(y, pd.Series) else y.to_numpy(), name=getattr(y, "name", "target"))
+    if len(y) != len(X):
+        raise InputError(f"The target has {len(y)} rows but the features have {len(X)}.")
+    missing = y.isna().to_numpy()
+    if missing.all():
+        raise InputError("Every row has a missing target value; there is nothing to learn from.")
+    if missing.any():
+        logger.warning("Dropped %d rows with a missing target value.", int(missing.sum()))
+        X = X.loc[~missing]
+        y = y.loc[~missing]
+    X = X.reset_index(drop=True)
+    y = y.reset_index(drop=True)
+    if task is None:
+        task = infer_task(y)
+    if task not in TASKS:
+        raise InputError(f"Unknown task {task!r}; choose one of {', '.join(TASKS)}.")
+    if task == "regression":
+        numeric = pd.to_numeric(y, errors="coerce")
+        if numeric.isna().any() or pd.api.types.is_bool_dtype(y):
+            bad = y[numeric.isna()].iloc[0] if numeric.isna().any() else y.iloc[0]
+            raise InputError(f"Regression needs a numeric target but it holds values like {bad!r}.")
+        y = numeric.astype(float)
+    else:
+        n_classes = y.nunique()
+        if n_classes < 2:
+            raise InputError(f"The target has a single class ({y.iloc[0]!r}); classification needs at least two.")
+        if task == "binary" and n_classes > 2:
+            raise InputError(f"Task 'binary' was asked but the target has {n_classes} classes; use 'multiclass'.")
+    return X, y, task
+
+
+def infer_schema(X: pd.DataFrame) -> Schema:
+    """Numbers and booleans are numeric, everything else categorical; constant and ID-like columns drop."""
+    numeric, categorical, dropped = [], [], []
+    n_rows = len(X)
+    for name in X.columns:
+        column = X[name]
+        non_missing = column.dropna()
+        n_unique = non_missing.nunique()
+        is_numeric = pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
+        if n_unique <= 1:
+            logger.warning("Dropped column %r: it holds a single value.", name)
+            dropped.append(name)
+        elif n_rows >= MIN_ROWS_FOR_ID_CHECK and _looks_like_id(non_missing, n_unique, n_rows, is_numeric):
+            logger.warning("Dropped column %r: it looks like an ID (a different value on every row).", name)
+            dropped.append(name)
+        elif is_numeric:
+            numeric.append(name)
+        else:
+            categorical.append(name)
+    if not numeric and not categorical:
+        raise InputError("No usable feature columns are left after dropping constant and ID-like columns.")
+    return Schema(tuple(numeric), tuple(categorical), tuple(dropped))
+
+
+def _looks_like_id(values: pd.Series, n_unique: int, n_rows: int, is_numeric: bool) -> bool:
+    if n_unique != n_rows:
+        return False
+    if not is_numeric:
+        return True
+    if pd.api.types.is_integer_dtype(values):
+        return int(values.max()) - int(values.min()) + 1 == n_rows  # a permutation of a range
+    return False
+
+
+def prepare_features(X: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+    """Select the schema's columns: numeric as float64, categorical as object with NaN for missing.
+
+    Raises one sentence naming the columns a model needs but the data lacks.
+    """
+    missing = [c for c in schema.columns if c not in X.columns]
+    if missing:
+        raise InputError(f"The data lacks {len(missing)} column(s) the model needs: {', '.join(map(repr, missing))}.")
+    out = {}
+    for name in schema.numeric:
+        column = X[name]
+        if pd.api.types.is_bool_dtype(column):
+            column = column.astype(float)
+        numeric = pd.to_numeric(column, errors="coerce")
+        bad = numeric.isna() & column.notna()
+        if bad.any():
+            raise InputError(f"Column {name!r} should be numeric but row {int(np.flatnonzero(bad)[0])} holds {column[bad].iloc[0]!r}.")
+        out[name] = pd.Series(numeric.astype("float64").to_numpy())
+    for name in schema.categorical:
+        column = X[name]
+        values = column.astype(object).to_numpy().astype(str).astype(object)
+        values[column.isna().to_numpy()] = np.nan
+        out[name] = pd.Series(values, dtype=object)
+    return pd.DataFrame(out, columns=list(schema.columns))

@@ -1,0 +1,150 @@
+"""One trial: fit a pipeline on resampling folds, keep out-of-fold predictions, score them.
+
+The resampling rule (also in the README): k-fold cross-validation while the data is small
+enough for k fits to be cheap, a single holdout split otherwise.
+
+* ``holdout`` (67 % train / 33 % validation) when rows > 50,000 or when
+  rows x columns / budget-seconds > 50,000 cells per second (the search would see too few trials);
+* otherwise ``cv`` with 5 folds, or 3 folds above 10,000 rows.
+
+Folds are stratified for classification. The user can force either with ``resampling=``.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+from sklearn.pipeline import Pipeline
+
+from automl.data import Schema
+from automl.metrics import Metric
+from automl.pipeline import build_pipeline
+from automl.space import StepSpec
+
+HOLDOUT_ROWS = 50_000
+HOLDOUT_CELLS_PER_SECOND = 50_000
+HOLDOUT_FRACTION = 0.33
+
+
+@dataclass(frozen=True)
+class Resampling:
+    """How a trial validates: ``cv`` with n_splits folds, or one ``holdout`` split."""
+
+    kind: str
+    n_splits: int = 5
+
+    def describe(self) -> str:
+        return f"{self.n_splits}-fold cross-validation" if self.kind == "cv" else f"holdout ({HOLDOUT_FRACTION:.0%} validation)"
+
+
+def choose_resampling(n_rows: int, n_columns: int, time_budget: float | None, forced: str | None = None) -> Resampling:
+    """Apply the documented rule; ``forced`` ("cv" or "holdout") overrides it.
+
+    >>> choose_resampling(1_000, 10, 60).kind, choose_resampling(200_000, 10, 60).kind
+    ('cv', 'holdout')
+    """
+    folds = 3 if n_rows > 10_000 else 5
+    if forced == "cv":
+        return Resampling("cv", folds)
+    if forced == "holdout":
+        return Resampling("holdout", 1)
+    too_many_cells = time_budget is not None and n_rows * n_columns / max(time_budget, 1.0) > HOLDOUT_CELLS_PER_SECOND
+    if n_rows > HOLDOUT_ROWS or too_many_cells:
+        return Resampling("holdout", 1)
+    return Resampling("cv", folds)
+
+
+def make_folds(resampling: Resampling, y: np.ndarray, *, classification: bool, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Train/validation index pairs, the same for every trial of a run."""
+    rows = np.arange(len(y))
+    if resampling.kind == "holdout":
+        stratify = y if classification and np.bincount(y).min() >= 2 else None
+        train, valid = train_test_split(rows, test_size=HOLDOUT_FRACTION, random_state=seed, stratify=stratify)
+        return [(np.sort(train), np.sort(valid))]
+    n_splits = resampling.n_splits
+    if classification:
+        largest = np.bincount(y).max()  # StratifiedKFold needs n_splits <= the largest class
+        n_splits = max(2, min(n_splits, largest, len(y)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a class rarer than n_splits: StratifiedKFold warns, we accept
+            return list(StratifiedKFold(n_splits, shuffle=True, random_state=seed).split(rows, y))
+    return list(KFold(max(2, min(n_splits, len(y))), shuffle=True, random_state=seed).split(rows))
+
+
+@dataclass(frozen=True)
+class TrialData:
+    """Everything a worker needs to evaluate configurations; sent to it once."""
+
+    X: pd.DataFrame
+    y: np.ndarray
+    schema: Schema
+    task: str
+    n_classes: int
+    folds: list[tuple[np.ndarray, np.ndarray]]
+    metric: Metric
+    seed: int
+
+
+@dataclass(frozen=True)
+class TrialOutcome:
+    """What one evaluation produced; ``loss`` is None when it failed."""
+
+    loss: float | None
+    fit_seconds: float
+    predict_seconds: float
+    n_warnings: int = 0
+    error: str | None = None
+    predictions: np.ndarray | None = field(default=None, repr=False)  # out-of-fold, float32, NaN where unvalidated
+
+
+def evaluate(steps: dict[str, StepSpec], data: TrialData) -> TrialOutcome:
+    """Fit a fresh pipeline on each training fold and predict its validation fold."""
+    fit_seconds = predict_seconds = 0.0
+    classification = data.task != "regression"
+    shape = (len(data.y), data.n_classes) if classification else (len(data.y),)
+    predictions = np.full(shape, np.nan, dtype=np.float32)
+    validated = np.zeros(len(data.y), dtype=bool)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            template = build_pipeline(steps, data.schema, seed=data.seed)
+            for train, valid in data.folds:
+                pipeline = clone(template)
+                start = time.perf_counter()
+                pipeline.fit(data.X.iloc[train], data.y[train])
+                middle = time.perf_counter()
+                predictions[valid] = predict(pipeline, data.X.iloc[valid], data.n_classes if classification else None)
+                fit_seconds += middle - start
+                predict_seconds += time.perf_counter() - middle
+                validated[valid] = True
+        except Exception as exc:  # any failure of a configuration is a failed trial, not a failed search
+            return TrialOutcome(None, fit_seconds, predict_seconds, len(caught), f"{type(exc).__name__}: {exc}"[:500])
+    if not np.all(np.isfinite(predictions[validated])):
+        return TrialOutcome(None, fit_seconds, predict_seconds, len(caught), "ValueError: the model predicted NaN or infinity")
+    loss = data.metric.loss(data.y[validated], predictions[validated])
+    if not np.isfinite(loss):
+        return TrialOutcome(None, fit_seconds, predict_seconds, len(caught), f"ValueError: the metric gave {loss}")
+    return TrialOutcome(loss, fit_seconds, predict_seconds, len(caught), None, predictions)
+
+
+def refit(steps: dict[str, StepSpec], data: TrialData) -> Pipeline:
+    """The configuration fit on every training row: the final model."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return build_pipeline(steps, data.schema, seed=data.seed).fit(data.X, data.y)
+
+
+def predict(pipeline: Pipeline, X: pd.DataFrame, n_classes: int | None) -> np.ndarray:
+    """Class probabilities over all n_classes (a fold may lack a class) or regression values."""
+    if n_classes is None:
+        return np.asarray(pipeline.predict(X), dtype=np.float64).ravel()
+    proba = np.asarray(pipeline.predict_proba(X), dtype=np.float64)
+    full = np.zeros((len(X), n_classes))
+    full[:, np.asarray(pipeline.classes_, dtype=int)] = proba
+    return full

@@ -1,0 +1,33 @@
+"""The leaderboard: one row per trial, best first, failures last with their reason."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from automl.metrics import Metric
+
+STEP_COLUMNS = ("model", "encoder", "scaler", "preprocessor", "imputer")
+
+
+def leaderboard(trials, metric: Metric) -> pd.DataFrame:
+    """A DataFrame of trials sorted by validation loss; the metric in its usual direction too."""
+    rows = []
+    for t in trials:
+        model = t.config["model"]
+        key_params = {k.split(":", 1)[1]: v for k, v in t.config.items() if k.startswith(f"{model}:")}
+        rows.append({
+            "trial_id": t.trial_id,
+            **{step: t.config.get(step, "") for step in STEP_COLUMNS},
+            "loss": t.loss,
+            metric.name: metric.score_from_loss(t.loss) if t.ok else None,
+            "fit_seconds": round(t.fit_seconds, 3),
+            "status": "ok" if t.ok else "failed",
+            "origin": t.origin,
+            "hyperparameters": key_params,
+            "error": t.error or "",
+        })
+    frame = pd.DataFrame(rows, columns=["trial_id", *STEP_COLUMNS, "loss", metric.name, "fit_seconds", "status",
+                                        "origin", "hyperparameters", "error"])
+    frame = frame.sort_values(["loss", "trial_id"], na_position="last", kind="stable").reset_index(drop=True)
+    frame.insert(0, "rank", range(1, len(frame) + 1))
+    return frame

@@ -1,0 +1,97 @@
+"""Every metric as a loss to minimise, computed from the predictions a trial keeps.
+
+Classification trials keep class probabilities (n_rows x n_classes) so that any metric,
+thresholded or not, can be computed from the same out-of-fold predictions; regression
+trials keep the predicted values.
+
+>>> import numpy as np
+>>> get_metric("accuracy", "binary").loss(np.array([0, 1]), np.array([[0.9, 0.1], [0.2, 0.8]]))
+0.0
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from sklearn import metrics as skm
+
+from automl.errors import InputError
+
+CLASSIFICATION = ("binary", "multiclass")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A named score, the tasks it serves and how it turns predictions into a loss."""
+
+    name: str
+    tasks: tuple[str, ...]
+    score_fn: Callable[[np.ndarray, np.ndarray], float]
+    greater_is_better: bool
+    optimum: float
+
+    def score(self, y_true: np.ndarray, predictions: np.ndarray) -> float:
+        """The metric in its usual direction (AUC near 1 is good, RMSE near 0 is good)."""
+        return float(self.score_fn(y_true, predictions))
+
+    def loss(self, y_true: np.ndarray, predictions: np.ndarray) -> float:
+        """Distance from the optimum, so that lower is always better."""
+        value = self.score(y_true, predictions)
+        return float(self.optimum - value if self.greater_is_better else value - self.optimum)
+
+    def score_from_loss(self, loss: float) -> float:
+        return float(self.optimum - loss if self.greater_is_better else loss + self.optimum)
+
+
+def _labels(proba: np.ndarray) -> np.ndarray:
+    return np.asarray(proba).argmax(axis=1)
+
+
+def _roc_auc(y, proba):
+    proba = np.asarray(proba)
+    if proba.shape[1] == 2:
+        return skm.roc_auc_score(y, proba[:, 1])
+    return skm.roc_auc_score(y, proba, multi_class="ovr", labels=np.arange(proba.shape[1]))
+
+
+def _log_loss(y, proba):
+    proba = np.asarray(proba)
+    return skm.log_loss(y, np.clip(proba, 1e-15, 1.0), labels=np.arange(proba.shape[1]))
+
+
+def _rmse(y, pred):
+    return float(np.sqrt(skm.mean_squared_error(y, pred)))
+
+
+_METRICS = {
+    m.name: m
+    for m in [
+        Metric("roc_auc", CLASSIFICATION, _roc_auc, True, 1.0),
+        Metric("log_loss", CLASSIFICATION, _log_loss, False, 0.0),
+        Metric("accuracy", CLASSIFICATION, lambda y, p: skm.accuracy_score(y, _labels(p)), True, 1.0),
+        Metric("balanced_accuracy", CLASSIFICATION, lambda y, p: skm.balanced_accuracy_score(y, _labels(p)), True, 1.0),
+        Metric("f1", ("binary",), lambda y, p: skm.f1_score(y, _labels(p)), True, 1.0),
+        Metric("f1_macro", CLASSIFICATION, lambda y, p: skm.f1_score(y, _labels(p), average="macro"), True, 1.0),
+        Metric("rmse", ("regression",), _rmse, False, 0.0),
+        Metric("mae", ("regression",), skm.mean_absolute_error, False, 0.0),
+        Metric("r2", ("regression",), skm.r2_score, True, 1.0),
+    ]
+}
+
+DEFAULT_METRIC = {"binary": "roc_auc", "multiclass": "log_loss", "regression": "rmse"}
+METRIC_NAMES = tuple(_METRICS)
+
+
+def get_metric(name: str | None, task: str) -> Metric:
+    """The metric called ``name`` (the task's default when None); a bad name or pair is one sentence."""
+    if name is None:
+        name = DEFAULT_METRIC[task]
+    if name not in _METRICS:
+        raise InputError(f"Unknown metric {name!r}; choose one of {', '.join(METRIC_NAMES)}.")
+    metric = _METRICS[name]
+    if task not in metric.tasks:
+        suited = [m for m, v in _METRICS.items() if task in v.tasks]
+        raise InputError(f"Metric {name!r} does not fit a {task} task; use one of {', '.join(suited)}.")
+    return metric

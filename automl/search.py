@@ -1,0 +1,243 @@
+"""The CASH loop: SMAC's random-forest SMBO (or random search) driven through ask/tell.
+
+We own the loop so that we own the budget: each trial gets at most the time that is left,
+the search stops early enough to refit the incumbent, and the optimizer's own ask+tell time
+is measured. Every SMAC default that would shape a run is set here explicitly.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+import numpy as np
+from ConfigSpace import Configuration
+from smac import HyperparameterOptimizationFacade as HPO
+from smac import Scenario
+from smac.acquisition.maximizer import LocalAndSortedRandomSearch
+from smac.main.exceptions import ConfigurationSpaceExhaustedException
+from smac.model.random_forest import RandomForest
+from smac.runhistory import StatusType, TrialInfo, TrialValue
+
+from automl.evaluation import TrialOutcome
+from automl.space import SearchSpace, plain
+
+logger = logging.getLogger(__name__)
+logging.getLogger("smac").setLevel(logging.ERROR)  # SMAC's INFO and WARNING lines are about its internals
+
+SEARCH_METHODS = ("smac", "random")
+SMAC_SETTINGS = {  # every SMAC default that would silently shape a CASH run, chosen on purpose
+    "sobol_configs": 0,          # the initial design is our defaults; SMAC's own random design explores
+    "random_probability": 0.2,   # share of interleaved random configurations
+    "challengers": 1000,         # random candidates sorted by EI (SMAC's 10,000 cost seconds per ask)
+    "local_search_iterations": 2,  # local searches from the best candidates (SMAC: 10), each at most
+    "plateau_steps": 3,            # 20 steps with 3 plateau steps: ConfigSpace's neighbourhoods of a
+    "local_search_steps": 20,      # conditional space dominated the ask time with SMAC's settings
+    "retrain_after": 4,          # refit the surrogate and maximise EI every 4 trials
+    "max_config_calls": 1,       # deterministic: one evaluation per configuration
+    "n_trees": 10,               # surrogate forest as in the facade, but single-threaded: joblib's
+    "surrogate_jobs": 1,         # thread pool spent most of each ask sleeping on 10 tiny trees, and
+}                                # max_leaf_nodes=2**20 made scikit-learn's best-first builder take 0.1 s a tree
+MIN_TRIAL_SECONDS = 0.5
+KEEP_PREDICTIONS = 50
+
+
+@dataclass(frozen=True)
+class TrialRecord:
+    """One trial: what was asked (configuration, origin) beside what came back."""
+
+    trial_id: int
+    config: dict[str, Any]
+    origin: str
+    loss: float | None
+    fit_seconds: float
+    predict_seconds: float
+    n_warnings: int
+    error: str | None
+    started_s: float
+
+    @property
+    def ok(self) -> bool:
+        return self.loss is not None
+
+
+@dataclass
+class SearchResult:
+    trials: list[TrialRecord] = field(default_factory=list)
+    predictions: dict[int, np.ndarray] = field(default_factory=dict)  # out-of-fold, best trials only
+    optimizer_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    stop_reason: str = ""
+
+    @property
+    def best(self) -> TrialRecord | None:
+        done = [t for t in self.trials if t.ok]
+        return min(done, key=lambda t: (t.loss, t.trial_id)) if done else None
+
+    @property
+    def optimizer_share(self) -> float:
+        return self.optimizer_seconds / self.wall_seconds if self.wall_seconds > 0 else 0.0
+
+
+class Trials(Protocol):
+    """Where configurations are evaluated: submit one, do other work, collect its outcome."""
+
+    def submit(self, config: dict, timeout_s: float | None) -> None: ...
+
+    def collect(self) -> TrialOutcome: ...
+
+
+def run_search(space: SearchSpace, trials: Trials, *, method: str, seed: int, end_time: float | None,
+               max_trials: int | None, trial_time_limit: float | None, initial_configs: list[dict],
+               output_dir: Path, reserve_s: Callable[[TrialRecord | None], float] = lambda best: 0.0) -> SearchResult:
+    """Evaluate configurations until the trial count or the (monotonic) end time is reached.
+
+    The next configuration is asked for while the current trial runs, so the optimizer's time
+    overlaps the trials instead of adding to them. ``reserve_s(best)`` is the time to keep back
+    after the search (the refit of the incumbent).
+    """
+    start = time.monotonic()
+    result = SearchResult()
+    proposer = _SmacProposer(space, seed, max_trials, initial_configs, output_dir) if method == "smac" \
+        else _RandomProposer(space, seed, initial_configs)
+    upcoming = _timed_ask(proposer, result)
+    while True:
+        if upcoming is None:
+            result.stop_reason = "search space exhausted"
+            break
+        if max_trials is not None and len(result.trials) >= max_trials:
+            result.stop_reason = "trial budget reached"
+            break
+        timeout = trial_time_limit
+        if end_time is not None:
+            left = end_time - reserve_s(result.best) - time.monotonic()
+            if left < MIN_TRIAL_SECONDS:
+                result.stop_reason = "time budget reached"
+                break
+            timeout = left if timeout is None else min(timeout, left)
+        config, origin = upcoming
+        started = time.monotonic() - start
+        trials.submit(config, timeout)
+        last = max_trials is not None and len(result.trials) + 1 >= max_trials
+        upcoming = None if last else _timed_ask(proposer, result)
+        if last:
+            upcoming = (config, origin)  # never evaluated: the trial budget check above stops the loop
+        outcome = trials.collect()
+        record = TrialRecord(len(result.trials), config, origin, outcome.loss, outcome.fit_seconds,
+                             outcome.predict_seconds, outcome.n_warnings, outcome.error, started)
+        result.trials.append(record)
+        _keep_predictions(result, record, outcome)
+        tick = time.perf_counter()
+        proposer.tell(record, _worst_loss(result))
+        result.optimizer_seconds += time.perf_counter() - tick
+        logger.info("trial %d %s loss=%s (%.2fs)%s", record.trial_id, config["model"],
+                    f"{record.loss:.5f}" if record.ok else "failed", outcome.fit_seconds,
+                    f" {record.error}" if record.error else "")
+    result.wall_seconds = time.monotonic() - start
+    logger.info("search stopped (%s): %d trials, optimizer %.1f%% of %.1fs", result.stop_reason,
+                len(result.trials), 100 * result.optimizer_share, result.wall_seconds)
+    return result
+
+
+def _timed_ask(proposer, result: SearchResult) -> tuple[dict, str] | None:
+    tick = time.perf_counter()
+    try:
+        return proposer.ask()
+    except ConfigurationSpaceExhaustedException:
+        return None
+    finally:
+        result.optimizer_seconds += time.perf_counter() - tick
+
+
+def _keep_predictions(result: SearchResult, record: TrialRecord, outcome: TrialOutcome) -> None:
+    if not record.ok or outcome.predictions is None:
+        return
+    result.predictions[record.trial_id] = outcome.predictions
+    if len(result.predictions) > KEEP_PREDICTIONS:
+        losses = {t.trial_id: t.loss for t in result.trials if t.trial_id in result.predictions}
+        del result.predictions[max(losses, key=lambda i: (losses[i], i))]
+
+
+def _worst_loss(result: SearchResult) -> float:
+    losses = [t.loss for t in result.trials if t.ok]
+    if not losses:
+        return 1.0
+    spread = max(losses) - min(losses)
+    return max(losses) + max(spread, 1e-3)
+
+
+class _SmacProposer:
+    """SMAC 2.4's HyperparameterOptimizationFacade (random forest + log EI) via ask/tell."""
+
+    def __init__(self, space: SearchSpace, seed: int, max_trials: int | None, initial: list[dict], output_dir: Path):
+        cs = space.configspace
+        initial = initial[:max_trials] if max_trials else initial
+        scenario = Scenario(cs, name="smac", output_directory=Path(output_dir), deterministic=True,
+                            n_trials=max(max_trials or 1_000_000, len(initial)), seed=seed, use_default_config=False)
+        s = SMAC_SETTINGS
+        design = HPO.get_initial_design(scenario, n_configs=s["sobol_configs"],
+                                        additional_configs=[Configuration(cs, values=c) for c in initial])
+        surrogate = RandomForest(cs, log_y=True, n_trees=s["n_trees"], ratio_features=1.0, min_samples_split=2,
+                                 min_samples_leaf=1, max_depth=2**20, bootstrapping=True, seed=seed,
+                                 n_jobs=s["surrogate_jobs"], max_leaf_nodes=None)
+        self._smac = HPO(
+            scenario, _never_called,
+            model=surrogate,
+            initial_design=design,
+            intensifier=HPO.get_intensifier(scenario, max_config_calls=s["max_config_calls"]),
+            random_design=HPO.get_random_design(scenario, probability=s["random_probability"]),
+            acquisition_maximizer=LocalAndSortedRandomSearch(
+                cs, challengers=s["challengers"], local_search_iterations=s["local_search_iterations"],
+                n_steps_plateau_walk=s["plateau_steps"], max_steps=s["local_search_steps"], seed=seed),
+            config_selector=HPO.get_config_selector(scenario, retrain_after=s["retrain_after"]),
+            logging_level=False, overwrite=True,  # never reconfigure the user's logging
+        )
+        self._pending: dict[tuple, TrialInfo] = {}  # asked, not yet told (one runs while the next is asked)
+
+    def ask(self) -> tuple[dict, str]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the surrogate's numpy warnings are not the user's business
+            info = self._smac.ask()
+        config = plain(info.config)
+        self._pending[_key(config)] = info
+        origin = "initial design" if "Initial" in (info.config.origin or "") else "smac"
+        return config, origin
+
+    def tell(self, record: TrialRecord, worst: float) -> None:
+        status = StatusType.SUCCESS if record.ok else StatusType.CRASHED
+        cost = record.loss if record.ok else worst
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self._smac.tell(self._pending.pop(_key(record.config)), TrialValue(cost=cost, time=record.fit_seconds, status=status), save=False)
+
+
+class _RandomProposer:
+    """Random search over the same space, after the same initial design: the ablation baseline."""
+
+    def __init__(self, space: SearchSpace, seed: int, initial: list[dict]):
+        self._queue = list(initial)
+        self._space = space
+        self._rng_seed = seed
+        self._drawn = 0
+        self._seen: list[dict] = []
+
+    def ask(self) -> tuple[dict, str]:
+        if self._queue:
+            return self._queue.pop(0), "initial design"
+        self._drawn += 1
+        return self._space.sample(1, seed=self._rng_seed * 100_003 + self._drawn)[0], "random"
+
+    def tell(self, record: TrialRecord, worst: float) -> None:
+        pass
+
+
+def _key(config: dict) -> tuple:
+    return tuple(sorted(config.items()))
+
+
+def _never_called(config, seed: int = 0) -> float:  # SMAC wants a target function; we drive ask/tell
+    raise RuntimeError("automl drives SMAC through ask/tell")
