@@ -60,24 +60,20 @@ class _AutoBase(BaseEstimator):
         started = time.monotonic()
         self._check_params()
         X, y, task, schema = self._prepare(X, y)
-        metric = get_metric(self.metric, task)
-        resampling = choose_resampling(len(X), X.shape[1], self.time_budget, self.resampling)
-        folds = make_folds(resampling, y, classification=task != "regression", seed=self.seed)
-        n_classes = len(self.classes_) if task != "regression" else 0
-        fold_rows = min(len(train) for train, _ in folds)
-        shape = DataShape(n_rows=len(X), fold_rows=fold_rows, n_features=X.shape[1], n_classes=n_classes)
-        space = build_space(task, shape, has_categorical=bool(schema.categorical), include=tuple(self.include or ()),
-                            exclude=tuple(self.exclude or ()),
-                            extra_dirs=(self.search_space_dir,) if self.search_space_dir else ())
-        data = self._trial_data = TrialData(X, y, schema, task, n_classes, folds, metric, self.seed)
-        end = None if self.time_budget is None else started + self.time_budget
-        hard_end = None if self.time_budget is None else started + self.time_budget * (1 + BUDGET_SLACK)
-        trial_limit = self.trial_time_limit or (None if self.time_budget is None else max(10.0, self.time_budget / 4))
-        refit_factor = REFIT_SAFETY / max(len(folds) - 1, 1) if resampling.kind == "cv" else REFIT_SAFETY * 1.5
-
-        worker = TrialWorker(data, memory_limit_mb=self.memory_limit_mb)
+        worker = TrialWorker(None, memory_limit_mb=self.memory_limit_mb)
+        worker.start()  # the process imports its libraries while we build the space
         scratch = Path(tempfile.mkdtemp(prefix="automl-"))
         try:
+            metric = get_metric(self.metric, task)
+            resampling = choose_resampling(len(X), X.shape[1], self.time_budget, self.resampling)
+            folds = make_folds(resampling, y, classification=task != "regression", seed=self.seed)
+            space = self._build_space(task, schema, len(X), folds)
+            worker.data = self._trial_data = TrialData(X, y, schema, task, len(getattr(self, "classes_", ())),
+                                                       folds, metric, self.seed)
+            end = None if self.time_budget is None else started + self.time_budget
+            hard_end = None if self.time_budget is None else started + self.time_budget * (1 + BUDGET_SLACK)
+            trial_limit = self.trial_time_limit or (None if self.time_budget is None else max(10.0, self.time_budget / 4))
+            refit_factor = REFIT_SAFETY / max(len(folds) - 1, 1) if resampling.kind == "cv" else REFIT_SAFETY * 1.5
             result = run_search(
                 space, WorkerTrials(worker, space.to_steps),
                 method=self.search, seed=self.seed, end_time=end, max_trials=self.max_trials,
@@ -88,7 +84,8 @@ class _AutoBase(BaseEstimator):
         finally:
             worker.close()
             shutil.rmtree(scratch, ignore_errors=True)
-            del self._trial_data, self._last_y
+            self.__dict__.pop("_trial_data", None)
+            self.__dict__.pop("_last_y", None)
 
         self.task_ = task
         self.metric_ = metric.name
@@ -110,6 +107,13 @@ class _AutoBase(BaseEstimator):
                     self.fit_seconds_, self.n_trials_, 100 * self.optimizer_share_,
                     best.config["model"] if best else "none", metric.name, self.best_score_)
         return self
+
+    def _build_space(self, task: str, schema, n_rows: int, folds):
+        shape = DataShape(n_rows=n_rows, fold_rows=min(len(train) for train, _ in folds),
+                          n_features=len(schema.columns), n_classes=len(getattr(self, "classes_", ())))
+        return build_space(task, shape, has_categorical=bool(schema.categorical), include=tuple(self.include or ()),
+                           exclude=tuple(self.exclude or ()),
+                           extra_dirs=(self.search_space_dir,) if self.search_space_dir else ())
 
     def _check_params(self) -> None:
         if self.time_budget is not None and not (isinstance(self.time_budget, (int, float)) and self.time_budget > 0):

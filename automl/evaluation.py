@@ -25,7 +25,7 @@ from sklearn.pipeline import Pipeline
 from automl.data import Schema
 from automl.metrics import Metric
 from automl.pipeline import build_pipeline
-from automl.space import StepSpec
+from automl.steps import StepSpec
 
 HOLDOUT_ROWS = 50_000
 HOLDOUT_CELLS_PER_SECOND = 50_000

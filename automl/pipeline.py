@@ -16,7 +16,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 
 from automl.data import Schema
-from automl.space import StepSpec, import_object
+from automl.steps import StepSpec, import_object
 
 MISSING_CATEGORY = "__missing__"
 

@@ -9,9 +9,7 @@ stay inside this module and ``search.py``: elsewhere a configuration is a plain 
 
 from __future__ import annotations
 
-import importlib
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from ConfigSpace import (Categorical, Configuration, ConfigurationSpace, EqualsCondition, Float,
@@ -20,15 +18,7 @@ from ConfigSpace import (Categorical, Configuration, ConfigurationSpace, EqualsC
 from automl.bounds import DataShape, resolve
 from automl.components import STEPS, Component, Hyperparameter, load_components
 from automl.errors import InputError
-
-
-@dataclass(frozen=True)
-class StepSpec:
-    """One pipeline step as the trial worker needs it: no ConfigSpace, only plain values."""
-
-    component: str
-    estimator: str | None
-    params: dict[str, Any]
+from automl.steps import StepSpec, import_object
 
 
 class SearchSpace:
@@ -243,12 +233,3 @@ def _typed(hp: Hyperparameter, value: Any) -> Any:
     if hp.type == "callable":
         return import_object(f"{hp.module}.{value}")
     return value
-
-
-def import_object(path: str) -> Any:
-    """``"sklearn.decomposition.PCA"`` -> the class; the only way a YAML name becomes code."""
-    module, _, attribute = path.rpartition(".")
-    try:
-        return getattr(importlib.import_module(module), attribute)
-    except (ImportError, AttributeError):
-        raise InputError(f"Cannot import {path!r} named in a search-space file.") from None

@@ -1,0 +1,29 @@
+import numpy as np
+import pandas as pd
+import pytest
+from pathlib import Path
+
+COMPONENTS = Path(__file__).parent / "components"
+REPO = Path(__file__).parent.parent
+
+
+@pytest.fixture
+def mixed_frame():
+    """120 rows: numeric, categorical (string) with missing values, a learnable binary target."""
+    rng = np.random.default_rng(0)
+    n = 120
+    x1 = rng.normal(size=n)
+    colour = rng.choice(["red", "green", "blue"], size=n).astype(object)
+    colour[::17] = None
+    x2 = rng.normal(size=n)
+    x2[::13] = np.nan
+    y = np.where(x1 + (colour == "red") + rng.normal(scale=0.3, size=n) > 0.5, "yes", "no")
+    return pd.DataFrame({"x1": x1, "colour": colour, "x2": x2}), pd.Series(y, name="label")
+
+
+@pytest.fixture
+def csv_file(tmp_path, mixed_frame):
+    X, y = mixed_frame
+    path = tmp_path / "data.csv"
+    X.assign(label=y).to_csv(path, index=False)
+    return path

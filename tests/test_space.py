@@ -1,0 +1,142 @@
+import numpy as np
+import pytest
+from ConfigSpace import InCondition, EqualsCondition
+
+from automl.bounds import DataShape
+from automl.components import STEPS, builtin_dir, load_components
+from automl.errors import InputError
+from automl.space import build_space
+
+from tests.conftest import COMPONENTS
+
+SHAPE = DataShape(n_rows=1000, fold_rows=800, n_features=10, n_classes=2)
+
+
+def test_every_builtin_yaml_parses_and_names_are_unique():
+    files = sorted(builtin_dir().glob("*.yaml"))
+    components = load_components()
+    assert len(components) == len(files) >= 19
+    assert {c.step for c in components.values()} == set(STEPS)
+
+
+@pytest.mark.parametrize("task, families", [
+    ("binary", {"lightgbm", "xgboost", "hist_gradient_boosting", "random_forest", "extra_trees",
+                "logistic_regression", "k_nearest_neighbors", "mlp"}),
+    ("regression", {"lightgbm", "xgboost", "hist_gradient_boosting", "random_forest", "extra_trees",
+                    "ridge", "k_nearest_neighbors", "mlp"}),
+])
+def test_one_space_with_top_level_choices(task, families):
+    space = build_space(task, SHAPE, has_categorical=True)
+    cs = space.configspace
+    assert set(cs["model"].choices) == families
+    assert set(cs["encoder"].choices) == {"onehot", "ordinal", "target_encoder"}
+    assert set(cs["scaler"].choices) == {"no_scaling", "standard", "robust", "quantile"}
+    assert set(cs["preprocessor"].choices) == {"no_preprocessing", "pca", "select_percentile", "nystroem"}
+    assert "simple_imputer:add_indicator" in cs
+
+
+def test_family_hyperparameters_are_conditional_and_nested():
+    cs = build_space("binary", SHAPE, has_categorical=True).configspace
+    parent_of = {c.child.name: c.parent.name for c in cs.conditions if isinstance(c, (EqualsCondition, InCondition))}
+    assert parent_of["lightgbm:num_leaves"] == "model"
+    nested = [child for child, parent in parent_of.items() if parent != "model" and parent not in STEPS]
+    # a child of a child of the model choice
+    assert {"xgboost:rate_drop", "logistic_regression:l1_ratio", "mlp:validation_fraction"} <= set(nested)
+    assert len(nested) >= 3
+    assert len(cs.forbidden_clauses) >= 2
+
+
+def test_samples_respect_conditions_and_forbidden_clauses():
+    space = build_space("binary", SHAPE, has_categorical=True)
+    for config in space.sample(300, seed=1):
+        model = config["model"]
+        assert all(k.split(":")[0] in (config.get(s) for s in STEPS) for k in config if ":" in k)
+        if config.get("xgboost:booster") == "gbtree":
+            assert "xgboost:rate_drop" not in config
+        if config.get("select_percentile:score_func") == "chi2":
+            assert config["scaler"] == "quantile"
+        assert model in space.configspace["model"].choices
+
+
+def test_encoder_step_only_with_categorical_columns():
+    assert "encoder" not in build_space("binary", SHAPE, has_categorical=False).configspace
+
+
+def test_bounds_depend_on_the_data():
+    tiny = DataShape(n_rows=40, fold_rows=32, n_features=3, n_classes=2)
+    cs = build_space("binary", tiny, has_categorical=False).configspace
+    assert cs["k_nearest_neighbors:n_neighbors"].upper <= 31
+    assert cs["lightgbm:num_leaves"].upper <= 16
+    assert cs["lightgbm:min_child_samples"].upper <= 3
+    big = build_space("binary", SHAPE, has_categorical=False).configspace
+    assert big["k_nearest_neighbors:n_neighbors"].upper == 100
+
+
+def test_large_data_drops_families_with_a_row_limit():
+    huge = DataShape(n_rows=200_000, fold_rows=134_000, n_features=10, n_classes=2)
+    assert "k_nearest_neighbors" not in build_space("binary", huge, has_categorical=False).configspace["model"].choices
+
+
+def test_defaults_are_the_libraries_own_and_come_first():
+    space = build_space("binary", SHAPE, has_categorical=True)
+    defaults = space.default_configs()
+    assert [c["model"] for c in defaults[:3]] == ["lightgbm", "xgboost", "random_forest"]
+    lgbm = space.to_steps(defaults[0])["model"].params
+    assert (lgbm["n_estimators"], lgbm["learning_rate"], lgbm["num_leaves"], lgbm["min_child_samples"]) == (100, 0.1, 31, 20)
+    logistic = next(c for c in defaults if c["model"] == "logistic_regression")
+    assert logistic["scaler"] == "standard" and logistic["encoder"] == "onehot"
+
+
+def test_to_steps_gives_typed_values():
+    space = build_space("binary", SHAPE, has_categorical=True)
+    rf = next(c for c in space.default_configs() if c["model"] == "random_forest")
+    params = space.to_steps(rf)["model"].params
+    assert params["max_depth"] is None and params["class_weight"] is None and params["bootstrap"] is True
+    config = dict(rf, **{"random_forest:max_depth:none": False, "random_forest:max_depth": 7})
+    assert space.to_steps(config)["model"].params["max_depth"] == 7
+    for config in space.sample(100, seed=3):
+        steps = space.to_steps(config)
+        if steps["preprocessor"].component == "select_percentile":
+            assert callable(steps["preprocessor"].params["score_func"])
+            break
+    else:
+        pytest.fail("no select_percentile among 100 samples")
+
+
+def test_include_and_exclude_narrow_the_space():
+    space = build_space("binary", SHAPE, has_categorical=True, include=("lightgbm", "xgboost", "standard"))
+    assert set(space.configspace["model"].choices) == {"lightgbm", "xgboost"}
+    assert space.configspace["scaler"].choices == ("standard",)
+    assert set(space.configspace["encoder"].choices) == {"onehot", "ordinal", "target_encoder"}
+    space = build_space("binary", SHAPE, has_categorical=True, exclude=("mlp", "pca"))
+    assert "mlp" not in space.configspace["model"].choices
+    assert "pca" not in space.configspace["preprocessor"].choices
+
+
+def test_unknown_names_are_one_sentence():
+    with pytest.raises(InputError, match="Unknown component 'lgbm' in include; known names are"):
+        build_space("binary", SHAPE, has_categorical=True, include=("lgbm",))
+    with pytest.raises(InputError, match="No model component is left"):
+        build_space("regression", SHAPE, has_categorical=True, include=("logistic_regression",))
+
+
+def test_user_folder_adds_a_family():
+    space = build_space("binary", SHAPE, has_categorical=False, extra_dirs=(COMPONENTS / "sleep",))
+    assert "sleep_model" in space.configspace["model"].choices
+    assert space.default_configs()[0]["model"] == "sleep_model"  # rank 0 comes first
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name: x\nstep: model\nestimator: a.B\nhyperparameters:\n  lr: {type: float, low: 1, default: 1}\n",
+     r"key 'hyperparameters.lr': numeric hyperparameters need low and high"),
+    ("name: x\nstep: modle\nestimator: a.B\n", r"key 'step': must be one of"),
+    ("name: x\nstep: model\nestimator: a.B\nhyperparameters:\n  k: {type: categorical, choices: [a], default: b}\n",
+     r"key 'hyperparameters.k': default 'b' is not among the choices"),
+    ("name: x\nstep: model\nestimator: a.B\ncolor: red\n", r"key 'color': unknown key"),
+    ("name: [x\n", r"is not valid YAML at line"),
+])
+def test_broken_user_yaml_names_file_and_key(tmp_path, text, message):
+    (tmp_path / "broken.yaml").write_text(text)
+    with pytest.raises(InputError, match=message) as info:
+        build_space("binary", SHAPE, has_categorical=False, extra_dirs=(tmp_path,))
+    assert "broken.yaml" in str(info.value)
