@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from automl.errors import InputError
+from sklearn.utils.validation import check_array
 
 logger = logging.getLogger(__name__)
 
@@ -85,15 +86,18 @@ def split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Ser
 
 
 def as_frame(X) -> pd.DataFrame:
-    """A copy of X as a DataFrame with string column names (numpy arrays get x0, x1, ...)."""
+    """A copy of X as a DataFrame with string column names (numpy arrays get x0, x1, ...).
+
+    Arrays go through scikit-learn's ``check_array`` so that sparse, complex, empty and
+    1-D input get the messages scikit-learn users know.
+    """
     if isinstance(X, pd.DataFrame):
+        if X.shape[0] == 0 or X.shape[1] == 0:
+            raise InputError(f"Found a table with {X.shape[0]} sample(s) and {X.shape[1]} feature(s) "
+                             f"(shape={X.shape}) while a minimum of 1 is required.")
         frame = X.copy()
     else:
-        array = np.asarray(X)
-        if array.ndim == 1:
-            raise InputError("Expected a 2-D table of features but got a 1-D array; reshape it to (n_rows, 1).")
-        if array.ndim != 2:
-            raise InputError(f"Expected a 2-D table of features but got an array with {array.ndim} dimensions.")
+        array = check_array(X, dtype=None, ensure_all_finite=False, accept_sparse=False)
         frame = pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
     frame.columns = [str(c) for c in frame.columns]
     if frame.columns.duplicated().any():
@@ -168,7 +172,8 @@ def infer_schema(X: pd.DataFrame) -> Schema:
         else:
             categorical.append(name)
     if not numeric and not categorical:
-        raise InputError("No usable feature columns are left after dropping constant and ID-like columns.")
+        raise InputError("No usable feature columns are left after dropping constant and ID-like columns "
+                         f"(0 feature(s) (shape=({n_rows}, 0)) while a minimum of 1 is required).")
     return Schema(tuple(numeric), tuple(categorical), tuple(dropped))
 
 

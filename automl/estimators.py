@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from automl.bounds import DataShape
 from automl.data import as_frame, clean_target, infer_schema, prepare_features
@@ -127,8 +127,18 @@ class _AutoBase(BaseEstimator):
         if self.resampling not in (None, "cv", "holdout"):
             raise InputError(f"Unknown resampling {self.resampling!r}; choose 'cv', 'holdout' or leave it unset.")
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # missing values are imputed inside the pipelines
+        tags.non_deterministic = self.max_trials is None  # a wall-clock budget steers the search
+        return tags
+
     def _prepare(self, X, y):
+        if y is None:
+            raise InputError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
         frame = as_frame(X)
+        if not isinstance(y, pd.Series):
+            y = column_or_1d(y, warn=True)
         if len(frame) < 2:
             raise InputError(f"Need at least 2 rows to learn from, got {len(frame)}.")
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
@@ -166,7 +176,8 @@ class _AutoBase(BaseEstimator):
         check_is_fitted(self, "best_pipeline_")
         frame = as_frame(X)
         if not isinstance(X, pd.DataFrame) and frame.shape[1] != self.n_features_in_:
-            raise InputError(f"Expected {self.n_features_in_} feature columns but got {frame.shape[1]}.")
+            raise InputError(f"X has {frame.shape[1]} features, but {type(self).__name__} is expecting "
+                             f"{self.n_features_in_} features as input.")
         if not isinstance(X, pd.DataFrame):
             frame.columns = list(self.feature_names_in_)
         return prepare_features(frame, self.schema_)
@@ -194,12 +205,14 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
 
     def predict_proba(self, X) -> np.ndarray:
         """Probability of each class in ``classes_`` order."""
+        check_is_fitted(self, "best_pipeline_")
         features = self._features_for_predict(X)
         if self.best_config_ is None:
             return self.best_pipeline_.predict_proba(np.zeros((len(features), 1)))
         return predict(self.best_pipeline_, features, len(self.classes_))
 
     def predict(self, X) -> np.ndarray:
+        check_is_fitted(self, "best_pipeline_")
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
 

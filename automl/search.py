@@ -184,7 +184,15 @@ class _SmacProposer:
         surrogate = RandomForest(cs, log_y=True, n_trees=s["n_trees"], ratio_features=1.0, min_samples_split=2,
                                  min_samples_leaf=1, max_depth=2**20, bootstrapping=True, seed=seed,
                                  n_jobs=s["surrogate_jobs"], max_leaf_nodes=None)
-        self._smac = HPO(
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # SMAC 2.4 calls ConfigSpace's old API
+            self._smac = self._facade(scenario, surrogate, design, seed)
+        self._pending: dict[tuple, TrialInfo] = {}  # asked, not yet told (one runs while the next is asked)
+
+    @staticmethod
+    def _facade(scenario: Scenario, surrogate: RandomForest, design, seed: int) -> HPO:
+        s, cs = SMAC_SETTINGS, scenario.configspace
+        return HPO(
             scenario, _never_called,
             model=surrogate,
             initial_design=design,
@@ -196,7 +204,6 @@ class _SmacProposer:
             config_selector=HPO.get_config_selector(scenario, retrain_after=s["retrain_after"]),
             logging_level=False, overwrite=True,  # never reconfigure the user's logging
         )
-        self._pending: dict[tuple, TrialInfo] = {}  # asked, not yet told (one runs while the next is asked)
 
     def ask(self) -> tuple[dict, str]:
         with warnings.catch_warnings():

@@ -74,8 +74,9 @@ class SearchSpace:
     def sample(self, n: int, seed: int) -> list[dict[str, Any]]:
         """n random configurations (random search, tests)."""
         self.configspace.seed(seed)
-        samples = self.configspace.sample_configuration(n)
-        return [plain(c) for c in (samples if isinstance(samples, list) else [samples])]
+        if n == 1:
+            return [plain(self.configspace.sample_configuration())]
+        return [plain(c) for c in self.configspace.sample_configuration(n)]
 
 
 def build_space(task: str, shape: DataShape, *, has_categorical: bool, include: tuple[str, ...] = (),

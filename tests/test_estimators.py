@@ -1,0 +1,100 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from automl import AutoClassifier, AutoRegressor
+from automl.errors import InputError
+
+CHEAP = dict(time_budget=None, max_trials=2, include=("logistic_regression", "ridge", "lightgbm"))
+
+
+def test_classifier_on_mixed_frame_with_string_labels(mixed_frame):
+    X, y = mixed_frame
+    before = X.copy()
+    model = AutoClassifier(**CHEAP).fit(X, y)
+    pd.testing.assert_frame_equal(X, before)  # nothing the user passed is modified
+    assert list(model.classes_) == ["no", "yes"]
+    assert set(model.predict(X)) <= {"no", "yes"}
+    proba = model.predict_proba(X)
+    assert proba.shape == (len(X), 2) and np.allclose(proba.sum(axis=1), 1)
+    assert model.score(X, y) > 0.7
+    assert isinstance(model.best_pipeline_, Pipeline)
+    assert model.best_config_["model"] in ("logistic_regression", "lightgbm")
+    board = model.leaderboard_
+    assert list(board["rank"]) == [1, 2] and {"model", "roc_auc", "loss", "fit_seconds", "status"} <= set(board)
+    assert model.metric_ == "roc_auc" and model.n_features_in_ == 3
+
+
+def test_multiclass_numpy_input_and_unseen_categories():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(90, 3))
+    y = np.repeat([0, 1, 2], 30)
+    X[:, 0] += y
+    model = AutoClassifier(**CHEAP).fit(X, y)
+    assert model.metric_ == "log_loss" and model.predict_proba(X).shape == (90, 3)
+    assert model.predict(X[:5]).dtype.kind == "i"
+    cat = pd.DataFrame({"c": ["a", "b", "c"] * 20, "x": rng.normal(size=60)})
+    fitted = AutoClassifier(**CHEAP).fit(cat, (cat["c"] == "a").astype(int))
+    assert fitted.predict(pd.DataFrame({"c": ["never seen", None], "x": [0.0, 1.0]})).shape == (2,)
+
+
+def test_regressor_and_metric_choice():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=80), "b": rng.normal(size=80)})
+    y = 3 * X["a"] + rng.normal(scale=0.1, size=80)
+    model = AutoRegressor(metric="mae", **CHEAP).fit(X, y)
+    assert model.metric_ == "mae" and model.best_score_ < 1.0
+    assert model.score(X, y) > 0.9
+    with pytest.raises(InputError, match="'rmse' does not fit a binary task"):
+        AutoClassifier(metric="rmse", **CHEAP).fit(X, (y > 0).astype(int))
+
+
+def test_sklearn_tools_work():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=90), "b": rng.normal(size=90)})
+    y = (X["a"] > 0).astype(int)
+    model = AutoClassifier(seed=5, **CHEAP)
+    assert clone(model).get_params() == model.get_params()
+    assert model.get_params()["seed"] == 5
+    scores = cross_val_score(model, X, y, cv=3)
+    assert scores.shape == (3,) and scores.mean() > 0.8
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(time_budget=0), "time_budget must be a positive number"),
+    (dict(time_budget=None, max_trials=None), "Give a time_budget, a max_trials, or both"),
+    (dict(max_trials=0), "max_trials must be a positive integer"),
+    (dict(search="grid"), "Unknown search 'grid'"),
+    (dict(resampling="bootstrap"), "Unknown resampling 'bootstrap'"),
+    (dict(include=("catboost",)), "Unknown component 'catboost' in include"),
+])
+def test_bad_parameters_are_one_sentence(params, message):
+    X = pd.DataFrame({"a": np.random.default_rng(0).normal(size=20)})
+    with pytest.raises(InputError, match=message):
+        AutoClassifier(**{**CHEAP, **params}).fit(X, [0, 1] * 10)
+
+
+def test_predict_names_missing_columns(mixed_frame):
+    X, y = mixed_frame
+    model = AutoClassifier(**CHEAP).fit(X, y)
+    with pytest.raises(InputError, match="lacks 1 column.*'colour'"):
+        model.predict(X.drop(columns=["colour"]))
+
+
+@parametrize_with_checks(
+    [AutoClassifier(time_budget=None, max_trials=1, include=("logistic_regression",)),
+     AutoRegressor(time_budget=None, max_trials=1, include=("ridge",))],
+    expected_failed_checks=lambda est: {
+        "check_sample_weight_equivalence_on_dense_data": "fit takes no sample_weight",
+        "check_fit2d_1sample": "a one-row table is rejected with our own one-sentence error",
+        "check_classifiers_regression_target": "a classifier accepts any distinct values as classes",
+        "check_estimators_overwrite_params": "learned pipelines differ in private random state",
+        "check_dtype_object": "object columns are treated as categorical, as users expect",
+    },
+)
+def test_scikit_learn_contract(estimator, check):
+    check(estimator)

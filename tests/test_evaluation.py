@@ -1,0 +1,84 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+
+from automl.bounds import DataShape
+from automl.data import infer_schema, prepare_features
+from automl.evaluation import Resampling, TrialData, choose_resampling, evaluate, make_folds
+from automl.metrics import get_metric
+from automl.space import build_space
+
+
+def test_resampling_rule():
+    assert choose_resampling(1_000, 10, 60) == Resampling("cv", 5)
+    assert choose_resampling(20_000, 10, 60) == Resampling("cv", 3)
+    assert choose_resampling(60_000, 10, 600).kind == "holdout"
+    assert choose_resampling(20_000, 500, 60).kind == "holdout"  # 166,000 cells per budget second
+    assert choose_resampling(60_000, 10, 600, forced="cv").kind == "cv"
+    assert choose_resampling(100, 10, 60, forced="holdout").kind == "holdout"
+
+
+def test_folds_are_stratified_and_cover_every_row_once():
+    y = np.array([0] * 90 + [1] * 10)
+    folds = make_folds(Resampling("cv", 5), y, classification=True, seed=0)
+    valid = np.concatenate([v for _, v in folds])
+    assert sorted(valid.tolist()) == list(range(100))
+    assert all(y[v].sum() == 2 for _, v in folds)
+    (train, valid), = make_folds(Resampling("holdout", 1), y, classification=True, seed=0)
+    assert len(valid) == 33 and set(train).isdisjoint(valid)
+
+
+def _high_cardinality_noise(n=400, seed=0):
+    """A categorical column with ~2 rows per category and a target that is pure noise."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"code": [f"c{i}" for i in rng.integers(0, n // 2, size=n)], "x": rng.normal(size=n)})
+    return frame, rng.integers(0, 2, size=n)
+
+
+def _trial_data(frame, y, task="binary"):
+    schema = infer_schema(frame)
+    X = prepare_features(frame, schema)
+    folds = make_folds(Resampling("cv", 5), y, classification=task != "regression", seed=0)
+    return TrialData(X, y, schema, task, 2, folds, get_metric("roc_auc", task), 0)
+
+
+def test_target_encoding_inside_folds_does_not_leak():
+    frame, y = _high_cardinality_noise()
+    data = _trial_data(frame, y)
+    space = build_space("binary", DataShape(len(y), 320, 2, 2), has_categorical=True,
+                        include=("target_encoder", "logistic_regression", "no_scaling", "no_preprocessing"))
+    outcome = evaluate(space.to_steps(space.default_configs()[0]), data)
+    assert outcome.error is None
+    assert 1 - outcome.loss < 0.62  # noise stays noise: AUC near 0.5
+
+    # the same model with the encoder fit once on all rows does leak: the test can tell the difference
+    encoded = pd.Series(y).groupby(frame["code"]).transform("mean").to_numpy().reshape(-1, 1)
+    oof = np.zeros(len(y))
+    for train, valid in StratifiedKFold(5, shuffle=True, random_state=0).split(encoded, y):
+        oof[valid] = LogisticRegression().fit(encoded[train], y[train]).predict_proba(encoded[valid])[:, 1]
+    assert roc_auc_score(y, oof) > 0.75
+
+
+def test_trial_keeps_out_of_fold_predictions_and_times():
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"a": rng.normal(size=150), "b": rng.normal(size=150)})
+    y = (frame["a"] > 0).to_numpy().astype(int)
+    data = _trial_data(frame, y)
+    space = build_space("binary", DataShape(150, 120, 2, 2), has_categorical=False)
+    outcome = evaluate(space.to_steps(space.default_configs()[0]), data)
+    assert outcome.predictions.shape == (150, 2) and outcome.predictions.dtype == np.float32
+    assert np.allclose(outcome.predictions.sum(axis=1), 1.0, atol=1e-5)
+    assert outcome.loss < 0.05 and outcome.fit_seconds > 0 and outcome.predict_seconds > 0
+
+
+def test_a_failing_configuration_is_a_failed_outcome_not_an_exception():
+    frame, y = _high_cardinality_noise(100)
+    data = _trial_data(frame, y)
+    space = build_space("binary", DataShape(100, 80, 2, 2), has_categorical=True)
+    steps = space.to_steps(space.default_configs()[0])
+    steps["model"].params["num_leaves"] = -3
+    outcome = evaluate(steps, data)
+    assert outcome.loss is None and "num_leaves" in outcome.error
