@@ -131,3 +131,7 @@ def predict(model_path, data, output, proba):
         click.echo(f"Wrote {len(result)} predictions to {output}", err=True)
     else:
         click.echo(result.to_csv(index=False), nl=False)
+
+
+if __name__ == "__main__":
+    main()

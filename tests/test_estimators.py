@@ -89,10 +89,8 @@ def test_predict_names_missing_columns(mixed_frame):
     [AutoClassifier(time_budget=None, max_trials=1, include=("logistic_regression",)),
      AutoRegressor(time_budget=None, max_trials=1, include=("ridge",))],
     expected_failed_checks=lambda est: {
-        "check_sample_weight_equivalence_on_dense_data": "fit takes no sample_weight",
         "check_fit2d_1sample": "a one-row table is rejected with our own one-sentence error",
         "check_classifiers_regression_target": "a classifier accepts any distinct values as classes",
-        "check_estimators_overwrite_params": "learned pipelines differ in private random state",
         "check_dtype_object": "object columns are treated as categorical, as users expect",
     },
 )

@@ -1,0 +1,123 @@
+"""The command line as a user calls it: click's runner for most cases, a real subprocess once."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from automl.cli import main
+from tests.conftest import COMPONENTS
+
+FAST = ["--trials", "2", "--include", "logistic_regression,ridge,lightgbm"]
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_fit_then_predict(tmp_path, csv_file):
+    model = tmp_path / "m.skops"
+    result = run("fit", csv_file, "--target", "label", "--out", model, *FAST)
+    assert result.exit_code == 0, result.output
+    assert "rank" in result.output and "roc_auc" in result.output
+    assert f"Model saved to {model}" in result.output and model.exists()
+    preds = tmp_path / "p.csv"
+    result = run("predict", model, csv_file, "-o", preds)
+    assert result.exit_code == 0
+    assert set(pd.read_csv(preds)["prediction"]) <= {"yes", "no"}
+    result = run("predict", model, csv_file, "--proba")
+    frame = pd.read_csv(__import__("io").StringIO(result.output))
+    assert list(frame.columns) == ["proba_no", "proba_yes"] and np.allclose(frame.sum(axis=1), 1)
+
+
+def test_fit_regression_from_parquet_with_warnings_for_dropped_columns(tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"id": range(50), "const": 1, "x": rng.normal(size=50)})
+    frame["y"] = 2 * frame["x"] + rng.normal(scale=0.1, size=50)
+    frame.to_parquet(tmp_path / "d.parquet")
+    result = run("fit", tmp_path / "d.parquet", "--target", "y", "--out", tmp_path / "r.skops", *FAST)
+    assert result.exit_code == 0, result.output
+    assert "Warning: Dropped column 'id'" in result.output and "Warning: Dropped column 'const'" in result.output
+    assert "rmse" in result.output
+
+
+def test_rows_with_missing_target_are_dropped_with_a_warning(tmp_path, mixed_frame):
+    X, y = mixed_frame
+    y = y.copy()
+    y[:5] = None
+    X.assign(label=y).to_csv(tmp_path / "d.csv", index=False)
+    result = run("fit", tmp_path / "d.csv", "--target", "label", "--out", tmp_path / "m.skops", *FAST)
+    assert result.exit_code == 0 and "Warning: Dropped 5 rows with a missing target value." in result.output
+
+
+@pytest.fixture
+def bad_inputs(tmp_path, csv_file):
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "garbage.csv").write_text('a,b\n1,"x\n')
+    pd.DataFrame({"x": [1.0, 2.0, 3.0], "label": ["a", "a", "a"]}).to_csv(tmp_path / "one.csv", index=False)
+    pd.DataFrame({"x": [1.0, 2.0], "label": [None, None]}).to_csv(tmp_path / "nolabel.csv", index=False)
+    pd.DataFrame({"x": [1.0, 2.0, 3.0], "label": ["a", "b", "c"]}).to_csv(tmp_path / "strings.csv", index=False)
+    (tmp_path / "space").mkdir()
+    (tmp_path / "space" / "mine.yaml").write_text("name: mine\nstep: model\nestimator: a.B\nfixed: [1, 2]\n")
+    return tmp_path, csv_file
+
+
+@pytest.mark.parametrize("args, message", [
+    (["{d}/nope.csv", "--target", "label"], "File not found"),
+    (["{d}/empty.csv", "--target", "label"], "is empty"),
+    (["{d}/garbage.csv", "--target", "label"], "Could not parse"),
+    (["{csv}", "--target", "lable"], "Target column 'lable' is not in the data; did you mean 'label'?"),
+    (["{d}/one.csv", "--target", "label"], "single class"),
+    (["{d}/nolabel.csv", "--target", "label"], "Every row has a missing target value"),
+    (["{d}/strings.csv", "--target", "label", "--task", "regression"], "Regression needs a numeric target"),
+    (["{csv}", "--target", "label", "--metric", "auc"], "Unknown metric 'auc'"),
+    (["{csv}", "--target", "label", "--metric", "rmse"], "Metric 'rmse' does not fit a binary task"),
+    (["{csv}", "--target", "label", "--time", "0"], "--time must be a positive number of seconds"),
+    (["{csv}", "--target", "label", "--include", "lgbm"], "Unknown component 'lgbm' in include"),
+    (["{csv}", "--target", "label", "--exclude", "svm"], "Unknown component 'svm' in exclude"),
+    (["{csv}", "--target", "label", "--space-dir", "{d}/space"], "mine.yaml, key 'fixed'"),
+])
+def test_bad_input_is_one_sentence_and_a_nonzero_exit(bad_inputs, args, message):
+    folder, csv = bad_inputs
+    args = [a.format(d=folder, csv=csv) for a in args]
+    result = CliRunner().invoke(main, ["fit", *args, "--trials", "1"])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert len([line for line in result.output.splitlines() if line.startswith("Error:")]) == 1
+
+
+def test_predict_names_the_missing_columns(tmp_path, csv_file):
+    model = tmp_path / "m.skops"
+    assert run("fit", csv_file, "--target", "label", "--out", model, *FAST).exit_code == 0
+    pd.read_csv(csv_file).drop(columns=["x2", "colour"]).to_csv(tmp_path / "less.csv", index=False)
+    result = CliRunner().invoke(main, ["predict", str(model), str(tmp_path / "less.csv")])
+    assert result.exit_code == 2
+    assert "The data lacks 2 column(s) the model needs: 'x2', 'colour'." in result.output
+
+
+def test_predict_refuses_a_file_not_written_by_automl(tmp_path, csv_file):
+    (tmp_path / "fake.skops").write_bytes(b"not a model")
+    result = CliRunner().invoke(main, ["predict", str(tmp_path / "fake.skops"), str(csv_file)])
+    assert result.exit_code == 2 and "is not a model file written by automl" in result.output
+
+
+def test_user_yaml_family_through_the_cli(tmp_path, csv_file):
+    result = run("fit", csv_file, "--target", "label", "--out", tmp_path / "m.skops", "--trials", "2",
+                 "--space-dir", COMPONENTS / "raise", "--include", "raise_model,logistic_regression")
+    assert result.exit_code == 0
+    assert "raise_model" in result.output and "failed" in result.output
+
+
+def test_console_script_in_a_subprocess(tmp_path, csv_file):
+    model = tmp_path / "m.skops"
+    fit = subprocess.run([sys.executable, "-m", "automl.cli", "fit", str(csv_file), "--target", "label",
+                          "--out", str(model), *FAST], capture_output=True, text=True, timeout=120)
+    assert fit.returncode == 0, fit.stderr
+    assert "Best:" in fit.stdout
+    bad = subprocess.run([sys.executable, "-m", "automl.cli", "fit", str(tmp_path / "missing.csv"), "--target", "y"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and bad.stderr.strip() == f"Error: File not found: {tmp_path / 'missing.csv'}."

@@ -1,0 +1,20 @@
+"""Every example runs as a user would run it, on a tiny budget."""
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+
+
+@pytest.mark.parametrize("script, args, expected", [
+    ("classify_csv.py", ["8"], "best:"),
+    ("regress_dataframe.py", ["4"], "test R^2"),
+    ("custom_space.py", ["4"], "adaboost"),
+])
+def test_example_runs(tmp_path, script, args, expected):
+    done = subprocess.run([sys.executable, str(REPO / "examples" / script), *args], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert expected in done.stdout
