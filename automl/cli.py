@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -26,6 +27,14 @@ class _Group(click.Group):
         except InputError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(2)
+        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug of ours: still one line, with a way to see the traceback
+            if os.environ.get("AUTOML_DEBUG"):
+                raise
+            click.echo(f"Error: automl failed unexpectedly ({type(exc).__name__}: {exc}); "
+                       "set AUTOML_DEBUG=1 to see the traceback and please report it.", err=True)
+            sys.exit(1)
 
 
 class _WarningLines(logging.Handler):
@@ -82,15 +91,18 @@ def fit(data, target, task, metric, time_budget, max_trials, seed, search, resam
         time_budget = 60.0
     frame = read_table(data)
     X, y = split_target(frame, target)
+    inferred = task is None
     task = task or infer_task(y)
+    if task == "binary" and y.nunique() > 2:
+        raise InputError(f"Task 'binary' was asked but the target has {y.nunique()} classes; use 'multiclass'.")
     estimator_class = AutoRegressor if task == "regression" else AutoClassifier
     model = estimator_class(time_budget=time_budget, max_trials=max_trials, metric=metric, search=search, seed=seed,
                             resampling=resampling, include=_names(include), exclude=_names(exclude),
                             search_space_dir=str(space_dir) if space_dir else None)
-    if task != "regression" and y.nunique() > 2 and task == "binary":
-        raise InputError(f"Task 'binary' was asked but the target has {y.nunique()} classes; use 'multiclass'.")
     budget = f"{time_budget:g} s" if time_budget else f"{max_trials} trials"
-    click.echo(f"Fitting a {task} model on {len(X)} rows x {X.shape[1]} columns of {data.name} ({budget})...", err=True)
+    hint = " (inferred from the target; --task overrides)" if inferred else ""
+    click.echo(f"Fitting a {task} model{hint} on {len(X)} rows x {X.shape[1]} columns of {data.name} ({budget})...",
+               err=True)
     model.fit(X, y)
 
     board = model.leaderboard_

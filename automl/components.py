@@ -31,7 +31,6 @@ registry code. The format, with every key a file may use::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -86,14 +85,10 @@ class Component:
 
 
 def builtin_dir() -> Path:
-    """The folder of YAML files shipped with the package (or beside it in a source checkout)."""
-    try:
-        shipped = Path(str(resources.files("automl.search_spaces")))
-        if any(shipped.glob("*.yaml")):
-            return shipped
-    except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parent.parent / "search_spaces"
+    """The folder of YAML files: installed as automl/search_spaces, or search_spaces/ in a checkout."""
+    package = Path(__file__).resolve().parent
+    installed = package / "search_spaces"
+    return installed if any(installed.glob("*.yaml")) else package.parent / "search_spaces"
 
 
 def load_components(extra_dirs: tuple[str | Path, ...] = ()) -> dict[str, Component]:

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 TASKS = ("binary", "multiclass", "regression")
 MIN_ROWS_FOR_ID_CHECK = 20
+MAX_INTEGER_CLASSES = 20  # an integer target with more distinct values is read as regression
 
 
 @dataclass(frozen=True)
@@ -107,14 +108,18 @@ def as_frame(X) -> pd.DataFrame:
 
 
 def infer_task(y: pd.Series) -> str:
-    """binary for two distinct values, regression for many numbers, multiclass otherwise."""
+    """binary for two values; regression for fractional numbers or more than 20 distinct integers.
+
+    >>> infer_task(pd.Series([1, 2, 3] * 10)), infer_task(pd.Series(range(30))), infer_task(pd.Series([0.5, 1, 2]))
+    ('multiclass', 'regression', 'regression')
+    """
     values = y.dropna()
     n_unique = values.nunique()
     if n_unique <= 2:
         return "binary"
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         is_integer = np.all(np.mod(values.to_numpy(dtype=float), 1) == 0)
-        if not is_integer or n_unique > max(20, 0.05 * len(values)):
+        if not is_integer or n_unique > MAX_INTEGER_CLASSES:
             return "regression"
     return "multiclass"
 
@@ -204,7 +209,12 @@ def prepare_features(X: pd.DataFrame, schema: Schema) -> pd.DataFrame:
         bad = numeric.isna() & column.notna()
         if bad.any():
             raise InputError(f"Column {name!r} should be numeric but row {int(np.flatnonzero(bad)[0])} holds {column[bad].iloc[0]!r}.")
-        out[name] = pd.Series(numeric.astype("float64").to_numpy())
+        values = numeric.astype("float64").to_numpy()
+        infinite = np.isinf(values)
+        if infinite.any():
+            logger.warning("Column %r holds %d infinite value(s); they are treated as missing.", name, int(infinite.sum()))
+            values = np.where(infinite, np.nan, values)
+        out[name] = pd.Series(values)
     for name in schema.categorical:
         column = X[name]
         values = column.astype(object).to_numpy().astype(str).astype(object)

@@ -10,6 +10,7 @@ import logging
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,24 +22,38 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from automl.bounds import DataShape
-from automl.data import as_frame, clean_target, infer_schema, prepare_features
+from automl.data import Schema, as_frame, clean_target, infer_schema, prepare_features
 from automl.errors import InputError
-from automl.evaluation import TrialData, choose_resampling, make_folds, predict, refit
+from automl.evaluation import (TrialData, baseline_loss, choose_resampling, make_folds, predict, refit)
 from automl.leaderboard import leaderboard
 from automl.metrics import get_metric
-from automl.search import SEARCH_METHODS, TrialRecord, run_search
-from automl.space import build_space
+from automl.search import SEARCH_METHODS, SearchResult, TrialRecord, run_search
+from automl.space import SearchSpace, build_space
 from automl.worker import TrialWorker, WorkerFailure, WorkerTrials
 
 logger = logging.getLogger(__name__)
 
-BUDGET_SLACK = 0.05  # fit returns within time_budget * (1 + BUDGET_SLACK) + a few seconds
-REFIT_SAFETY = 1.5   # a refit on all rows is assumed to take this much longer than the fold average
+BUDGET_SLACK = 0.05           # fit returns within time_budget * (1 + BUDGET_SLACK) + a few seconds
+REFIT_SAFETY = 1.5            # a refit on all rows is assumed to take this much longer than a fold
+TRIAL_LIMIT_SHARE = 0.25      # default per-trial limit: this share of the budget ...
+MIN_TRIAL_LIMIT = 10.0        # ... but at least this many seconds
+NO_BUDGET_TRIAL_LIMIT = 600.0  # with a trial-count budget only, one trial may still not run forever
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """The training data as the search sees it."""
+
+    X: pd.DataFrame
+    y: np.ndarray
+    task: str
+    schema: Schema
+    columns: list[str]
+    classes: np.ndarray | None
+    named_columns: bool
 
 
 class _AutoBase(BaseEstimator):
-    _task_kind = ""
-
     def __init__(self, *, time_budget: float | None = 60.0, max_trials: int | None = None, metric: str | None = None,
                  search: str = "smac", seed: int = 0, resampling: str | None = None, include: tuple | None = None,
                  exclude: tuple | None = None, search_space_dir: str | None = None,
@@ -59,38 +74,51 @@ class _AutoBase(BaseEstimator):
         """Search the space within the budget and refit the best pipeline on all rows."""
         started = time.monotonic()
         self._check_params()
-        X, y, task, schema = self._prepare(X, y)
+        data = self._prepare(X, y)
         worker = TrialWorker(None, memory_limit_mb=self.memory_limit_mb)
         worker.start()  # the process imports its libraries while we build the space
         scratch = Path(tempfile.mkdtemp(prefix="automl-"))
         try:
-            metric = get_metric(self.metric, task)
-            resampling = choose_resampling(len(X), X.shape[1], self.time_budget, self.resampling)
-            folds = make_folds(resampling, y, classification=task != "regression", seed=self.seed)
-            space = self._build_space(task, schema, len(X), folds)
-            worker.data = self._trial_data = TrialData(X, y, schema, task, len(getattr(self, "classes_", ())),
-                                                       folds, metric, self.seed)
-            end = None if self.time_budget is None else started + self.time_budget
-            hard_end = None if self.time_budget is None else started + self.time_budget * (1 + BUDGET_SLACK)
-            trial_limit = self.trial_time_limit or (None if self.time_budget is None else max(10.0, self.time_budget / 4))
+            metric = get_metric(self.metric, data.task)
+            resampling = choose_resampling(len(data.X), data.X.shape[1], self.time_budget, self.resampling)
+            folds = make_folds(resampling, data.y, classification=data.classes is not None, seed=self.seed)
+            n_classes = 0 if data.classes is None else len(data.classes)
+            space = self._build_space(data, n_classes, folds)
+            trial_data = TrialData(data.X, data.y, data.schema, data.task, n_classes, folds, metric, self.seed)
+            worker.data = trial_data
             refit_factor = REFIT_SAFETY / max(len(folds) - 1, 1) if resampling.kind == "cv" else REFIT_SAFETY * 1.5
             result = run_search(
-                space, WorkerTrials(worker, space.to_steps),
-                method=self.search, seed=self.seed, end_time=end, max_trials=self.max_trials,
-                trial_time_limit=trial_limit, initial_configs=space.default_configs(), output_dir=scratch / "smac",
+                space, WorkerTrials(worker, space.to_steps), method=self.search, seed=self.seed,
+                end_time=None if self.time_budget is None else started + self.time_budget,
+                max_trials=self.max_trials, trial_time_limit=self._trial_limit(),
+                initial_configs=space.default_configs(), output_dir=scratch / "smac",
                 reserve_s=lambda best: 1.0 + (best.fit_seconds * refit_factor if best else 0.0),
+                failure_loss=baseline_loss(trial_data),
             )
-            self.best_pipeline_, best = self._refit(worker, space, result.trials, hard_end, refit_factor, task)
+            hard_end = None if self.time_budget is None else started + self.time_budget * (1 + BUDGET_SLACK)
+            pipeline, best = self._refit(worker, space, result.trials, trial_data, hard_end, refit_factor)
         finally:
             worker.close()
             shutil.rmtree(scratch, ignore_errors=True)
-            self.__dict__.pop("_trial_data", None)
-            self.__dict__.pop("_last_y", None)
+        self._store(data, metric, resampling.describe(), pipeline, best, result, started)
+        return self
 
-        self.task_ = task
+    def _store(self, data: _Prepared, metric, resampling: str, pipeline: Pipeline, best: TrialRecord | None,
+               result: SearchResult, started: float) -> None:
+        """Set every learned attribute at once, so a failed fit leaves the old ones consistent."""
+        for stale in ("feature_names_in_", "classes_"):
+            self.__dict__.pop(stale, None)
+        if data.named_columns:
+            self.feature_names_in_ = np.asarray(data.columns, dtype=object)
+        if data.classes is not None:
+            self.classes_ = data.classes
+        self.input_columns_ = list(data.columns)
+        self.n_features_in_ = len(data.columns)
+        self.task_ = data.task
         self.metric_ = metric.name
-        self.schema_ = schema
-        self.resampling_ = resampling.describe()
+        self.schema_ = data.schema
+        self.resampling_ = resampling
+        self.best_pipeline_ = pipeline
         self.best_config_ = best.config if best else None
         self.best_loss_ = best.loss if best else None
         self.best_score_ = metric.score_from_loss(best.loss) if best else None
@@ -102,17 +130,22 @@ class _AutoBase(BaseEstimator):
         self.optimizer_share_ = result.optimizer_share
         self.search_seconds_ = result.wall_seconds
         self.fit_seconds_ = time.monotonic() - started
-        self.n_features_in_ = len(self.feature_names_in_)
         logger.info("fit done in %.1fs: %d trials, optimizer %.1f%% of search time, best %s %s=%s",
                     self.fit_seconds_, self.n_trials_, 100 * self.optimizer_share_,
                     best.config["model"] if best else "none", metric.name, self.best_score_)
-        return self
 
-    def _build_space(self, task: str, schema, n_rows: int, folds):
-        shape = DataShape(n_rows=n_rows, fold_rows=min(len(train) for train, _ in folds),
-                          n_features=len(schema.columns), n_classes=len(getattr(self, "classes_", ())))
-        return build_space(task, shape, has_categorical=bool(schema.categorical), include=tuple(self.include or ()),
-                           exclude=tuple(self.exclude or ()),
+    def _trial_limit(self) -> float:
+        if self.trial_time_limit is not None:
+            return float(self.trial_time_limit)
+        if self.time_budget is None:
+            return NO_BUDGET_TRIAL_LIMIT
+        return max(MIN_TRIAL_LIMIT, self.time_budget * TRIAL_LIMIT_SHARE)
+
+    def _build_space(self, data: _Prepared, n_classes: int, folds) -> SearchSpace:
+        shape = DataShape(n_rows=len(data.X), fold_rows=min(len(train) for train, _ in folds),
+                          n_features=len(data.schema.columns), n_classes=n_classes)
+        return build_space(data.task, shape, has_categorical=bool(data.schema.categorical),
+                           include=tuple(self.include or ()), exclude=tuple(self.exclude or ()),
                            extra_dirs=(self.search_space_dir,) if self.search_space_dir else ())
 
     def _check_params(self) -> None:
@@ -126,60 +159,69 @@ class _AutoBase(BaseEstimator):
             raise InputError(f"Unknown search {self.search!r}; choose one of {', '.join(SEARCH_METHODS)}.")
         if self.resampling not in (None, "cv", "holdout"):
             raise InputError(f"Unknown resampling {self.resampling!r}; choose 'cv', 'holdout' or leave it unset.")
+        for option in ("include", "exclude"):
+            if isinstance(getattr(self, option), str):
+                raise InputError(f"{option} must be a list of component names, not the string {getattr(self, option)!r}.")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True  # missing values are imputed inside the pipelines
-        tags.non_deterministic = self.max_trials is None  # a wall-clock budget steers the search
+        tags.non_deterministic = self.time_budget is not None  # a wall-clock budget steers the search
         return tags
 
-    def _prepare(self, X, y):
+    def _prepare(self, X, y) -> _Prepared:
         if y is None:
             raise InputError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
         frame = as_frame(X)
         if not isinstance(y, pd.Series):
             y = column_or_1d(y, warn=True)
-        if len(frame) < 2:
-            raise InputError(f"Need at least 2 rows to learn from, got {len(frame)}.")
-        self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
+        columns = list(frame.columns)
         frame, target, task = clean_target(frame, y, self._task_for(y))
+        if len(frame) < 2:
+            raise InputError(f"Need at least 2 rows with a target to learn from, got {len(frame)}.")
         schema = infer_schema(frame)
         features = prepare_features(frame, schema)
-        return features, self._encode_target(target), task, schema
+        if task == "regression":
+            return _Prepared(features, target.to_numpy(dtype=np.float64), task, schema, columns, None,
+                             isinstance(X, pd.DataFrame))
+        encoder = LabelEncoder().fit(target.to_numpy())
+        codes = encoder.transform(target.to_numpy()).astype(np.int64)
+        if np.bincount(codes).max() < 2:
+            raise InputError("Every class has a single row; validation needs at least two rows of some class.")
+        return _Prepared(features, codes, task, schema, columns, encoder.classes_, isinstance(X, pd.DataFrame))
 
-    def _refit(self, worker: TrialWorker, space, trials: list[TrialRecord], hard_end: float | None,
-               factor: float, task: str) -> tuple[Pipeline, TrialRecord | None]:
+    def _refit(self, worker: TrialWorker, space: SearchSpace, trials: list[TrialRecord], data: TrialData,
+               hard_end: float | None, factor: float) -> tuple[Pipeline, TrialRecord | None]:
         """Refit the best trial on all rows; if it cannot finish in time, the next best that can.
 
         The refit runs in the worker when it is alive. When the last trial was killed at the
         end of the search, starting a new worker could cost more than the time left, so the
-        refit runs here instead: the configuration already fit on every fold, so it is known
-        not to crash or hang.
+        refit runs here instead: the configuration already fit on every fold.
         """
         for trial in sorted((t for t in trials if t.ok), key=lambda t: (t.loss, t.trial_id)):
             left = None if hard_end is None else hard_end - time.monotonic()
             if left is not None and trial.fit_seconds * factor > left:
                 continue
             steps = space.to_steps(trial.config)
-            if not worker.alive:
-                logger.info("Refitting trial %d in the main process (the worker was stopped).", trial.trial_id)
-                return refit(steps, self._trial_data), trial
             try:
-                return worker.run("refit", steps, left), trial
-            except WorkerFailure as failure:
+                if worker.alive:
+                    return worker.run("refit", steps, left), trial
+                logger.info("Refitting trial %d in the main process (the worker was stopped).", trial.trial_id)
+                return refit(steps, data), trial
+            except Exception as failure:  # WorkerFailure, or the in-process refit failing
                 logger.warning("Refit of trial %d failed (%s); trying the next best.", trial.trial_id, failure)
         logger.warning("No configuration could be refit within the budget; falling back to a constant predictor.")
-        dummy = DummyRegressor() if task == "regression" else DummyClassifier(strategy="prior")
-        return Pipeline([("model", dummy)]).fit(np.zeros((len(self._last_y), 1)), self._last_y), None
+        dummy = DummyRegressor() if data.task == "regression" else DummyClassifier(strategy="prior")
+        return Pipeline([("model", dummy)]).fit(np.zeros((len(data.y), 1)), data.y), None
 
     def _features_for_predict(self, X) -> pd.DataFrame:
         check_is_fitted(self, "best_pipeline_")
         frame = as_frame(X)
-        if not isinstance(X, pd.DataFrame) and frame.shape[1] != self.n_features_in_:
-            raise InputError(f"X has {frame.shape[1]} features, but {type(self).__name__} is expecting "
-                             f"{self.n_features_in_} features as input.")
-        if not isinstance(X, pd.DataFrame):
-            frame.columns = list(self.feature_names_in_)
+        if not hasattr(self, "feature_names_in_"):  # fitted on an array: columns are positional
+            if frame.shape[1] != self.n_features_in_:
+                raise InputError(f"X has {frame.shape[1]} features, but {type(self).__name__} is expecting "
+                                 f"{self.n_features_in_} features as input.")
+            frame.columns = self.input_columns_
         return prepare_features(frame, self.schema_)
 
 
@@ -196,12 +238,6 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
     def _task_for(self, y) -> str:
         n_classes = pd.Series(np.asarray(y)).dropna().nunique()
         return "binary" if n_classes <= 2 else "multiclass"
-
-    def _encode_target(self, target: pd.Series) -> np.ndarray:
-        encoder = LabelEncoder().fit(target.to_numpy())
-        self.classes_ = encoder.classes_
-        self._last_y = encoder.transform(target.to_numpy()).astype(np.int64)
-        return self._last_y
 
     def predict_proba(self, X) -> np.ndarray:
         """Probability of each class in ``classes_`` order."""
@@ -228,10 +264,6 @@ class AutoRegressor(RegressorMixin, _AutoBase):
 
     def _task_for(self, y) -> str:
         return "regression"
-
-    def _encode_target(self, target: pd.Series) -> np.ndarray:
-        self._last_y = target.to_numpy(dtype=np.float64)
-        return self._last_y
 
     def predict(self, X) -> np.ndarray:
         features = self._features_for_predict(X)

@@ -116,10 +116,14 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData) -> TrialOutcome:
             template = build_pipeline(steps, data.schema, seed=data.seed)
             for train, valid in data.folds:
                 pipeline = clone(template)
+                y_train, codes = data.y[train], None
+                if classification:  # a fold may lack a class: train on consecutive codes (XGBoost needs them)
+                    codes, y_train = np.unique(y_train, return_inverse=True)
                 start = time.perf_counter()
-                pipeline.fit(data.X.iloc[train], data.y[train])
+                pipeline.fit(data.X.iloc[train], y_train)
                 middle = time.perf_counter()
-                predictions[valid] = predict(pipeline, data.X.iloc[valid], data.n_classes if classification else None)
+                predictions[valid] = predict(pipeline, data.X.iloc[valid], data.n_classes if classification else None,
+                                             codes)
                 fit_seconds += middle - start
                 predict_seconds += time.perf_counter() - middle
                 validated[valid] = True
@@ -140,11 +144,36 @@ def refit(steps: dict[str, StepSpec], data: TrialData) -> Pipeline:
         return build_pipeline(steps, data.schema, seed=data.seed).fit(data.X, data.y)
 
 
-def predict(pipeline: Pipeline, X: pd.DataFrame, n_classes: int | None) -> np.ndarray:
-    """Class probabilities over all n_classes (a fold may lack a class) or regression values."""
+def predict(pipeline: Pipeline, X: pd.DataFrame, n_classes: int | None, codes: np.ndarray | None = None) -> np.ndarray:
+    """Class probabilities over all n_classes, or regression values.
+
+    ``codes`` maps the classes the pipeline was trained on (0..k-1) to the run's class codes,
+    for a training fold that lacked some class.
+    """
     if n_classes is None:
         return np.asarray(pipeline.predict(X), dtype=np.float64).ravel()
     proba = np.asarray(pipeline.predict_proba(X), dtype=np.float64)
+    seen = np.asarray(pipeline.classes_, dtype=int)
     full = np.zeros((len(X), n_classes))
-    full[:, np.asarray(pipeline.classes_, dtype=int)] = proba
+    full[:, seen if codes is None else codes[seen]] = proba
     return full
+
+
+def baseline_loss(data: TrialData) -> float:
+    """The loss of a constant predictor (class priors, or the mean) on the same folds.
+
+    A cheap, metric-aware yardstick: failed trials are told to the optimizer as worse than it.
+    """
+    regression = data.task == "regression"
+    predictions = np.zeros(len(data.y) if regression else (len(data.y), data.n_classes))
+    validated = np.zeros(len(data.y), dtype=bool)
+    for train, valid in data.folds:
+        if regression:
+            predictions[valid] = data.y[train].mean()
+        else:
+            predictions[valid] = np.bincount(data.y[train], minlength=data.n_classes) / len(train)
+        validated[valid] = True
+    try:
+        return float(data.metric.loss(data.y[validated], predictions[validated]))
+    except ValueError:  # e.g. AUC of a constant score on one class
+        return 1.0

@@ -21,12 +21,13 @@ def leaderboard(trials, metric: Metric) -> pd.DataFrame:
             "loss": t.loss,
             metric.name: metric.score_from_loss(t.loss) if t.ok else None,
             "fit_seconds": round(t.fit_seconds, 3),
+            "warnings": t.n_warnings,
             "status": "ok" if t.ok else "failed",
             "origin": t.origin,
             "hyperparameters": key_params,
             "error": t.error or "",
         })
-    frame = pd.DataFrame(rows, columns=["trial_id", *STEP_COLUMNS, "loss", metric.name, "fit_seconds", "status",
+    frame = pd.DataFrame(rows, columns=["trial_id", *STEP_COLUMNS, "loss", metric.name, "fit_seconds", "warnings", "status",
                                         "origin", "hyperparameters", "error"])
     frame = frame.sort_values(["loss", "trial_id"], na_position="last", kind="stable").reset_index(drop=True)
     frame.insert(0, "rank", range(1, len(frame) + 1))

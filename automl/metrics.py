@@ -61,6 +61,22 @@ def _log_loss(y, proba):
     return skm.log_loss(y, np.clip(proba, 1e-15, 1.0), labels=np.arange(proba.shape[1]))
 
 
+def _accuracy(y, proba):
+    return skm.accuracy_score(y, _labels(proba))
+
+
+def _balanced_accuracy(y, proba):
+    return skm.balanced_accuracy_score(y, _labels(proba))
+
+
+def _f1(y, proba):
+    return skm.f1_score(y, _labels(proba))
+
+
+def _f1_macro(y, proba):
+    return skm.f1_score(y, _labels(proba), average="macro")
+
+
 def _rmse(y, pred):
     return float(np.sqrt(skm.mean_squared_error(y, pred)))
 
@@ -70,10 +86,10 @@ _METRICS = {
     for m in [
         Metric("roc_auc", CLASSIFICATION, _roc_auc, True, 1.0),
         Metric("log_loss", CLASSIFICATION, _log_loss, False, 0.0),
-        Metric("accuracy", CLASSIFICATION, lambda y, p: skm.accuracy_score(y, _labels(p)), True, 1.0),
-        Metric("balanced_accuracy", CLASSIFICATION, lambda y, p: skm.balanced_accuracy_score(y, _labels(p)), True, 1.0),
-        Metric("f1", ("binary",), lambda y, p: skm.f1_score(y, _labels(p)), True, 1.0),
-        Metric("f1_macro", CLASSIFICATION, lambda y, p: skm.f1_score(y, _labels(p), average="macro"), True, 1.0),
+        Metric("accuracy", CLASSIFICATION, _accuracy, True, 1.0),  # module-level functions: a Metric
+        Metric("balanced_accuracy", CLASSIFICATION, _balanced_accuracy, True, 1.0),  # travels to the
+        Metric("f1", ("binary",), _f1, True, 1.0),  # trial process by pickle, and lambdas do not pickle
+        Metric("f1_macro", CLASSIFICATION, _f1_macro, True, 1.0),
         Metric("rmse", ("regression",), _rmse, False, 0.0),
         Metric("mae", ("regression",), skm.mean_absolute_error, False, 0.0),
         Metric("r2", ("regression",), skm.r2_score, True, 1.0),

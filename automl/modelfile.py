@@ -60,7 +60,8 @@ def save_model(model, path: str | Path) -> Path:
         "pipeline": model.best_pipeline_,
         "has_config": model.best_config_ is not None,
         "schema": model.schema_.to_json(),
-        "feature_names_in": [str(c) for c in model.feature_names_in_],
+        "input_columns": list(model.input_columns_),
+        "named_columns": hasattr(model, "feature_names_in_"),
         "classes": model.classes_.tolist() if hasattr(model, "classes_") else None,
         "task": model.task_,
         "metric": model.metric_,
@@ -87,13 +88,17 @@ def load_model(path: str | Path):
     payload = sio.load(path, trusted=untrusted)
     if not isinstance(payload, dict) or payload.get("kind") not in ("AutoClassifier", "AutoRegressor"):
         raise InputError(f"{path} is not a model file written by automl.")
+    if payload.get("format", 0) > FORMAT:
+        raise InputError(f"{path} was written by a newer automl (file format {payload['format']}); upgrade automl to read it.")
     _warn_on_version_drift(path, payload.get("versions", {}))
     model = (AutoClassifier if payload["kind"] == "AutoClassifier" else AutoRegressor)()
     model.best_pipeline_ = payload["pipeline"]
     model.best_config_ = {} if payload["has_config"] else None
     model.schema_ = Schema.from_json(payload["schema"])
-    model.feature_names_in_ = np.asarray(payload["feature_names_in"], dtype=object)
-    model.n_features_in_ = len(model.feature_names_in_)
+    model.input_columns_ = list(payload["input_columns"])
+    model.n_features_in_ = len(model.input_columns_)
+    if payload["named_columns"]:
+        model.feature_names_in_ = np.asarray(model.input_columns_, dtype=object)
     model.task_ = payload["task"]
     model.metric_ = payload["metric"]
     if payload["classes"] is not None:

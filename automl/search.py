@@ -93,12 +93,14 @@ class Trials(Protocol):
 
 def run_search(space: SearchSpace, trials: Trials, *, method: str, seed: int, end_time: float | None,
                max_trials: int | None, trial_time_limit: float | None, initial_configs: list[dict],
-               output_dir: Path, reserve_s: Callable[[TrialRecord | None], float] = lambda best: 0.0) -> SearchResult:
+               output_dir: Path, reserve_s: Callable[[TrialRecord | None], float] = lambda best: 0.0,
+               failure_loss: float = 1.0) -> SearchResult:
     """Evaluate configurations until the trial count or the (monotonic) end time is reached.
 
     The next configuration is asked for while the current trial runs, so the optimizer's time
     overlaps the trials instead of adding to them. ``reserve_s(best)`` is the time to keep back
-    after the search (the refit of the incumbent).
+    after the search (the refit of the incumbent). A failed trial is told to SMAC as worse than
+    both ``failure_loss`` (a constant predictor's loss) and every loss seen so far.
     """
     start = time.monotonic()
     result = SearchResult()
@@ -132,7 +134,7 @@ def run_search(space: SearchSpace, trials: Trials, *, method: str, seed: int, en
         result.trials.append(record)
         _keep_predictions(result, record, outcome)
         tick = time.perf_counter()
-        proposer.tell(record, _worst_loss(result))
+        proposer.tell(record, _failure_cost(result, failure_loss))
         result.optimizer_seconds += time.perf_counter() - tick
         logger.info("trial %d %s loss=%s (%.2fs)%s", record.trial_id, config["model"],
                     f"{record.loss:.5f}" if record.ok else "failed", outcome.fit_seconds,
@@ -147,7 +149,7 @@ def _timed_ask(proposer, result: SearchResult) -> tuple[dict, str] | None:
     tick = time.perf_counter()
     try:
         return proposer.ask()
-    except ConfigurationSpaceExhaustedException:
+    except (ConfigurationSpaceExhaustedException, StopIteration):
         return None
     finally:
         result.optimizer_seconds += time.perf_counter() - tick
@@ -162,12 +164,9 @@ def _keep_predictions(result: SearchResult, record: TrialRecord, outcome: TrialO
         del result.predictions[max(losses, key=lambda i: (losses[i], i))]
 
 
-def _worst_loss(result: SearchResult) -> float:
-    losses = [t.loss for t in result.trials if t.ok]
-    if not losses:
-        return 1.0
-    spread = max(losses) - min(losses)
-    return max(losses) + max(spread, 1e-3)
+def _failure_cost(result: SearchResult, floor: float) -> float:
+    losses = [t.loss for t in result.trials if t.ok] + [floor]
+    return max(losses) + max(max(losses) - min(losses), 1e-3)
 
 
 class _SmacProposer:

@@ -96,3 +96,48 @@ def test_predict_names_missing_columns(mixed_frame):
 )
 def test_scikit_learn_contract(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("metric", ["accuracy", "balanced_accuracy", "f1", "f1_macro", "log_loss", "roc_auc"])
+def test_every_classification_metric_runs_a_search(metric):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=60)})
+    model = AutoClassifier(metric=metric, time_budget=None, max_trials=1, include=("logistic_regression",))
+    model.fit(X, (X["a"] > 0).astype(int))
+    assert model.metric_ == metric and model.best_config_ is not None
+
+
+def test_a_class_with_one_row_does_not_break_xgboost():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=61)})
+    y = np.r_[np.zeros(30), np.ones(30), [2]].astype(int)
+    model = AutoClassifier(time_budget=None, max_trials=1, include=("xgboost",)).fit(X, y)
+    assert model.trials_[0].ok, model.trials_[0].error
+    assert model.predict_proba(X).shape == (61, 3)
+
+
+def test_array_fit_predicts_on_arrays_and_frames_and_infinity_is_missing(caplog):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 2))
+    X[3, 1] = np.inf
+    y = (X[:, 0] > 0).astype(int)
+    model = AutoClassifier(**CHEAP).fit(X, y)
+    assert not hasattr(model, "feature_names_in_") and model.n_features_in_ == 2
+    assert "infinite value" in caplog.text
+    np.testing.assert_array_equal(model.predict(X), model.predict(pd.DataFrame(X)))
+    with pytest.raises(ValueError, match="X has 3 features, but AutoClassifier is expecting 2"):
+        model.predict(np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("X, y, message", [
+    (pd.DataFrame({"a": [1.0, 2.0, 3.0]}), [np.nan, np.nan, 1.0], "Need at least 2 rows"),
+    (pd.DataFrame({"a": [1.0, 2.0, 3.0]}), ["a", "b", "c"], "Every class has a single row"),
+])
+def test_too_little_data_is_one_sentence(X, y, message):
+    with pytest.raises(InputError, match=message):
+        (AutoRegressor if message.startswith("Need") else AutoClassifier)(**CHEAP).fit(X, y)
+
+
+def test_include_as_a_plain_string_is_one_sentence():
+    with pytest.raises(InputError, match="include must be a list of component names, not the string 'lightgbm'"):
+        AutoClassifier(time_budget=None, max_trials=1, include="lightgbm").fit(pd.DataFrame({"a": [1.0, 2.0]}), [0, 1])
