@@ -57,7 +57,8 @@ class _AutoBase(BaseEstimator):
     def __init__(self, *, time_budget: float | None = 60.0, max_trials: int | None = None, metric: str | None = None,
                  search: str = "smac", seed: int = 0, resampling: str | None = None, include: tuple | None = None,
                  exclude: tuple | None = None, search_space_dir: str | None = None,
-                 trial_time_limit: float | None = None, memory_limit_mb: int | None = None):
+                 trial_time_limit: float | None = None, memory_limit_mb: int | None = None,
+                 initial_configs: list[dict] | None = None):
         self.time_budget = time_budget
         self.max_trials = max_trials
         self.metric = metric
@@ -69,6 +70,7 @@ class _AutoBase(BaseEstimator):
         self.search_space_dir = search_space_dir
         self.trial_time_limit = trial_time_limit
         self.memory_limit_mb = memory_limit_mb
+        self.initial_configs = initial_configs
 
     def fit(self, X, y) -> "_AutoBase":
         """Search the space within the budget and refit the best pipeline on all rows."""
@@ -91,7 +93,7 @@ class _AutoBase(BaseEstimator):
                 space, WorkerTrials(worker, space.to_steps), method=self.search, seed=self.seed,
                 end_time=None if self.time_budget is None else started + self.time_budget,
                 max_trials=self.max_trials, trial_time_limit=self._trial_limit(),
-                initial_configs=space.default_configs(), output_dir=scratch / "smac",
+                initial_configs=space.initial_design(self.initial_configs or ()), output_dir=scratch / "smac",
                 reserve_s=lambda best: 1.0 + (best.fit_seconds * refit_factor if best else 0.0),
                 failure_loss=baseline_loss(trial_data),
             )

@@ -43,6 +43,22 @@ class SearchSpace:
                 unique.append(config)
         return unique
 
+    def initial_design(self, extra: tuple | list = ()) -> list[dict[str, Any]]:
+        """The configurations evaluated first: ``extra`` (warm starts, checked) then the defaults.
+
+        This is the hook for warm starts: each extra configuration must be a complete, valid
+        configuration of this space, else one sentence says which and why.
+        """
+        checked = []
+        for i, values in enumerate(extra):
+            try:
+                checked.append(plain(Configuration(self.configspace, values=dict(values))))
+            except Exception as exc:  # ConfigSpace raises several types for an invalid configuration
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise InputError(f"Initial configuration {i} does not fit the search space: {reason}.") from None
+        return [c for i, c in enumerate(checked) if c not in checked[:i]] + \
+            [c for c in self.default_configs() if c not in checked]
+
     def _values_for(self, choices: dict[str, str]) -> dict[str, Any]:
         default = dict(self.configspace.get_default_configuration())
         picked = {step: choices.get(step, default[step]) for step in self.steps}

@@ -140,3 +140,13 @@ def test_broken_user_yaml_names_file_and_key(tmp_path, text, message):
     with pytest.raises(InputError, match=message) as info:
         build_space("binary", SHAPE, has_categorical=False, extra_dirs=(tmp_path,))
     assert "broken.yaml" in str(info.value)
+
+
+def test_initial_design_hook_takes_extra_configurations_first():
+    space = build_space("binary", SHAPE, has_categorical=False)
+    extra = dict(space.sample(1, seed=7)[0])
+    design = space.initial_design([extra, extra])
+    assert design[0] == extra and design.count(extra) == 1
+    assert design[1:] == [c for c in space.default_configs() if c != extra]
+    with pytest.raises(InputError, match="Initial configuration 0 does not fit the search space"):
+        space.initial_design([{"model": "lightgbm", "lightgbm:num_leaves": 10**9}])
