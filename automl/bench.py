@@ -1,0 +1,190 @@
+"""``automl bench``: run systems over datasets and seeds, one isolated process per run, resumably.
+
+Each finished run appends one JSON line to ``runs.jsonl`` in the output folder; a bench that
+is interrupted skips those runs when started again. The tables are written by ``bench_report``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from automl.bench_systems import SYSTEMS
+from automl.data import infer_task, read_table
+from automl.errors import InputError
+from automl.metrics import DEFAULT_METRIC, get_metric
+
+GRACE_S = 60.0  # a run may use budget * 1.05 + 5 s plus this before it counts as hung and is killed
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    file: Path
+    target: str
+    task: str
+
+
+def load_datasets(source: Path, target: str | None = None, only: tuple[str, ...] = ()) -> list[Dataset]:
+    """A manifest CSV (columns name, task, target, file) or a folder of CSV/Parquet files plus a target."""
+    if not source.exists():
+        raise InputError(f"Benchmark source not found: {source}.")
+    if source.is_dir():
+        if not target:
+            raise InputError("A folder of datasets needs --target to name the column to predict.")
+        files = sorted(p for p in source.iterdir() if p.suffix in (".csv", ".parquet", ".gz") and p.is_file())
+        datasets = [Dataset(p.name.split(".")[0], p, target, infer_task(read_table(p)[target])) for p in files
+                    if target in read_table(p).columns]
+    else:
+        manifest = read_table(source)
+        missing = {"name", "task", "target", "file"} - set(manifest.columns)
+        if missing:
+            raise InputError(f"Manifest {source} lacks the column(s) {', '.join(sorted(missing))}.")
+        datasets = [Dataset(str(r["name"]), source.parent / str(r["file"]), str(r["target"]), str(r["task"]))
+                    for _, r in manifest.iterrows()]
+    unknown = set(only) - {d.name for d in datasets}
+    if unknown:
+        raise InputError(f"Unknown dataset {sorted(unknown)[0]!r} in --only.")
+    chosen = [d for d in datasets if not only or d.name in only]
+    if not chosen:
+        raise InputError(f"No dataset found in {source}.")
+    return chosen
+
+
+def run_bench(datasets: list[Dataset], *, systems: tuple[str, ...], seeds: tuple[int, ...], budget_s: float,
+              out: Path, metric: str | None = None, jobs: int = 1,
+              progress: Callable[[str], None] = lambda line: None) -> Path:
+    """Run every missing (dataset, system, seed) and return the runs file."""
+    unknown = [s for s in systems if s not in SYSTEMS]
+    if unknown:
+        raise InputError(f"Unknown system {unknown[0]!r}; choose from {', '.join(SYSTEMS)}.")
+    if metric is not None:
+        for dataset in datasets:
+            get_metric(metric, dataset.task)
+    out.mkdir(parents=True, exist_ok=True)
+    runs_file = out / "runs.jsonl"
+    done = {(r["dataset"], r["system"], r["seed"]) for r in read_runs(runs_file)}
+    todo = [(d, s, seed) for d in datasets for seed in seeds for s in systems if (d.name, s, seed) not in done]
+    started = time.monotonic()
+    progress(f"{len(todo)} runs to do ({len(done)} already done) in {out}")
+
+    def one(index_job):
+        index, (dataset, system, seed) = index_job
+        record = _run_isolated(dataset, system, seed, budget_s, metric)
+        with runs_file.open("a") as sink:
+            sink.write(json.dumps(record) + "\n")
+            sink.flush()
+            os.fsync(sink.fileno())
+        score = f"{record['test_score']:.4f}" if record["status"] == "ok" else record["status"]
+        progress(f"[{index + 1}/{len(todo)}] {system} on {dataset.name} (seed {seed}): {score} in "
+                 f"{record['wall_s']:.0f} s; {len(todo) - index - 1} left, {time.monotonic() - started:.0f} s elapsed")
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        list(pool.map(one, enumerate(todo)))
+    return runs_file
+
+
+def read_runs(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text().splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:  # a line cut by a kill: that run is simply redone
+            continue
+    return records
+
+
+def _run_isolated(dataset: Dataset, system: str, seed: int, budget_s: float, metric: str | None) -> dict:
+    primary = metric or DEFAULT_METRIC[dataset.task]
+    spec = {"file": str(dataset.file), "target": dataset.target, "task": dataset.task, "system": system,
+            "seed": seed, "budget_s": budget_s, "metric": primary}
+    base = {"dataset": dataset.name, "task": dataset.task, "system": system, "seed": seed, "metric": primary,
+            "budget_s": budget_s}
+    limit = budget_s * 1.05 + 5 + GRACE_S
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, "-c", "from automl.bench_systems import main; main()"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = _watch(process, json.dumps(spec), limit)
+    wall = round(time.monotonic() - started, 2)
+    out = process.stdout.read() if process.stdout else ""
+    err = process.stderr.read() if process.stderr else ""
+    if process.returncode is None:
+        return {**base, "status": "timeout", "error": f"killed after {limit:.0f} s", "wall_s": wall, "peak_rss_mb": peak}
+    lines = out.strip().splitlines()
+    try:
+        result = json.loads(lines[-1])
+    except (IndexError, json.JSONDecodeError):
+        last = err.strip().splitlines()[-1] if err.strip() else f"exit code {process.returncode}"
+        return {**base, "status": "crashed", "error": last[:300], "wall_s": wall, "peak_rss_mb": peak}
+    scores = result.pop("scores", {})
+    return {**base, **result, "test_score": scores.get(primary), "secondary": scores, "wall_s": wall,
+            "peak_rss_mb": peak}
+
+
+def _watch(process: subprocess.Popen, spec: str, limit: float) -> float:
+    """Feed the spec, wait up to ``limit`` seconds (then kill), and sample the tree's peak RSS."""
+    process.stdin.write(spec)
+    process.stdin.close()
+    deadline = time.monotonic() + limit
+    peak = 0.0
+    while process.poll() is None:
+        peak = max(peak, _tree_rss_mb(process.pid))
+        if time.monotonic() > deadline:
+            _kill_tree(process.pid)
+            process.kill()
+            process.wait()
+            process.returncode = None
+            break
+        time.sleep(0.25)
+    return round(peak, 1)
+
+
+def _children(pid: int) -> list[int]:
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, frontier = [], [pid]
+    while frontier:
+        current = frontier.pop()
+        kids = [p for p, parent in parents.items() if parent == current]
+        tree.extend(kids)
+        frontier.extend(kids)
+    return tree
+
+
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its descendants (Linux /proc; 0 elsewhere)."""
+    total = 0
+    for member in [pid, *_children(pid)]:
+        try:
+            total += int(Path(f"/proc/{member}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / 2**20
+
+
+def _kill_tree(pid: int) -> None:
+    for member in _children(pid):
+        try:
+            os.kill(member, 9)
+        except OSError:
+            pass
+
+
+def runs_frame(path: Path) -> pd.DataFrame:
+    return pd.DataFrame(read_runs(path))

@@ -1,0 +1,77 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from automl.bench_report import summarise
+from automl.cli import main
+
+
+@pytest.fixture
+def manifest(tmp_path):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=80), "c": rng.choice(["u", "v"], size=80)})
+    X.assign(y=(X.a > 0).astype(int)).to_csv(tmp_path / "bin.csv", index=False)
+    X.assign(y=X.a * 2 + rng.normal(size=80)).to_csv(tmp_path / "reg.csv", index=False)
+    rows = {"name": ["bin", "reg", "gone"], "task": ["binary", "regression", "binary"], "target": ["y", "y", "y"],
+            "file": ["bin.csv", "reg.csv", "missing.csv"]}
+    pd.DataFrame(rows).to_csv(tmp_path / "manifest.csv", index=False)
+    return tmp_path / "manifest.csv"
+
+
+def test_bench_runs_isolated_resumes_and_writes_tables(tmp_path, manifest):
+    out = tmp_path / "out"
+    args = ["bench", str(manifest), "--time", "5", "--systems", "dummy,logreg", "--out", str(out), "--jobs", "2"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    runs = [json.loads(line) for line in (out / "runs.jsonl").read_text().splitlines()]
+    assert len(runs) == 6
+    by_key = {(r["dataset"], r["system"]): r for r in runs}
+    assert by_key[("gone", "dummy")]["status"] == "failed" and "File not found" in by_key[("gone", "dummy")]["error"]
+    assert by_key[("bin", "dummy")]["test_score"] == pytest.approx(0.5)
+    assert by_key[("bin", "logreg")]["test_score"] > 0.9
+    assert by_key[("reg", "logreg")]["test_score"] < by_key[("reg", "dummy")]["test_score"]  # rmse
+    assert all(r["peak_rss_mb"] > 10 and r["wall_s"] > 0 for r in runs)
+    assert "[6/6]" in result.output and "mean_rank" in result.output
+    summary = pd.read_csv(out / "summary.csv").set_index("system")
+    assert summary.loc["logreg", "mean_rank"] < summary.loc["dummy", "mean_rank"]
+    assert (out / "results.md").read_text().startswith("## Test score per dataset")
+
+    again = CliRunner().invoke(main, args)  # resume: everything is done, nothing runs again
+    assert again.exit_code == 0 and "0 runs to do (6 already done)" in again.output
+    assert len((out / "runs.jsonl").read_text().splitlines()) == 6
+
+
+def test_ranks_normalised_scores_and_win_tie_loss():
+    def run(dataset, system, score, status="ok", metric="roc_auc", task="binary"):
+        return {"dataset": dataset, "seed": 0, "system": system, "test_score": score, "status": status,
+                "metric": metric, "task": task, "wall_s": 1.0, "budget_s": 60.0, "peak_rss_mb": 100.0}
+    runs = pd.DataFrame([
+        run("a", "automl", 0.9), run("a", "rf_default", 0.8), run("a", "dummy", 0.5),
+        run("b", "automl", None, status="failed"), run("b", "rf_default", 0.7), run("b", "dummy", 0.5),
+        run("c", "automl", 2.0, metric="rmse", task="regression"), run("c", "rf_default", 3.0, metric="rmse", task="regression"),
+        run("c", "dummy", 4.0, metric="rmse", task="regression"),
+    ])
+    tables = summarise(runs)
+    summary = tables["summary"].set_index("system")
+    assert summary.loc["automl", "mean_rank"] == pytest.approx((1 + 3 + 1) / 3)  # failed: worst rank
+    assert summary.loc["rf_default", "mean_normalised"] == pytest.approx(0.0)
+    assert summary.loc["automl", "mean_normalised"] == pytest.approx(1.0)
+    assert summary.loc["automl", "failed"] == 1
+    versus = tables["versus"].set_index("versus")
+    assert versus.loc["rf_default"].tolist() == [2, 0, 1]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["nowhere.csv"], "Benchmark source not found"),
+    (["{m}", "--systems", "automl,catboost"], "Unknown system 'catboost'"),
+    (["{m}", "--time", "-1"], "--time must be a positive number"),
+    (["{m}", "--seeds", "a,b"], "--seeds must be comma-separated integers"),
+    (["{m}", "--only", "nope"], "Unknown dataset 'nope' in --only"),
+    (["{m}", "--metric", "rmse"], "Metric 'rmse' does not fit a binary task"),
+])
+def test_bench_bad_input_is_one_sentence(tmp_path, manifest, args, message):
+    result = CliRunner().invoke(main, ["bench", *[a.format(m=manifest) for a in args], "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and message in result.output
