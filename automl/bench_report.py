@@ -46,7 +46,11 @@ def summarise(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
         peak_mb_median=("peak_rss_mb", "median"), peak_mb_max=("peak_rss_mb", "max"),
     ).sort_values("mean_rank").reset_index()
     summary.attrs["budget_s"] = budget
-    return {"scores": scores, "summary": summary, "versus": _versus(runs)}
+    searches = runs[runs["system"].isin(["automl", "random"]) & (runs["status"] == "ok")]
+    search_cols = [c for c in ("dataset", "seed", "system", "trials", "optimizer_share", "best_model", "wall_s")
+                   if c in searches.columns]
+    return {"scores": scores, "summary": summary, "versus": _versus(runs),
+            "searches": searches[search_cols].sort_values(["dataset", "seed", "system"]).reset_index(drop=True)}
 
 
 def _versus(runs: pd.DataFrame, ours: str = "automl") -> pd.DataFrame:
