@@ -141,3 +141,14 @@ def test_too_little_data_is_one_sentence(X, y, message):
 def test_include_as_a_plain_string_is_one_sentence():
     with pytest.raises(InputError, match="include must be a list of component names, not the string 'lightgbm'"):
         AutoClassifier(time_budget=None, max_trials=1, include="lightgbm").fit(pd.DataFrame({"a": [1.0, 2.0]}), [0, 1])
+
+
+def test_pandas_category_and_bool_columns():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"size": pd.Categorical(rng.choice(["S", "M", "L"], size=60)),
+                      "flag": rng.random(60) > 0.5, "x": rng.normal(size=60)})
+    X.loc[::7, "size"] = np.nan
+    y = pd.Series(pd.Categorical(np.where(X["x"] > 0, "up", "down")))
+    model = AutoClassifier(**CHEAP).fit(X, y)
+    assert model.schema_.categorical == ("size",) and set(model.schema_.numeric) == {"flag", "x"}
+    assert set(model.predict(X)) <= {"up", "down"} and model.score(X, y) > 0.8
