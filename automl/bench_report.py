@@ -49,8 +49,10 @@ def summarise(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
     searches = runs[runs["system"].isin(["automl", "random"]) & (runs["status"] == "ok")]
     search_cols = [c for c in ("dataset", "seed", "system", "trials", "optimizer_share", "best_model", "wall_s")
                    if c in searches.columns]
-    return {"scores": scores, "summary": summary, "versus": _versus(runs),
-            "searches": searches[search_cols].sort_values(["dataset", "seed", "system"]).reset_index(drop=True)}
+    searches = searches[search_cols].sort_values(["dataset", "seed", "system"]).reset_index(drop=True)
+    if "trials" in searches:
+        searches["trials"] = searches["trials"].astype("Int64")
+    return {"scores": scores, "summary": summary, "versus": _versus(runs), "searches": searches}
 
 
 def _versus(runs: pd.DataFrame, ours: str = "automl") -> pd.DataFrame:
@@ -91,6 +93,7 @@ def write_report(runs: pd.DataFrame, out: Path) -> str:
         f"## Test score per dataset (budget {tables['summary'].attrs['budget_s']:g} s)", markdown(tables["scores"]),
         "## Systems (rank 1 = best; failed runs take the worst rank; normalised: rf_default 0, best 1)",
         markdown(tables["summary"]), "## automl against each system (win/tie/loss)", markdown(tables["versus"]),
+        "## Searches: trials run and the optimizer's share of the search time", markdown(tables["searches"]),
     ])
     (out / "results.md").write_text(text + "\n")
     return text

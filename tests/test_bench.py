@@ -38,7 +38,7 @@ def test_bench_runs_isolated_resumes_and_writes_tables(tmp_path, manifest):
     summary = pd.read_csv(out / "summary.csv").set_index("system")
     assert summary.loc["logreg", "mean_rank"] < summary.loc["dummy", "mean_rank"]
     assert (out / "results.md").read_text().startswith("## Test score per dataset")
-    assert (out / "searches.csv").exists()
+    assert (out / "searches.csv").exists() and "## Searches" in (out / "results.md").read_text()
 
     again = CliRunner().invoke(main, args)  # resume: everything is done, nothing runs again
     assert again.exit_code == 0 and "0 runs to do (6 already done)" in again.output
