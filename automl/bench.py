@@ -79,6 +79,8 @@ def run_bench(datasets: list[Dataset], *, systems: tuple[str, ...], seeds: tuple
 
     def one(index_job):
         index, (dataset, system, seed) = index_job
+        progress(f"[{index + 1}/{len(todo)}] running {system} on {dataset.name} (seed {seed}), "
+                 f"{time.monotonic() - started:.0f} s elapsed ...")
         record = _run_isolated(dataset, system, seed, budget_s, metric)
         with runs_file.open("a") as sink:
             sink.write(json.dumps(record) + "\n")

@@ -76,3 +76,19 @@ def test_ranks_normalised_scores_and_win_tie_loss():
 def test_bench_bad_input_is_one_sentence(tmp_path, manifest, args, message):
     result = CliRunner().invoke(main, ["bench", *[a.format(m=manifest) for a in args], "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and message in result.output
+
+
+def test_a_folder_of_tables_with_a_target(tmp_path):
+    folder = tmp_path / "tables"
+    folder.mkdir()
+    pd.DataFrame({"a": range(40), "label": ["x", "y"] * 20}).to_parquet(folder / "one.parquet")
+    pd.DataFrame({"b": range(40)}).to_csv(folder / "no_target.csv", index=False)  # lacks the target: skipped
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["bench", str(folder), "--target", "label", "--systems", "dummy",
+                                       "--time", "5", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    runs = [json.loads(line) for line in (out / "runs.jsonl").read_text().splitlines()]
+    assert [(r["dataset"], r["task"], r["status"]) for r in runs] == [("one", "binary", "ok")]
+    assert "running dummy on one" in result.output
+    missing = CliRunner().invoke(main, ["bench", str(folder), "--out", str(out)])
+    assert missing.exit_code == 2 and "needs --target" in missing.output
