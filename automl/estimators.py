@@ -29,7 +29,7 @@ from automl.leaderboard import leaderboard
 from automl.metrics import get_metric
 from automl.search import SEARCH_METHODS, SearchResult, TrialRecord, run_search
 from automl.space import SearchSpace, build_space
-from automl.worker import TrialWorker, WorkerFailure, WorkerTrials
+from automl.worker import TrialWorker, WorkerTrials
 
 logger = logging.getLogger(__name__)
 

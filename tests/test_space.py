@@ -1,4 +1,3 @@
-import numpy as np
 import pytest
 from ConfigSpace import InCondition, EqualsCondition
 
