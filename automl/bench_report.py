@@ -24,6 +24,9 @@ def _higher_is_better(metric: str, task: str) -> bool:
 def summarise(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Score table, per-system summary and automl's win/tie/loss against each other system."""
     runs = runs.copy()
+    for column in ("test_score", "peak_rss_mb"):
+        if column not in runs:  # every run failed
+            runs[column] = np.nan
     runs["oriented"] = [s if _higher_is_better(m, t) else -s if s is not None and not pd.isna(s) else np.nan
                         for s, m, t in zip(runs["test_score"], runs["metric"], runs["task"])]
     runs.loc[runs["status"] != "ok", "oriented"] = np.nan
@@ -37,7 +40,7 @@ def summarise(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
         for o, b, d, s in zip(runs["oriented"], best, runs["dataset"], runs["seed"])]
 
     scores = runs.pivot_table(index=["dataset", "seed", "metric"], columns="system", values="test_score",
-                              aggfunc="first").reset_index()
+                              aggfunc="first", dropna=False).reset_index()
     budget = runs["budget_s"].iloc[0] if len(runs) else 0
     runs["over_budget"] = runs["wall_s"] > runs["budget_s"] * 1.05 + 5
     summary = runs.groupby("system").agg(

@@ -92,3 +92,20 @@ def test_a_folder_of_tables_with_a_target(tmp_path):
     assert "running dummy on one" in result.output
     missing = CliRunner().invoke(main, ["bench", str(folder), "--out", str(out)])
     assert missing.exit_code == 2 and "needs --target" in missing.output
+
+
+def test_a_hanging_run_is_killed_and_recorded(tmp_path, monkeypatch):
+    import os
+
+    import automl.bench
+
+    monkeypatch.setattr(automl.bench, "GRACE_S", 0.0)
+    os.mkfifo(tmp_path / "hang.csv")  # reading a FIFO nobody writes to blocks forever
+    pd.DataFrame({"name": ["hang"], "task": ["binary"], "target": ["y"], "file": ["hang.csv"]}).to_csv(
+        tmp_path / "manifest.csv", index=False)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["bench", str(tmp_path / "manifest.csv"), "--systems", "dummy",
+                                       "--time", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    (run,) = [json.loads(line) for line in (out / "runs.jsonl").read_text().splitlines()]
+    assert run["status"] == "timeout" and run["wall_s"] < 30
