@@ -125,9 +125,8 @@ def run_search(space: SearchSpace, trials: Trials, *, method: str, seed: int, en
         started = time.monotonic() - start
         trials.submit(config, timeout)
         last = max_trials is not None and len(result.trials) + 1 >= max_trials
-        upcoming = None if last else _timed_ask(proposer, result)
-        if last:
-            upcoming = (config, origin)  # never evaluated: the trial budget check above stops the loop
+        if not last:  # the last trial of the budget needs no successor; the check above stops the loop
+            upcoming = _timed_ask(proposer, result)
         outcome = trials.collect()
         record = TrialRecord(len(result.trials), config, origin, outcome.loss, outcome.fit_seconds,
                              outcome.predict_seconds, outcome.n_warnings, outcome.error, started)
