@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -60,11 +61,20 @@ def main() -> None:
     """AutoML for tabular data: a CASH search over scikit-learn, LightGBM and XGBoost pipelines."""
 
 
+_RESUMABLE = {  # fit option -> the estimator parameter a run directory records (reused on --resume)
+    "metric": "metric", "extra_metrics": "extra_metrics", "time_budget": "time_budget", "max_trials": "max_trials",
+    "seed": "seed", "search": "search", "resampling": "resampling", "include": "include", "exclude": "exclude",
+    "space_dir": "search_space_dir", "trial_time_limit": "trial_time_limit", "memory_limit": "memory_limit_mb",
+    "keep_models": "keep_models",
+}
+
+
 @main.command()
 @click.argument("data", type=click.Path(path_type=Path))
 @click.option("--target", required=True, help="Name of the column to predict.")
 @click.option("--task", type=click.Choice(TASKS), help="Default: inferred from the target column.")
 @click.option("--metric", type=str, help=f"One of {', '.join(METRIC_NAMES)}. Default: roc_auc, log_loss or rmse.")
+@click.option("--extra-metrics", help="Comma-separated metrics also scored for every trial (default: the usual ones).")
 @click.option("--time", "time_budget", type=float, help="Wall-clock budget in seconds (default 60 unless --trials).")
 @click.option("--trials", "max_trials", type=int, help="Budget as a number of trials (reproducible with --seed).")
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -73,35 +83,58 @@ def main() -> None:
 @click.option("--include", help="Comma-separated component names to keep (per step), e.g. lightgbm,xgboost.")
 @click.option("--exclude", help="Comma-separated component names to leave out.")
 @click.option("--space-dir", type=click.Path(path_type=Path), help="A folder of your own search-space YAML files.")
+@click.option("--trial-time-limit", type=float, help="Seconds one trial may take (default: a quarter of the budget, "
+              "at least 10).")
+@click.option("--memory-limit", type=float, help="Megabytes one trial may use (default: 75% of the memory available).")
+@click.option("--keep-models", type=int, default=5, show_default=True, help="Fitted models of the best K trials kept "
+              "in the run directory.")
+@click.option("--run-dir", type=click.Path(path_type=Path), help="Where the run is recorded (default: a new folder "
+              "under automl-runs/).")
+@click.option("--resume", type=click.Path(path_type=Path), help="Continue the run recorded in this directory.")
 @click.option("--out", type=click.Path(path_type=Path), help="Where to write the model (default: DATA's name + .skops).")
 @click.option("--top", type=int, default=10, show_default=True, help="Leaderboard rows to print.")
 @click.option("-v", "--verbose", is_flag=True, help="Print one line per trial.")
-def fit(data, target, task, metric, time_budget, max_trials, seed, search, resampling, include, exclude,
-        space_dir, out, top, verbose):
+@click.pass_context
+def fit(ctx, data, target, task, out, top, verbose, run_dir, resume, **options):
     """Search for the best pipeline for DATA (CSV or Parquet) and save it."""
     from automl.estimators import AutoClassifier, AutoRegressor
-    from automl.modelfile import save_model
+    from automl.runstore import describe_size, new_run_dir, read_settings
 
     _setup_logging(verbose)
+    if resume:
+        if run_dir and run_dir != resume:
+            raise InputError("Give either --resume RUN_DIR or --run-dir, not both.")
+        recorded = read_settings(resume)  # options not given again are taken from the run
+        for option, param in _RESUMABLE.items():
+            if ctx.get_parameter_source(option) == click.core.ParameterSource.DEFAULT:
+                options[option] = recorded.get(param)
+    for option in ("include", "exclude", "extra_metrics"):
+        if isinstance(options[option], str):
+            options[option] = _names(options[option]) or None
+    time_budget, max_trials = options["time_budget"], options["max_trials"]
     if time_budget is not None and time_budget <= 0:
         raise InputError(f"--time must be a positive number of seconds, got {time_budget:g}.")
     if max_trials is not None and max_trials <= 0:
         raise InputError(f"--trials must be a positive integer, got {max_trials}.")
     if time_budget is None and max_trials is None:
-        time_budget = 60.0
+        options["time_budget"] = time_budget = 60.0
     frame = read_table(data)
     X, y = split_target(frame, target)
     inferred = task is None
     task = task or infer_task(y)
     if task == "binary" and y.nunique() > 2:
         raise InputError(f"Task 'binary' was asked but the target has {y.nunique()} classes; use 'multiclass'.")
+    stem = Path(data.name).name.split(".")[0]
+    run_dir = resume or run_dir or new_run_dir(name=stem)
     estimator_class = AutoRegressor if task == "regression" else AutoClassifier
-    model = estimator_class(time_budget=time_budget, max_trials=max_trials, metric=metric, search=search, seed=seed,
-                            resampling=resampling, include=_names(include), exclude=_names(exclude),
-                            search_space_dir=str(space_dir) if space_dir else None)
+    space_dir = options.pop("space_dir")
+    model = estimator_class(**{_RESUMABLE[k]: v for k, v in options.items()},
+                            search_space_dir=str(space_dir) if space_dir else None,
+                            run_dir=str(run_dir), resume=bool(resume))
     budget = f"{time_budget:g} s" if time_budget else f"{max_trials} trials"
     hint = " (inferred from the target; --task overrides)" if inferred else ""
-    click.echo(f"Fitting a {task} model{hint} on {len(X)} rows x {X.shape[1]} columns of {data.name} ({budget})...",
+    action = f"Resuming {run_dir}: fitting" if resume else "Fitting"
+    click.echo(f"{action} a {task} model{hint} on {len(X)} rows x {X.shape[1]} columns of {data.name} ({budget})...",
                err=True)
     model.fit(X, y)
 
@@ -109,14 +142,22 @@ def fit(data, target, task, metric, time_budget, max_trials, seed, search, resam
     shown = board[LEADERBOARD_COLUMNS[:1] + LEADERBOARD_COLUMNS[1:5] + [model.metric_] + LEADERBOARD_COLUMNS[5:]]
     click.echo(shown.head(top).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     n_failed = int((board["status"] == "failed").sum())
-    click.echo(f"\n{model.n_trials_} trials ({n_failed} failed) in {model.fit_seconds_:.1f} s, validated by "
+    resumed = f", {model.resumed_trials_} of them from before" if model.resumed_trials_ else ""
+    click.echo(f"\n{model.n_trials_} trials ({n_failed} failed{resumed}) in {model.fit_seconds_:.1f} s, validated by "
                f"{model.resampling_}; optimizer time {100 * model.optimizer_share_:.1f}% of the search.")
     if model.best_config_ is None:
         click.echo("No trial succeeded: the saved model predicts the training prior. Try a larger --time.")
     else:
         click.echo(f"Best: {model.best_config_['model']} with validation {model.metric_} = {model.best_score_:.4f}.")
-    path = save_model(model, out or Path(f"{Path(data.name).name.split('.')[0]}.skops"))
+    path = Path(out or f"{stem}.skops")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(Path(model.run_dir_) / "model.skops", path)
     click.echo(f"Model saved to {path}")
+    click.echo(f"Run directory: {model.run_dir_} ({describe_size(model.run_dir_bytes_)})")
+    if model.interrupted_:
+        click.echo(f"Interrupted: the search stopped early and the model is the best found so far. To go on:\n"
+                   f"  automl fit {data} --target {target} --resume {model.run_dir_}", err=True)
+        sys.exit(130)
 
 
 @main.command()

@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -24,9 +26,11 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from automl.bounds import DataShape
 from automl.data import Schema, as_frame, clean_target, infer_schema, prepare_features
 from automl.errors import InputError
-from automl.evaluation import (TrialData, baseline_loss, choose_resampling, make_folds, predict, refit)
+from automl.evaluation import (Resampling, TrialData, baseline_loss, choose_resampling, make_folds, predict, refit)
 from automl.leaderboard import leaderboard
-from automl.metrics import get_metric
+from automl.metrics import SCORED_ALONGSIDE, get_metric
+from automl.modelfile import save_model
+from automl.runstore import RunStore, data_fingerprint, describe_size
 from automl.search import SEARCH_METHODS, SearchResult, TrialRecord, run_search
 from automl.space import SearchSpace, build_space
 from automl.worker import TrialWorker, WorkerTrials
@@ -38,6 +42,8 @@ REFIT_SAFETY = 1.5            # a refit on all rows is assumed to take this much
 TRIAL_LIMIT_SHARE = 0.25      # default per-trial limit: this share of the budget ...
 MIN_TRIAL_LIMIT = 10.0        # ... but at least this many seconds
 NO_BUDGET_TRIAL_LIMIT = 600.0  # with a trial-count budget only, one trial may still not run forever
+MEMORY_SHARE = 0.75           # default per-trial memory limit: this share of the memory available at fit
+MODEL_SAVE_LIMIT = 30.0       # seconds a top-K trial's models may take to write
 
 
 @dataclass(frozen=True)
@@ -55,13 +61,15 @@ class _Prepared:
 
 class _AutoBase(BaseEstimator):
     def __init__(self, *, time_budget: float | None = 60.0, max_trials: int | None = None, metric: str | None = None,
-                 search: str = "smac", seed: int = 0, resampling: str | None = None, include: tuple | None = None,
-                 exclude: tuple | None = None, search_space_dir: str | None = None,
-                 trial_time_limit: float | None = None, memory_limit_mb: int | None = None,
-                 initial_configs: list[dict] | None = None):
+                 extra_metrics: tuple | None = None, search: str = "smac", seed: int = 0, resampling: str | None = None,
+                 include: tuple | None = None, exclude: tuple | None = None, search_space_dir: str | None = None,
+                 trial_time_limit: float | None = None, memory_limit_mb: float | None = None,
+                 initial_configs: list[dict] | None = None, run_dir: str | None = None, resume: bool = False,
+                 keep_models: int = 5):
         self.time_budget = time_budget
         self.max_trials = max_trials
         self.metric = metric
+        self.extra_metrics = extra_metrics
         self.search = search
         self.seed = seed
         self.resampling = resampling
@@ -71,39 +79,86 @@ class _AutoBase(BaseEstimator):
         self.trial_time_limit = trial_time_limit
         self.memory_limit_mb = memory_limit_mb
         self.initial_configs = initial_configs
+        self.run_dir = run_dir
+        self.resume = resume
+        self.keep_models = keep_models
 
     def fit(self, X, y) -> "_AutoBase":
-        """Search the space within the budget and refit the best pipeline on all rows."""
+        """Search the space within the budget and refit the best pipeline on all rows.
+
+        Every finished trial is written to the run directory at once; with ``resume=True`` the
+        run in ``run_dir`` continues: its trials are read back, never re-run, and the budget
+        counts the time they took. A first Ctrl-C stops the search and keeps the best so far.
+        """
         started = time.monotonic()
         self._check_params()
         data = self._prepare(X, y)
-        worker = TrialWorker(None, memory_limit_mb=self.memory_limit_mb)
+        worker = TrialWorker(None, memory_limit_mb=self._memory_limit())
         worker.start()  # the process imports its libraries while we build the space
         scratch = Path(tempfile.mkdtemp(prefix="automl-"))
         try:
             metric = get_metric(self.metric, data.task)
-            resampling = choose_resampling(len(data.X), data.X.shape[1], self.time_budget, self.resampling)
+            store, resampling = self._open_run(data, metric)
+            worker.log_path = store.path / "worker.log"
             folds = make_folds(resampling, data.y, classification=data.classes is not None, seed=self.seed)
             n_classes = 0 if data.classes is None else len(data.classes)
             space = self._build_space(data, n_classes, folds)
-            trial_data = TrialData(data.X, data.y, data.schema, data.task, n_classes, folds, metric, self.seed)
+            store.use_space(space.describe(), resuming=self.resume)
+            extra = tuple(get_metric(name, data.task) for name in self._extra_metric_names(data.task))
+            trial_data = TrialData(data.X, data.y, data.schema, data.task, n_classes, folds, metric, self.seed, extra)
             worker.data = trial_data
-            refit_factor = REFIT_SAFETY / max(len(folds) - 1, 1) if resampling.kind == "cv" else REFIT_SAFETY * 1.5
-            result = run_search(
-                space, WorkerTrials(worker, space.to_steps), method=self.search, seed=self.seed,
-                end_time=None if self.time_budget is None else started + self.time_budget,
-                max_trials=self.max_trials, trial_time_limit=self._trial_limit(),
-                initial_configs=space.initial_design(self.initial_configs or ()), output_dir=scratch / "smac",
-                reserve_s=lambda best: 1.0 + (best.fit_seconds * refit_factor if best else 0.0),
-                failure_loss=baseline_loss(trial_data),
-            )
-            hard_end = None if self.time_budget is None else started + self.time_budget * (1 + BUDGET_SLACK)
+            result, refit_factor, end_time = self._search(store, space, worker, trial_data, resampling, started,
+                                                          scratch / "smac")
+            hard_end = None if end_time is None else started + self.time_budget * (1 + BUDGET_SLACK)
             pipeline, best = self._refit(worker, space, result.trials, trial_data, hard_end, refit_factor)
         finally:
             worker.close()
             shutil.rmtree(scratch, ignore_errors=True)
         self._store(data, metric, resampling.describe(), pipeline, best, result, started)
+        self.run_dir_ = str(store.path)
+        save_model(self, store.path / "model.skops")
+        self.run_dir_bytes_ = store.size_bytes()
+        logger.info("Run directory %s holds %s.", store.path, describe_size(self.run_dir_bytes_))
         return self
+
+    def _open_run(self, data: "_Prepared", metric) -> tuple[RunStore, Resampling]:
+        """Create the run directory, or reopen it to resume (then the run's resampling is kept)."""
+        fingerprint = data_fingerprint(data.X, data.y, {c: "categorical" if c in data.schema.categorical else "numeric"
+                                                        for c in data.schema.columns})
+        settings = {**self.get_params(), "task": data.task, "metric": metric.name, "estimator": type(self).__name__}
+        if self.resume:
+            store = RunStore.reopen(Path(self.run_dir) if self.run_dir else None, settings, fingerprint)
+            return store, Resampling(**store.settings["validation"])
+        resampling = choose_resampling(len(data.X), data.X.shape[1], self.time_budget, self.resampling)
+        settings["validation"] = {"kind": resampling.kind, "n_splits": resampling.n_splits}
+        return RunStore.create(Path(self.run_dir) if self.run_dir else None, settings, fingerprint), resampling
+
+    def _search(self, store: RunStore, space: SearchSpace, worker: TrialWorker, data: TrialData,
+                resampling: Resampling, started: float, smac_dir: Path) -> tuple[SearchResult, float, float | None]:
+        """Run (or continue) the search; every finished trial goes to the run directory at once."""
+        history = store.read_trials() if self.resume else []
+        spent = max((t.finished_s for t in history), default=0.0)
+        end_time = None if self.time_budget is None else started + max(self.time_budget - spent, 0.0)
+        if history:
+            logger.info("Resuming %s: %d trials read back, %.1f s of the budget already spent.",
+                        store.path, len(history), spent)
+        refit_factor = REFIT_SAFETY / max(len(data.folds) - 1, 1) if resampling.kind == "cv" else REFIT_SAFETY * 1.5
+        reserve = lambda best: 1.0 + (best.fit_seconds * refit_factor if best else 0.0)  # noqa: E731
+        trials = WorkerTrials(worker, space.to_steps)
+
+        def on_trial(record: TrialRecord, outcome, so_far: list[TrialRecord]) -> None:
+            store.add(record, outcome.predictions)
+            left = MODEL_SAVE_LIMIT if end_time is None else end_time - reserve(record) - time.monotonic()
+            if record.ok and self.keep_models > 0 and left > 2.0:
+                store.keep_models(so_far, record, self.keep_models,
+                                  lambda path: trials.save_models(path, min(MODEL_SAVE_LIMIT, left)))
+
+        result = run_search(
+            space, trials, method=self.search, seed=self.seed, end_time=end_time, max_trials=self.max_trials,
+            trial_time_limit=self._trial_limit(), initial_configs=space.initial_design(self.initial_configs or ()),
+            output_dir=smac_dir, reserve_s=reserve, failure_loss=baseline_loss(data), history=history,
+            elapsed_before=spent, on_trial=on_trial, predictions=store.read_predictions(history) if history else None)
+        return result, refit_factor, end_time
 
     def _store(self, data: _Prepared, metric, resampling: str, pipeline: Pipeline, best: TrialRecord | None,
                result: SearchResult, started: float) -> None:
@@ -125,6 +180,8 @@ class _AutoBase(BaseEstimator):
         self.best_loss_ = best.loss if best else None
         self.best_score_ = metric.score_from_loss(best.loss) if best else None
         self.leaderboard_ = leaderboard(result.trials, metric)
+        self.interrupted_ = result.interrupted
+        self.resumed_trials_ = result.resumed_trials
         self.trials_ = result.trials
         self.oof_predictions_ = result.predictions
         self.n_trials_ = len(result.trials)
@@ -135,6 +192,17 @@ class _AutoBase(BaseEstimator):
         logger.info("fit done in %.1fs: %d trials, optimizer %.1f%% of search time, best %s %s=%s",
                     self.fit_seconds_, self.n_trials_, 100 * self.optimizer_share_,
                     best.config["model"] if best else "none", metric.name, self.best_score_)
+
+    def _memory_limit(self) -> float:
+        """The per-trial memory limit in MB: as set, or a share of the memory available now."""
+        if self.memory_limit_mb is not None:
+            return float(self.memory_limit_mb)
+        return MEMORY_SHARE * psutil.virtual_memory().available / 2**20
+
+    def _extra_metric_names(self, task: str) -> tuple[str, ...]:
+        if self.extra_metrics is None:
+            return SCORED_ALONGSIDE[task]
+        return tuple(self.extra_metrics)
 
     def _trial_limit(self) -> float:
         if self.trial_time_limit is not None:
@@ -151,12 +219,20 @@ class _AutoBase(BaseEstimator):
                            extra_dirs=(self.search_space_dir,) if self.search_space_dir else ())
 
     def _check_params(self) -> None:
-        if self.time_budget is not None and not (isinstance(self.time_budget, (int, float)) and self.time_budget > 0):
-            raise InputError(f"time_budget must be a positive number of seconds, got {self.time_budget!r}.")
+        for name, unit in (("time_budget", "seconds"), ("trial_time_limit", "seconds"), ("memory_limit_mb", "megabytes")):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0):
+                raise InputError(f"{name} must be a positive number of {unit}, got {value!r}.")
         if self.max_trials is not None and not (isinstance(self.max_trials, (int, np.integer)) and self.max_trials > 0):
             raise InputError(f"max_trials must be a positive integer, got {self.max_trials!r}.")
         if self.time_budget is None and self.max_trials is None:
             raise InputError("Give a time_budget, a max_trials, or both; with neither the search would never stop.")
+        if not (isinstance(self.keep_models, (int, np.integer)) and self.keep_models >= 0):
+            raise InputError(f"keep_models must be a non-negative integer, got {self.keep_models!r}.")
+        if self.resume and not self.run_dir:
+            raise InputError("resume=True needs run_dir, the directory of the run to continue.")
+        if isinstance(self.extra_metrics, str):
+            raise InputError(f"extra_metrics must be a list of metric names, not the string {self.extra_metrics!r}.")
         if self.search not in SEARCH_METHODS:
             raise InputError(f"Unknown search {self.search!r}; choose one of {', '.join(SEARCH_METHODS)}.")
         if self.resampling not in (None, "cv", "holdout"):

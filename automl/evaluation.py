@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -89,6 +90,7 @@ class TrialData:
     folds: list[tuple[np.ndarray, np.ndarray]]
     metric: Metric
     seed: int
+    extra_metrics: tuple[Metric, ...] = ()  # also scored on the out-of-fold predictions, for the trial log
 
 
 @dataclass(frozen=True)
@@ -98,13 +100,18 @@ class TrialOutcome:
     loss: float | None
     fit_seconds: float
     predict_seconds: float
-    n_warnings: int = 0
+    warnings: dict[str, int] = field(default_factory=dict)  # warning category -> times raised
     error: str | None = None
     predictions: np.ndarray | None = field(default=None, repr=False)  # out-of-fold, float32, NaN where unvalidated
+    scores: dict[str, float] = field(default_factory=dict)  # every metric of the run, in its usual direction
 
 
-def evaluate(steps: dict[str, StepSpec], data: TrialData) -> TrialOutcome:
-    """Fit a fresh pipeline on each training fold and predict its validation fold."""
+def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = None) -> TrialOutcome:
+    """Fit a fresh pipeline on each training fold and predict its validation fold.
+
+    Warnings raised inside are counted by category, never shown. ``fitted`` (a list) receives
+    each fold's (pipeline, class codes), for a caller that may keep the trial's models.
+    """
     fit_seconds = predict_seconds = 0.0
     classification = data.task != "regression"
     shape = (len(data.y), data.n_classes) if classification else (len(data.y),)
@@ -127,14 +134,28 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData) -> TrialOutcome:
                 fit_seconds += middle - start
                 predict_seconds += time.perf_counter() - middle
                 validated[valid] = True
+                if fitted is not None:
+                    fitted.append((pipeline, codes))
         except Exception as exc:  # any failure of a configuration is a failed trial, not a failed search
-            return TrialOutcome(None, fit_seconds, predict_seconds, len(caught), f"{type(exc).__name__}: {exc}"[:500])
-    if not np.all(np.isfinite(predictions[validated])):
-        return TrialOutcome(None, fit_seconds, predict_seconds, len(caught), "ValueError: the model predicted NaN or infinity")
-    loss = data.metric.loss(data.y[validated], predictions[validated])
+            error = f"{type(exc).__name__}: {exc}"[:500]
+        else:
+            error = None
+    counts = dict(Counter(w.category.__name__ for w in caught))
+    if error is None and not np.all(np.isfinite(predictions[validated])):
+        error = "ValueError: the model predicted NaN or infinity"
+    if error is not None:
+        return TrialOutcome(None, fit_seconds, predict_seconds, counts, error)
+    y_true, y_pred = data.y[validated], predictions[validated]
+    loss = data.metric.loss(y_true, y_pred)
     if not np.isfinite(loss):
-        return TrialOutcome(None, fit_seconds, predict_seconds, len(caught), f"ValueError: the metric gave {loss}")
-    return TrialOutcome(loss, fit_seconds, predict_seconds, len(caught), None, predictions)
+        return TrialOutcome(None, fit_seconds, predict_seconds, counts, f"ValueError: the metric gave {loss}")
+    scores = {data.metric.name: data.metric.score_from_loss(loss)}
+    for extra in data.extra_metrics:
+        try:
+            scores.setdefault(extra.name, extra.score(y_true, y_pred))
+        except ValueError:  # e.g. AUC when a validation fold holds one class: that metric is left out
+            continue
+    return TrialOutcome(loss, fit_seconds, predict_seconds, counts, None, predictions, scores)
 
 
 def refit(steps: dict[str, StepSpec], data: TrialData) -> Pipeline:

@@ -10,9 +10,11 @@ STEP_COLUMNS = ("model", "encoder", "scaler", "preprocessor", "imputer")
 
 
 def leaderboard(trials, metric: Metric) -> pd.DataFrame:
-    """A DataFrame of trials sorted by validation loss; the metric in its usual direction too."""
-    rows = []
+    """A DataFrame of trials sorted by validation loss: the run's metric and the others scored alongside,
+    in their usual direction, and the warnings each trial raised."""
+    rows, others = [], []
     for t in trials:
+        others += [name for name in t.scores if name != metric.name and name not in others]
         model = t.config["model"]
         key_params = {k.split(":", 1)[1]: v for k, v in t.config.items() if k.startswith(f"{model}:")}
         rows.append({
@@ -20,6 +22,7 @@ def leaderboard(trials, metric: Metric) -> pd.DataFrame:
             **{step: t.config.get(step, "") for step in STEP_COLUMNS},
             "loss": t.loss,
             metric.name: metric.score_from_loss(t.loss) if t.ok else None,
+            **{name: t.scores.get(name) for name in others},
             "fit_seconds": round(t.fit_seconds, 3),
             "warnings": t.n_warnings,
             "status": "ok" if t.ok else "failed",
@@ -27,8 +30,8 @@ def leaderboard(trials, metric: Metric) -> pd.DataFrame:
             "hyperparameters": key_params,
             "error": t.error or "",
         })
-    frame = pd.DataFrame(rows, columns=["trial_id", *STEP_COLUMNS, "loss", metric.name, "fit_seconds", "warnings", "status",
-                                        "origin", "hyperparameters", "error"])
+    frame = pd.DataFrame(rows, columns=["trial_id", *STEP_COLUMNS, "loss", metric.name, *others, "fit_seconds", "warnings",
+                                        "status", "origin", "hyperparameters", "error"])
     frame = frame.sort_values(["loss", "trial_id"], na_position="last", kind="stable").reset_index(drop=True)
     frame.insert(0, "rank", range(1, len(frame) + 1))
     return frame

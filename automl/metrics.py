@@ -97,6 +97,11 @@ _METRICS = {
 }
 
 DEFAULT_METRIC = {"binary": "roc_auc", "multiclass": "log_loss", "regression": "rmse"}
+SCORED_ALONGSIDE = {  # also computed for every trial (the trial log, the leaderboard) unless asked otherwise
+    "binary": ("roc_auc", "log_loss", "accuracy", "balanced_accuracy", "f1"),
+    "multiclass": ("log_loss", "accuracy", "balanced_accuracy", "f1_macro"),
+    "regression": ("rmse", "mae", "r2"),
+}
 METRIC_NAMES = tuple(_METRICS)
 
 

@@ -3,16 +3,18 @@
 The file holds a plain dict: the format number, the library versions it was made with,
 the fitted scikit-learn Pipeline and what is needed to check and prepare new data. Only
 the types listed in ``TRUSTED_TYPES`` (plus scikit-learn's own, which skops trusts) load.
+skops is imported inside the functions: the import takes about a second, which a trial
+process should not pay until it has models to write.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
-import skops.io as sio
 
 from automl.data import Schema
 from automl.errors import InputError
@@ -52,6 +54,7 @@ def _versions() -> dict[str, str]:
 
 def save_model(model, path: str | Path) -> Path:
     """Write a fitted AutoClassifier/AutoRegressor to ``path`` and return the path."""
+    import skops.io as sio
     path = Path(path)
     payload = {
         "format": FORMAT,
@@ -71,8 +74,28 @@ def save_model(model, path: str | Path) -> Path:
     return path
 
 
+def save_fitted(obj, path: Path) -> int:
+    """Write fitted objects (a trial's fold models) atomically with skops; returns the file's size."""
+    import skops.io as sio
+    temporary = path.with_name(path.name + ".tmp")
+    sio.dump(obj, temporary)
+    os.replace(temporary, path)
+    return path.stat().st_size
+
+
+def load_fitted(path: Path):
+    """Read what ``save_fitted`` wrote, trusting only the types a model file may hold."""
+    import skops.io as sio
+    untrusted = sio.get_untrusted_types(file=path)
+    refused = [t for t in untrusted if t not in TRUSTED_TYPES]
+    if refused:
+        raise InputError(f"Refusing to load {path}: it holds the untrusted type {refused[0]}.")
+    return sio.load(path, trusted=untrusted)
+
+
 def load_model(path: str | Path):
     """Read a model written by ``save_model``; refuse files with untrusted types or of another origin."""
+    import skops.io as sio
     from automl.estimators import AutoClassifier, AutoRegressor
 
     path = Path(path)

@@ -8,6 +8,8 @@ is measured. Every SMAC default that would shape a run is set here explicitly.
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -56,13 +58,19 @@ class TrialRecord:
     loss: float | None
     fit_seconds: float
     predict_seconds: float
-    n_warnings: int
+    warnings: dict[str, int]  # warning category -> times raised inside the trial
     error: str | None
-    started_s: float
+    started_s: float   # seconds into the run (earlier sessions of a resumed run included)
+    finished_s: float
+    scores: dict[str, float] = field(default_factory=dict)  # the run's metrics, each in its usual direction
 
     @property
     def ok(self) -> bool:
         return self.loss is not None
+
+    @property
+    def n_warnings(self) -> int:
+        return sum(self.warnings.values())
 
 
 @dataclass
@@ -72,6 +80,11 @@ class SearchResult:
     optimizer_seconds: float = 0.0
     wall_seconds: float = 0.0
     stop_reason: str = ""
+    resumed_trials: int = 0  # finished in an earlier session and read back, not re-run
+
+    @property
+    def interrupted(self) -> bool:
+        return self.stop_reason == "interrupted"
 
     @property
     def best(self) -> TrialRecord | None:
@@ -86,62 +99,124 @@ class SearchResult:
 class Trials(Protocol):
     """Where configurations are evaluated: submit one, do other work, collect its outcome."""
 
-    def submit(self, config: dict, timeout_s: float | None) -> None: ...
+    def submit(self, config: dict, timeout_s: float | None, limit_s: float | None) -> None:
+        """Start evaluating: stop it ``timeout_s`` from now (the budget) or after its own ``limit_s``."""
 
-    def collect(self) -> TrialOutcome: ...
+    def collect(self, should_stop: Callable[[], bool]) -> TrialOutcome: ...
+
+
+class _CtrlC:
+    """While active, the first Ctrl-C (SIGINT) asks the search to stop; a second one interrupts as usual."""
+
+    def __init__(self):
+        self.requested = False
+        self._previous = None
+
+    def __enter__(self) -> "_CtrlC":
+        if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        logger.warning("Interrupted: stopping the search (press Ctrl-C again to abort at once).")
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
 
 
 def run_search(space: SearchSpace, trials: Trials, *, method: str, seed: int, end_time: float | None,
                max_trials: int | None, trial_time_limit: float | None, initial_configs: list[dict],
                output_dir: Path, reserve_s: Callable[[TrialRecord | None], float] = lambda best: 0.0,
-               failure_loss: float = 1.0) -> SearchResult:
+               failure_loss: float = 1.0, history: list[TrialRecord] = (), elapsed_before: float = 0.0,
+               on_trial: Callable[[TrialRecord, TrialOutcome, list[TrialRecord]], None] = lambda *finished: None,
+               predictions: dict[int, np.ndarray] | None = None) -> SearchResult:
     """Evaluate configurations until the trial count or the (monotonic) end time is reached.
 
     The next configuration is asked for while the current trial runs, so the optimizer's time
     overlaps the trials instead of adding to them. ``reserve_s(best)`` is the time to keep back
     after the search (the refit of the incumbent). A failed trial is told to SMAC as worse than
     both ``failure_loss`` (a constant predictor's loss) and every loss seen so far.
+
+    ``history`` holds trials finished by an earlier session of the same run (resume): they are
+    told to the optimizer first and never re-run; ``max_trials`` counts them. ``on_trial`` sees
+    every new trial as soon as it is finished, with all trials so far (the run store writes it). A first Ctrl-C stops
+    the search cleanly: the running trial is dropped, everything finished is kept.
     """
     start = time.monotonic()
-    result = SearchResult()
-    proposer = _SmacProposer(space, seed, max_trials, initial_configs, output_dir) if method == "smac" \
-        else _RandomProposer(space, seed, initial_configs)
+    result = SearchResult(trials=list(history), predictions=dict(predictions or {}), resumed_trials=len(history))
+    evaluated = {_key(t.config) for t in history}
+    initial = [c for c in initial_configs if _key(c) not in evaluated]
+    proposer = _SmacProposer(space, seed, max_trials, initial, output_dir) if method == "smac" \
+        else _RandomProposer(space, seed, initial)
+    with _CtrlC() as ctrl_c:
+        proposer.replay(history, failure_loss)
+        _loop(proposer, trials, result, ctrl_c, start=start, end_time=end_time, max_trials=max_trials,
+              trial_time_limit=trial_time_limit, reserve_s=reserve_s, failure_loss=failure_loss,
+              elapsed_before=elapsed_before, on_trial=on_trial)
+    result.wall_seconds = time.monotonic() - start
+    logger.info("search stopped (%s): %d trials, optimizer %.1f%% of %.1fs", result.stop_reason,
+                len(result.trials), 100 * result.optimizer_share, result.wall_seconds)
+    return result
+
+
+def _loop(proposer, trials: Trials, result: SearchResult, ctrl_c: _CtrlC, *, start: float, end_time: float | None,
+          max_trials: int | None, trial_time_limit: float | None, reserve_s, failure_loss: float,
+          elapsed_before: float, on_trial) -> None:
     upcoming = _timed_ask(proposer, result)
     while True:
+        if ctrl_c.requested:
+            result.stop_reason = "interrupted"
+            break
         if upcoming is None:
             result.stop_reason = "search space exhausted"
             break
         if max_trials is not None and len(result.trials) >= max_trials:
             result.stop_reason = "trial budget reached"
             break
-        timeout = trial_time_limit
+        timeout = None  # the budget's end; the trial's own limit is applied by the worker once it is ready
         if end_time is not None:
-            left = end_time - reserve_s(result.best) - time.monotonic()
-            if left < MIN_TRIAL_SECONDS:
+            timeout = end_time - reserve_s(result.best) - time.monotonic()
+            if timeout < MIN_TRIAL_SECONDS:
                 result.stop_reason = "time budget reached"
                 break
-            timeout = left if timeout is None else min(timeout, left)
         config, origin = upcoming
-        started = time.monotonic() - start
-        trials.submit(config, timeout)
+        started = elapsed_before + time.monotonic() - start
+        trials.submit(config, timeout, trial_time_limit)
         last = max_trials is not None and len(result.trials) + 1 >= max_trials
         if not last:  # the last trial of the budget needs no successor; the check above stops the loop
             upcoming = _timed_ask(proposer, result)
-        outcome = trials.collect()
-        record = TrialRecord(len(result.trials), config, origin, outcome.loss, outcome.fit_seconds,
-                             outcome.predict_seconds, outcome.n_warnings, outcome.error, started)
+        outcome = trials.collect(lambda: ctrl_c.requested)
+        if ctrl_c.requested and outcome.loss is None:  # stopped by the user: not the configuration's fault
+            result.stop_reason = "interrupted"
+            break
+        if _cut_by_budget(outcome, timeout, trial_time_limit, elapsed_before + time.monotonic() - start - started):  # unfinished, not failed: not recorded, and
+            logger.info("a %s trial was cut by the end of the budget", config["model"])  # a resume may run it
+            result.stop_reason = "time budget reached"
+            break
+        trial_id = max((t.trial_id for t in result.trials), default=-1) + 1
+        record = TrialRecord(trial_id, config, origin, outcome.loss, outcome.fit_seconds, outcome.predict_seconds,
+                             outcome.warnings, outcome.error, round(started, 3),
+                             round(elapsed_before + time.monotonic() - start, 3), outcome.scores)
         result.trials.append(record)
         _keep_predictions(result, record, outcome)
+        on_trial(record, outcome, result.trials)
         tick = time.perf_counter()
         proposer.tell(record, _failure_cost(result, failure_loss))
         result.optimizer_seconds += time.perf_counter() - tick
         logger.info("trial %d %s loss=%s (%.2fs)%s", record.trial_id, config["model"],
                     f"{record.loss:.5f}" if record.ok else "failed", outcome.fit_seconds,
                     f" {record.error}" if record.error else "")
-    result.wall_seconds = time.monotonic() - start
-    logger.info("search stopped (%s): %d trials, optimizer %.1f%% of %.1fs", result.stop_reason,
-                len(result.trials), 100 * result.optimizer_share, result.wall_seconds)
-    return result
+
+
+def _cut_by_budget(outcome: TrialOutcome, timeout: float | None, trial_limit: float | None, ran_s: float) -> bool:
+    """A trial killed when the budget (shorter than its own limit) ran out was cut, not failed."""
+    timed_out = outcome.loss is None and (outcome.error or "").startswith("TimeoutError")
+    budget_bound = timeout is not None and (trial_limit is None or timeout < trial_limit)
+    return timed_out and budget_bound and ran_s >= timeout - 0.1
 
 
 def _timed_ask(proposer, result: SearchResult) -> tuple[dict, str] | None:
@@ -158,13 +233,19 @@ def _keep_predictions(result: SearchResult, record: TrialRecord, outcome: TrialO
     if not record.ok or outcome.predictions is None:
         return
     result.predictions[record.trial_id] = outcome.predictions
-    if len(result.predictions) > KEEP_PREDICTIONS:
+    keep_best_predictions(result)
+
+
+def keep_best_predictions(result: SearchResult) -> None:
+    """Hold the out-of-fold predictions of the KEEP_PREDICTIONS best trials only."""
+    while len(result.predictions) > KEEP_PREDICTIONS:
         losses = {t.trial_id: t.loss for t in result.trials if t.trial_id in result.predictions}
         del result.predictions[max(losses, key=lambda i: (losses[i], i))]
 
 
-def _failure_cost(result: SearchResult, floor: float) -> float:
-    losses = [t.loss for t in result.trials if t.ok] + [floor]
+def _failure_cost(result: SearchResult | list[TrialRecord], floor: float) -> float:
+    trials = result.trials if isinstance(result, SearchResult) else result
+    losses = [t.loss for t in trials if t.ok] + [floor]
     return max(losses) + max(max(losses) - min(losses), 1e-3)
 
 
@@ -213,11 +294,22 @@ class _SmacProposer:
         return config, origin
 
     def tell(self, record: TrialRecord, worst: float) -> None:
+        info = self._pending.pop(_key(record.config))
+        self._tell(info, record, worst)
+
+    def replay(self, history: list[TrialRecord], failure_loss: float) -> None:
+        """Tell trials finished before (a resumed run) as if they had just run; SMAC never proposes them again."""
+        worst = _failure_cost(list(history), failure_loss)
+        for record in history:
+            self._tell(TrialInfo(Configuration(self._smac.scenario.configspace, values=record.config),
+                                 seed=self._smac.scenario.seed), record, worst)
+
+    def _tell(self, info: TrialInfo, record: TrialRecord, worst: float) -> None:
         status = StatusType.SUCCESS if record.ok else StatusType.CRASHED
         cost = record.loss if record.ok else worst
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self._smac.tell(self._pending.pop(_key(record.config)), TrialValue(cost=cost, time=record.fit_seconds, status=status), save=False)
+            self._smac.tell(info, TrialValue(cost=cost, time=record.fit_seconds, status=status), save=False)
 
 
 class _RandomProposer:
@@ -228,16 +320,24 @@ class _RandomProposer:
         self._space = space
         self._rng_seed = seed
         self._drawn = 0
-        self._seen: list[dict] = []
+        self._seen: set[tuple] = set()
 
     def ask(self) -> tuple[dict, str]:
         if self._queue:
             return self._queue.pop(0), "initial design"
-        self._drawn += 1
-        return self._space.sample(1, seed=self._rng_seed * 100_003 + self._drawn)[0], "random"
+        for _ in range(1000):  # a small discrete space may repeat itself: never evaluate twice
+            self._drawn += 1
+            config = self._space.sample(1, seed=self._rng_seed * 100_003 + self._drawn)[0]
+            if _key(config) not in self._seen:
+                self._seen.add(_key(config))
+                return config, "random"
+        raise StopIteration
 
     def tell(self, record: TrialRecord, worst: float) -> None:
-        pass
+        self._seen.add(_key(record.config))
+
+    def replay(self, history: list[TrialRecord], failure_loss: float) -> None:
+        self._seen.update(_key(t.config) for t in history)
 
 
 def _key(config: dict) -> tuple:

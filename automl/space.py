@@ -87,6 +87,13 @@ class SearchSpace:
             steps[step] = StepSpec(component.name, component.estimator_path(self.task), params)
         return steps
 
+    def describe(self) -> dict[str, Any]:
+        """The space as plain data (ConfigSpace's serialization and each component's estimator and fixed
+        arguments): what a run directory records, and what resuming compares."""
+        components = {name: {"estimator": c.estimator_path(self.task), "fixed": c.fixed}
+                      for name, c in sorted(self.components.items())}
+        return {"task": self.task, "configspace": self.configspace.to_serialized_dict(), "components": components}
+
     def sample(self, n: int, seed: int) -> list[dict[str, Any]]:
         """n random configurations (random search, tests)."""
         self.configspace.seed(seed)

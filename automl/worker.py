@@ -4,9 +4,13 @@ The worker is a fresh interpreter (``automl.worker.main``), not a fork: LightGBM
 hold OpenMP thread pools that do not survive a fork, and unlike multiprocessing's spawn it
 never re-imports the user's ``__main__`` (scripts need no ``if __name__`` guard, and stdin
 or notebook sessions work). It talks over a socket pair and receives the training data once
-per run; each job then costs one message each way. A job that overruns its time limit gets
+per run; each job then costs one message each way. A job that overruns its time limit, or
+whose process grows past the memory limit (resident memory, sampled ten times a second), gets
 the process killed; the next job starts a fresh one. A healthy worker is kept idle after a
 run and reused by the next one in the same interpreter (repeated fits skip its start-up).
+
+The worker runs in its own session, so a Ctrl-C at the terminal reaches only the driver,
+which decides what to stop; the worker exits by itself when the driver disappears.
 """
 
 from __future__ import annotations
@@ -17,15 +21,21 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+import warnings
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any, Callable
+
+import psutil
 
 from automl.evaluation import TrialData, TrialOutcome, evaluate, refit
 
 logger = logging.getLogger(__name__)
 
-_IDLE: dict[int | None, tuple[subprocess.Popen, Connection]] = {}  # memory limit -> an idle worker
+_IDLE: list[tuple[subprocess.Popen, Connection, bool]] = []  # at most one idle worker, reused by the next run
+MEMORY_POLL_S = 0.1
 
 
 class WorkerFailure(Exception):
@@ -33,42 +43,82 @@ class WorkerFailure(Exception):
 
 
 def _serve(conn: Connection) -> None:
-    memory_limit_mb = int(os.environ.get("AUTOML_WORKER_MEMORY_MB", "0"))
-    if memory_limit_mb:
-        import resource
-
-        limit = memory_limit_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    jobs: dict[str, Callable[..., Any]] = {"evaluate": evaluate, "refit": refit}
-    data = None
+    warnings.simplefilter("ignore")  # trials count their warnings; nothing else may reach the terminal
+    _exit_with_parent()
+    for library in ("lightgbm", "xgboost"):  # most trials need one: import before saying ready
+        try:
+            __import__(library)
+        except ImportError:
+            pass
+    conn.send(("ready", None))
+    data, fitted = None, []
     while True:
         try:
             kind, payload = conn.recv()
         except (EOFError, OSError):
             return
         if kind == "data":
-            data = payload
+            data, fitted = payload, []
+            continue
+        if kind == "log":  # C++ libraries print to the process's stdout/stderr: send both to the run's log
+            try:
+                _redirect_output(payload)
+            except OSError:
+                _redirect_output(None)
             continue
         try:
-            conn.send(("ok", jobs[kind](payload, data)))
+            if kind == "evaluate":
+                fitted = []
+                answer = evaluate(payload, data, fitted)
+            elif kind == "save":  # the fold models of the last evaluated trial
+                from automl.modelfile import save_fitted
+
+                answer = save_fitted(fitted, Path(payload))
+            else:
+                answer = refit(payload, data)
+            conn.send(("ok", answer))
         except MemoryError:
-            conn.send(("error", "MemoryError: the trial exceeded its memory limit"))
+            conn.send(("error", "MemoryError: the trial ran out of memory"))
         except Exception as exc:  # report, keep serving
             conn.send(("error", f"{type(exc).__name__}: {exc}"[:500]))
+
+
+def _redirect_output(path: str | None) -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    target = os.open(path or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    for fd in (1, 2):
+        os.dup2(target, fd)
+    os.close(target)
+
+
+def _exit_with_parent() -> None:
+    """A worker whose driver died (killed, say) must not run on: watch the parent once a second."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 class TrialWorker:
     """A child process holding one run's data: ``submit`` a job with a time limit, then ``collect``."""
 
-    def __init__(self, data: TrialData | None, *, memory_limit_mb: int | None = None):
-        self.data = data  # may be set after start(), before the first job
+    def __init__(self, data: TrialData | None, *, memory_limit_mb: float | None = None, log_path: Path | None = None):
+        self.data = data  # may be set after start(), before the first job (so may log_path)
         self._memory_limit_mb = memory_limit_mb
+        self.log_path = log_path
         self._process: subprocess.Popen | None = None
         self._conn: Connection | None = None
         self._has_data = False
         self._busy = False
-        self._deadline: float | None = None
-        self._timeout: float | None = None
+        self._deadline: float | None = None  # when the running job is killed
+        self._hard_deadline: float | None = None
+        self._limit: float | None = None
+        self._ready = False  # the process has finished its imports and said so
         self._send_error: str | None = None
         self.restarts = 0
 
@@ -78,73 +128,112 @@ class TrialWorker:
 
     def start(self) -> None:
         """Take an idle worker or launch a new one; returns at once (the data goes with the first job)."""
-        idle = _IDLE.pop(self._memory_limit_mb, None)
-        if idle is not None and idle[0].poll() is None:
-            self._process, self._conn = idle
+        self._ready = False
+        while _IDLE:
+            process, conn, ready = _IDLE.pop()
+            if process.poll() is None:
+                self._process, self._conn, self._ready = process, conn, ready
+                break
+            _stop(process, conn)
         else:
             parent, child = socket.socketpair()
-            env = {**os.environ, "OMP_NUM_THREADS": "1", "AUTOML_WORKER_MEMORY_MB": str(self._memory_limit_mb or 0)}
+            env = {**os.environ, "OMP_NUM_THREADS": "1"}
             self._process = subprocess.Popen([sys.executable, "-c", "import automl.worker as w; w.main()",
                                               str(child.fileno())], env=env, stdin=subprocess.DEVNULL,
-                                             pass_fds=(child.fileno(),))
+                                             pass_fds=(child.fileno(),), start_new_session=True)
             child.close()
             self._conn = Connection(parent.detach())
         self._has_data = False
 
-    def run(self, kind: str, steps, timeout_s: float | None) -> Any:
-        """Run ``evaluate`` or ``refit`` on the steps; raise WorkerFailure on timeout or death."""
-        self.submit(kind, steps, timeout_s)
+    def run(self, kind: str, payload, timeout_s: float | None) -> Any:
+        """Run ``evaluate``, ``refit`` or ``save``; raise WorkerFailure on timeout, memory or death."""
+        self.submit(kind, payload, timeout_s, timeout_s)
         return self.collect()
 
-    def submit(self, kind: str, steps, timeout_s: float | None) -> None:
-        """Start a job and return at once; ``collect`` waits for its answer."""
+    def submit(self, kind: str, payload, timeout_s: float | None, limit_s: float | None = None) -> None:
+        """Start a job and return at once; ``collect`` waits for its answer.
+
+        The job is killed ``timeout_s`` after submission (the end of the budget) or ``limit_s``
+        after the worker is ready for it, whichever comes first: a fresh process's start-up
+        (seconds of imports) does not count against the job's own limit.
+        """
         if not self.alive:
             if self._process is not None:
                 self.restarts += 1
             self.start()
-        self._timeout = timeout_s
-        self._deadline = None if timeout_s is None else time.monotonic() + max(timeout_s, 0.0)
+        now = time.monotonic()
+        self._hard_deadline = None if timeout_s is None else now + max(timeout_s, 0.0)
+        self._limit = limit_s
+        self._deadline = self._hard_deadline
+        if self._ready:
+            self._on_ready()
         self._busy = True
         try:
             if not self._has_data:
+                self._conn.send(("log", None if self.log_path is None else str(Path(self.log_path).resolve())))
                 self._conn.send(("data", self.data))
                 self._has_data = True
-            self._conn.send((kind, steps))
+            self._conn.send((kind, payload))
             self._send_error = None
         except OSError:  # the process died while starting or between jobs
             self._send_error = f"ProcessError: the trial's process died (exit code {self._process.wait()})"
 
-    def collect(self) -> Any:
-        """The answer of the submitted job; WorkerFailure if it failed, timed out or its process died."""
+    def _on_ready(self) -> None:
+        self._ready = True
+        if self._limit is not None:
+            own = time.monotonic() + self._limit
+            self._deadline = own if self._hard_deadline is None else min(own, self._hard_deadline)
+
+    def collect(self, should_stop: Callable[[], bool] = lambda: False) -> Any:
+        """The answer of the submitted job; WorkerFailure if it failed, ran out of time or memory, or died.
+
+        ``should_stop()`` is checked between polls: when it turns true the job is killed
+        (raising WorkerFailure with an "Interrupted" reason).
+        """
         if self._send_error:
             self._kill()
             raise WorkerFailure(self._send_error)
+        poll = MEMORY_POLL_S if self._memory_limit_mb else 0.25
+        started = time.monotonic()
         while True:
-            wait = 1.0 if self._deadline is None else min(1.0, self._deadline - time.monotonic())
+            wait = poll if self._deadline is None else min(poll, self._deadline - time.monotonic())
             if wait <= 0:
                 self._kill()
-                raise WorkerFailure(f"TimeoutError: the trial ran past its limit of {self._timeout:.1f} s")
+                raise WorkerFailure(f"TimeoutError: the trial ran past its limit of {time.monotonic() - started:.1f} s")
             if self._conn.poll(wait):
                 try:
                     status, value = self._conn.recv()
                 except (EOFError, OSError):
                     break
+                if status == "ready":
+                    started = time.monotonic()
+                    self._on_ready()
+                    continue
                 self._busy = False
                 if status == "error":
                     raise WorkerFailure(value)
                 return value
             if self._process.poll() is not None:
                 break
+            if should_stop():
+                self._kill()
+                raise WorkerFailure("Interrupted: the trial was stopped by the user")
+            used = _resident_mb(self._process.pid) if self._memory_limit_mb else 0.0
+            if self._memory_limit_mb and used > self._memory_limit_mb:
+                self._kill()
+                raise WorkerFailure(f"MemoryError: the trial used {used:.0f} MB, over its memory limit of "
+                                    f"{self._memory_limit_mb:.0f} MB")
         code = self._process.wait()
         self._kill()
         raise WorkerFailure(f"ProcessError: the trial's process died (exit code {code}), possibly out of memory")
 
     def close(self) -> None:
         """Keep a healthy, idle worker for the next run (its data dropped); kill anything else."""
-        if self.alive and not self._busy and self._memory_limit_mb not in _IDLE:
+        if self.alive and not self._busy and not _IDLE:
             try:
                 self._conn.send(("data", None))
-                _IDLE[self._memory_limit_mb] = (self._process, self._conn)
+                self._conn.send(("log", None))
+                _IDLE.append((self._process, self._conn, self._ready))
                 self._process = self._conn = None
                 return
             except OSError:
@@ -155,6 +244,22 @@ class TrialWorker:
         _stop(self._process, self._conn)
         self._process = self._conn = None
         self._busy = False
+
+
+def _resident_mb(pid: int) -> float:
+    """Resident memory of the worker and any process it started, in MB."""
+    try:
+        process = psutil.Process(pid)
+        members = [process, *process.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0
+    for member in members:
+        try:
+            total += member.memory_info().rss
+        except psutil.Error:
+            continue
+    return total / 2**20
 
 
 def _stop(process: subprocess.Popen | None, conn: Connection | None) -> None:
@@ -168,7 +273,7 @@ def _stop(process: subprocess.Popen | None, conn: Connection | None) -> None:
 @atexit.register
 def _stop_idle_workers() -> None:
     while _IDLE:
-        _stop(*_IDLE.popitem()[1])
+        _stop(*_IDLE.pop()[:2])
 
 
 class WorkerTrials:
@@ -179,15 +284,26 @@ class WorkerTrials:
         self._to_steps = to_steps
         self._started = 0.0
 
-    def submit(self, config: dict, timeout_s: float | None) -> None:
+    def submit(self, config: dict, timeout_s: float | None, limit_s: float | None = None) -> None:
         self._started = time.perf_counter()
-        self._worker.submit("evaluate", self._to_steps(config), timeout_s)
+        self._worker.submit("evaluate", self._to_steps(config), timeout_s, limit_s)
 
-    def collect(self) -> TrialOutcome:
+    def collect(self, should_stop: Callable[[], bool] = lambda: False) -> TrialOutcome:
         try:
-            return self._worker.collect()
+            return self._worker.collect(should_stop)
         except WorkerFailure as failure:
-            return TrialOutcome(None, time.perf_counter() - self._started, 0.0, 0, str(failure))
+            return TrialOutcome(None, time.perf_counter() - self._started, 0.0, {}, str(failure))
+
+    def save_models(self, path: Path, timeout_s: float) -> bool:
+        """Write the fold models of the trial just collected to ``path``; False if that failed."""
+        if not self._worker.alive:
+            return False
+        try:
+            self._worker.run("save", str(Path(path).resolve()), timeout_s)  # the worker may run elsewhere
+            return True
+        except WorkerFailure as failure:
+            logger.warning("Could not keep the models of a trial (%s).", failure)
+            return False
 
 
 def main() -> None:

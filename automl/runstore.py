@@ -1,0 +1,223 @@
+"""The run directory: everything a search produced, written so that a kill at any instant loses nothing.
+
+    RUN_DIR/
+      settings.json    the estimator's parameters, task, metric, resampling, versions, sessions
+      data.json        fingerprint of the training data: a hash, the row count, the column types
+      space.json       the search space used (ConfigSpace, serialized) and the components behind it
+      trials.jsonl     one line per finished trial: appended, flushed and fsynced at once
+      predictions/     out-of-fold predictions of each successful trial (trial_00012.npy, float32)
+      models/          the fold models of the top-K trials only (trial_00012.skops)
+      worker.log       what libraries printed inside the trials
+      model.skops      the final model, written at the end of ``fit``
+
+Every file but the log is written under a temporary name and renamed into place, so a reader
+never sees half a file; a trial line cut short by a kill is ignored when the log is read back.
+Resuming checks that the data and the space are the ones the run was started with.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from automl.errors import InputError
+from automl.search import KEEP_PREDICTIONS, TrialRecord
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BASE = Path("automl-runs")
+MUST_MATCH = ("task", "metric", "seed")  # settings whose change would make old and new losses incomparable
+
+
+def new_run_dir(base: Path = DEFAULT_BASE, name: str | None = None) -> Path:
+    """A fresh, timestamped folder under ``base`` (suffixed -2, -3, ... when taken)."""
+    stem = time.strftime("%Y%m%d-%H%M%S") + (f"-{name}" if name else "")
+    for attempt in range(1, 1000):
+        path = base / (stem if attempt == 1 else f"{stem}-{attempt}")
+        try:
+            path.mkdir(parents=True)
+            return path
+        except FileExistsError:
+            continue
+    raise InputError(f"Could not create a new run directory under {base}.")
+
+
+def data_fingerprint(X: pd.DataFrame, y: np.ndarray, column_types: dict[str, str]) -> dict[str, Any]:
+    """A hash of the training rows and target, with the shape and column types, to recognise the data."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps(list(map(str, X.columns))).encode())
+    digest.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
+    digest.update(np.ascontiguousarray(y).tobytes())
+    return {"sha256": digest.hexdigest(), "rows": int(len(X)), "columns": column_types}
+
+
+def write_json(path: Path, value: Any) -> None:
+    """Write JSON atomically: a temporary file, fsynced, renamed over ``path``."""
+    temporary = path.with_name(path.name + ".tmp")
+    with temporary.open("w") as sink:
+        json.dump(value, sink, indent=1, default=_plain)
+        sink.flush()
+        os.fsync(sink.fileno())
+    os.replace(temporary, path)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    return str(value)
+
+
+def read_settings(path: Path) -> dict[str, Any]:
+    """The settings a run directory recorded (the estimator's parameters among them)."""
+    file = Path(path) / "settings.json"
+    if not file.is_file():
+        raise InputError(f"Cannot resume {path}: it is not a run directory (no settings.json).")
+    return json.loads(file.read_text())
+
+
+class RunStore:
+    """Writes one run's directory as the search goes, and reads it back to resume."""
+
+    def __init__(self, path: Path, settings: dict[str, Any]):
+        self.path = Path(path)
+        self.settings = settings
+
+    @classmethod
+    def create(cls, path: Path | None, settings: dict[str, Any], fingerprint: dict[str, Any]) -> "RunStore":
+        """Start a new run in ``path`` (a new timestamped folder when None); refuse a folder holding a run."""
+        if path is None:
+            path = new_run_dir()
+        path = Path(path)
+        if (path / "trials.jsonl").exists() or (path / "settings.json").exists():
+            raise InputError(f"{path} already holds a run; resume it, or choose another run directory.")
+        for folder in (path, path / "predictions", path / "models"):
+            folder.mkdir(parents=True, exist_ok=True)
+        store = cls(path, {**settings, "sessions": [time.strftime("%Y-%m-%dT%H:%M:%S")]})
+        write_json(path / "data.json", fingerprint)
+        write_json(path / "settings.json", store.settings)
+        (path / "trials.jsonl").touch()
+        return store
+
+    @classmethod
+    def reopen(cls, path: Path | None, settings: dict[str, Any], fingerprint: dict[str, Any]) -> "RunStore":
+        """Continue the run in ``path``: refuse, in one sentence, other data or incompatible settings."""
+        if path is None:
+            raise InputError("resume=True needs the run_dir of the run to continue.")
+        path = Path(path)
+        if not (path / "settings.json").is_file() or not (path / "data.json").is_file():
+            raise InputError(f"Cannot resume {path}: it is not a run directory (no settings.json or data.json).")
+        saved = json.loads((path / "data.json").read_text())
+        if saved["rows"] != fingerprint["rows"] or saved["columns"] != fingerprint["columns"]:
+            raise InputError(f"Cannot resume {path}: the data differs from the run's ({saved['rows']} rows and "
+                             f"columns {list(saved['columns'])} then, {fingerprint['rows']} rows and columns "
+                             f"{list(fingerprint['columns'])} now).")
+        if saved["sha256"] != fingerprint["sha256"]:
+            raise InputError(f"Cannot resume {path}: the data has the same shape and columns as the run's but "
+                             f"different values (fingerprint {saved['sha256'][:12]} then, {fingerprint['sha256'][:12]} now).")
+        previous = json.loads((path / "settings.json").read_text())
+        for key in MUST_MATCH:
+            if previous.get(key) != settings.get(key):
+                raise InputError(f"Cannot resume {path}: its {key} is {previous.get(key)!r}, not {settings.get(key)!r}.")
+        sessions = previous.get("sessions", []) + [time.strftime("%Y-%m-%dT%H:%M:%S")]
+        store = cls(path, {**settings, "validation": previous["validation"], "sessions": sessions})
+        for folder in (path / "predictions", path / "models"):
+            folder.mkdir(exist_ok=True)
+        write_json(path / "settings.json", store.settings)
+        _drop_cut_line(path / "trials.jsonl")
+        return store
+
+    def use_space(self, description: dict[str, Any], resuming: bool) -> None:
+        """Record the space; when resuming, refuse a space that differs from the recorded one."""
+        file = self.path / "space.json"
+        if resuming and file.is_file():
+            recorded = json.loads(file.read_text())
+            current = json.loads(json.dumps(description, default=_plain))  # tuples become lists, as on disk
+            if recorded != current:
+                changed = sorted(k for k in set(recorded) | set(current) if recorded.get(k) != current.get(k))
+                raise InputError(f"Cannot resume {self.path}: the search space differs from the run's "
+                                 f"(changed: {', '.join(changed)}).")
+            return
+        write_json(file, description)
+
+    def add(self, record: TrialRecord, predictions: np.ndarray | None) -> None:
+        """Persist one finished trial: its predictions first, then its log line (fsynced)."""
+        if record.ok and predictions is not None:
+            target = self._predictions_file(record.trial_id)
+            temporary = target.with_name(target.name + ".tmp.npy")
+            np.save(temporary, predictions.astype(np.float32, copy=False))
+            os.replace(temporary, target)
+        line = json.dumps({"status": "ok" if record.ok else "failed", **dataclasses.asdict(record)}, default=_plain)
+        with (self.path / "trials.jsonl").open("a") as sink:
+            sink.write(line + "\n")
+            sink.flush()
+            os.fsync(sink.fileno())
+
+    def keep_models(self, trials: list[TrialRecord], record: TrialRecord, k: int, save: Callable[[Path], bool]) -> None:
+        """Keep the fold models of the k best trials: save the new one if it ranks, drop the ones it pushed out."""
+        ranked = [t.trial_id for t in sorted((t for t in trials if t.ok), key=lambda t: (t.loss, t.trial_id))][:k]
+        if record.trial_id in ranked:
+            save(self._models_file(record.trial_id))
+        for file in (self.path / "models").glob("trial_*.skops"):
+            if int(file.stem.split("_")[1]) not in ranked:
+                file.unlink(missing_ok=True)
+
+    def read_trials(self) -> list[TrialRecord]:
+        """Every finished trial in the log; a last line cut by a kill is skipped."""
+        fields = {f.name for f in dataclasses.fields(TrialRecord)}
+        records = []
+        for line in (self.path / "trials.jsonl").read_text().splitlines() if (self.path / "trials.jsonl").exists() else []:
+            try:
+                values = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            records.append(TrialRecord(**{k: v for k, v in values.items() if k in fields}))
+        return records
+
+    def read_predictions(self, trials: list[TrialRecord]) -> dict[int, np.ndarray]:
+        """Out-of-fold predictions of the best successful trials (as many as a search keeps)."""
+        best = sorted((t for t in trials if t.ok), key=lambda t: (t.loss, t.trial_id))[:KEEP_PREDICTIONS]
+        found = {}
+        for trial in best:
+            file = self._predictions_file(trial.trial_id)
+            if file.is_file():
+                found[trial.trial_id] = np.load(file)
+        return found
+
+    def size_bytes(self) -> int:
+        return sum(f.stat().st_size for f in self.path.rglob("*") if f.is_file())
+
+    def _predictions_file(self, trial_id: int) -> Path:
+        return self.path / "predictions" / f"trial_{trial_id:05d}.npy"
+
+    def _models_file(self, trial_id: int) -> Path:
+        return self.path / "models" / f"trial_{trial_id:05d}.skops"
+
+
+def _drop_cut_line(log: Path) -> None:
+    """A kill in the middle of a write leaves a last line without its newline: cut it off before appending."""
+    if not log.is_file():
+        log.touch()
+        return
+    content = log.read_bytes()
+    if content and not content.endswith(b"\n"):
+        os.truncate(log, content.rfind(b"\n") + 1)
+
+
+def describe_size(n_bytes: int) -> str:
+    """1234567 -> '1.2 MB'."""
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n_bytes < 1024 or unit == "GB":
+            return f"{n_bytes:.0f} {unit}" if unit == "bytes" else f"{n_bytes:.1f} {unit}"
+        n_bytes /= 1024
+    return ""
