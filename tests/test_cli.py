@@ -1,7 +1,10 @@
 """The command line as a user calls it: click's runner for most cases, a real subprocess once."""
 
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -79,13 +82,17 @@ def bad_inputs(tmp_path, csv_file):
     (["{csv}", "--target", "label", "--include", "lgbm"], "Unknown component 'lgbm' in include"),
     (["{csv}", "--target", "label", "--exclude", "svm"], "Unknown component 'svm' in exclude"),
     (["{csv}", "--target", "label", "--space-dir", "{d}/space"], "mine.yaml, key 'fixed'"),
+    (["{csv}", "--target", "label", "--resume", "{d}"], "Cannot resume {d}: it is not a run directory"),
+    (["{csv}", "--target", "label", "--memory-limit", "0"], "Invalid value for '--memory-limit'"),
+    (["{csv}", "--target", "label", "--trial-time-limit", "-1"], "Invalid value for '--trial-time-limit'"),
+    (["{csv}", "--target", "label", "--keep-models", "-1"], "Invalid value for '--keep-models'"),
 ])
 def test_bad_input_is_one_sentence_and_a_nonzero_exit(bad_inputs, args, message):
     folder, csv = bad_inputs
     args = [a.format(d=folder, csv=csv) for a in args]
     result = CliRunner().invoke(main, ["fit", *args, "--trials", "1"])
     assert result.exit_code == 2, result.output
-    assert message in result.output
+    assert message.format(d=folder) in result.output
     assert "Traceback" not in result.output
     assert len([line for line in result.output.splitlines() if line.startswith("Error:")]) == 1
 
@@ -121,3 +128,37 @@ def test_console_script_in_a_subprocess(tmp_path, csv_file):
     bad = subprocess.run([sys.executable, "-m", "automl.cli", "fit", str(tmp_path / "missing.csv"), "--target", "y"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and bad.stderr.strip() == f"Error: File not found: {tmp_path / 'missing.csv'}."
+
+
+def test_a_used_run_directory_is_refused_and_resume_takes_the_recorded_options(tmp_path, csv_file):
+    run_dir = tmp_path / "run"
+    first = run("fit", csv_file, "--target", "label", "--run-dir", run_dir, "--trials", "2",
+                "--include", "logistic_regression,lightgbm", "--metric", "log_loss")
+    assert first.exit_code == 0 and f"Run directory: {run_dir}" in first.output
+    again = CliRunner().invoke(main, ["fit", str(csv_file), "--target", "label", "--run-dir", str(run_dir)])
+    assert again.exit_code == 2 and "already holds a run" in again.output
+    resumed = run("fit", csv_file, "--target", "label", "--resume", run_dir, "--trials", "3")
+    assert resumed.exit_code == 0, resumed.output
+    assert "3 trials (0 failed, 2 of them from before)" in resumed.output
+    assert "validation log_loss" in resumed.output  # the recorded metric, not the default roc_auc
+
+
+def test_ctrl_c_stops_the_search_saves_the_best_model_and_says_how_to_resume(tmp_path, csv_file):
+    run_dir, model = tmp_path / "run", tmp_path / "m.skops"
+    process = subprocess.Popen([sys.executable, "-m", "automl.cli", "fit", str(csv_file), "--target", "label",
+                                "--time", "120", "--run-dir", str(run_dir), "--out", str(model)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and process.poll() is None:
+        log = run_dir / "trials.jsonl"
+        if log.exists() and len(log.read_text().splitlines()) >= 2:
+            break
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Interrupted" in err and f"--resume {run_dir}" in err
+    assert f"Model saved to {model}" in out and model.exists()
+    assert "Traceback" not in err
+    trials = (run_dir / "trials.jsonl").read_text().splitlines()
+    assert len(trials) >= 2 and f"{len(trials)} trials" in out

@@ -1,6 +1,9 @@
 """A trial that hangs, kills its interpreter or raises is a failed trial; the search goes on."""
 
+import json
 import time
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,13 +22,16 @@ def _data(n=60):
 @pytest.mark.parametrize("mode, reason", [
     ("abort", "ProcessError: the trial's process died"),
     ("raise", "RuntimeError: misbehaving on purpose"),
+    ("allocate", "MemoryError: the trial used"),
 ])
 def test_crashing_trials_fail_and_the_search_goes_on(mode, reason):
     X, y = _data()
     model = AutoClassifier(time_budget=None, max_trials=3, search_space_dir=str(COMPONENTS / mode),
-                           include=(f"{mode}_model", "logistic_regression", "lightgbm")).fit(X, y)
+                           memory_limit_mb=1000, include=(f"{mode}_model", "logistic_regression", "lightgbm")).fit(X, y)
     first = model.trials_[0]
     assert first.config["model"] == f"{mode}_model" and not first.ok and reason in first.error
+    if mode == "allocate":
+        assert "over its memory limit of 1000 MB" in first.error
     assert all(t.ok for t in model.trials_[1:])
     assert model.best_config_["model"] in ("logistic_regression", "lightgbm")
     assert model.leaderboard_["status"].iloc[-1] == "failed"
@@ -43,3 +49,29 @@ def test_a_hanging_trial_is_killed_and_the_budget_holds():
     assert first.config["model"] == "sleep_model" and "TimeoutError" in first.error
     assert model.best_config_ is not None and model.n_trials_ > 2
     assert model.predict(X).shape == (60,)
+
+
+def test_warnings_inside_trials_are_counted_in_the_log_and_leaderboard_not_shown(capfd):
+    X, y = _data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning reaching this process would fail the test
+        model = AutoClassifier(time_budget=None, max_trials=2, search_space_dir=str(COMPONENTS / "warn"),
+                               include=("warn_model", "lightgbm"), run_dir="run").fit(X, y)
+    first = model.trials_[0]
+    assert first.config["model"] == "warn_model" and first.ok
+    assert first.warnings == {"UserWarning": 5, "RuntimeWarning": 5}  # once per fold
+    board = model.leaderboard_.set_index("trial_id")
+    assert board.loc[0, "warnings"] == 10
+    logged = json.loads(Path("run/trials.jsonl").read_text().splitlines()[0])
+    assert logged["warnings"] == {"UserWarning": 5, "RuntimeWarning": 5}
+    out, err = capfd.readouterr()
+    assert "complaining" not in out + err and "converge" not in out + err
+
+
+def test_the_same_seed_and_trial_budget_give_the_same_run():
+    X, y = _data(100)
+    runs = [AutoClassifier(time_budget=None, max_trials=8, seed=3).fit(X, y) for _ in range(2)]
+    assert [t.config for t in runs[0].trials_] == [t.config for t in runs[1].trials_]
+    stable = ["trial_id", "model", "loss", "status"]
+    pd.testing.assert_frame_equal(runs[0].leaderboard_[stable], runs[1].leaderboard_[stable])
+    np.testing.assert_array_equal(runs[0].predict_proba(X), runs[1].predict_proba(X))
