@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -44,9 +45,15 @@ def fit_system(system: str, task: str, X_train, y_train, *, budget: float, seed:
 
     if system in ("automl", "random"):
         cls = AutoRegressor if task == "regression" else AutoClassifier
-        model = cls(time_budget=budget, search="smac" if system == "automl" else "random", seed=seed, metric=metric)
-        model.fit(X_train, y_train)
-        extra = {"trials": model.n_trials_, "optimizer_share": round(model.optimizer_share_, 4),
+        with tempfile.TemporaryDirectory(prefix="automl-bench-") as run_dir:
+            model = cls(time_budget=budget, search="smac" if system == "automl" else "random", seed=seed,
+                        metric=metric, run_dir=run_dir)
+            started = time.monotonic()
+            model.fit(X_train, y_train)
+            fit_wall = time.monotonic() - started
+        extra = {"trials": model.n_trials_, "failed_trials": int((model.leaderboard_["status"] == "failed").sum()),
+                 "fit_wall_s": round(fit_wall, 2), "run_dir_mb": round(model.run_dir_bytes_ / 2**20, 1),
+                 "optimizer_share": round(model.optimizer_share_, 4),
                  "best_model": model.best_config_["model"] if model.best_config_ else None}
         return (model.predict if task == "regression" else model.predict_proba), extra
     if system == "dummy":
@@ -56,10 +63,11 @@ def fit_system(system: str, task: str, X_train, y_train, *, budget: float, seed:
         return ((lambda X: model.predict(zeros(X))) if task == "regression" else (lambda X: model.predict_proba(zeros(X)))), {}
     classifier_family, regressor_family, preprocessing = _FIXED[system]
     family = regressor_family if task == "regression" else classifier_family
-    model = (AutoRegressor if task == "regression" else AutoClassifier)(
-        time_budget=None, max_trials=1, seed=seed, resampling="holdout",
-        include=(family, *preprocessing, "no_preprocessing", "simple_imputer"))
-    model.fit(X_train, y_train)  # one trial: the family's defaults, then the refit on all rows
+    with tempfile.TemporaryDirectory(prefix="automl-bench-") as run_dir:
+        model = (AutoRegressor if task == "regression" else AutoClassifier)(
+            time_budget=None, max_trials=1, seed=seed, resampling="holdout", run_dir=run_dir, keep_models=0,
+            include=(family, *preprocessing, "no_preprocessing", "simple_imputer"))
+        model.fit(X_train, y_train)  # one trial: the family's defaults, then the refit on all rows
     return (model.predict if task == "regression" else model.predict_proba), {}
 
 

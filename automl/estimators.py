@@ -29,7 +29,7 @@ from automl.errors import InputError
 from automl.evaluation import (Resampling, TrialData, baseline_loss, choose_resampling, make_folds, predict, refit)
 from automl.leaderboard import leaderboard
 from automl.metrics import SCORED_ALONGSIDE, get_metric
-from automl.modelfile import save_model
+from automl.modelfile import library_versions, save_model
 from automl.runstore import RunStore, data_fingerprint, describe_size
 from automl.search import SEARCH_METHODS, SearchResult, TrialRecord, run_search
 from automl.space import SearchSpace, build_space
@@ -125,7 +125,8 @@ class _AutoBase(BaseEstimator):
         """Create the run directory, or reopen it to resume (then the run's resampling is kept)."""
         fingerprint = data_fingerprint(data.X, data.y, {c: "categorical" if c in data.schema.categorical else "numeric"
                                                         for c in data.schema.columns})
-        settings = {**self.get_params(), "task": data.task, "metric": metric.name, "estimator": type(self).__name__}
+        settings = {**self.get_params(), "task": data.task, "metric": metric.name, "estimator": type(self).__name__,
+                    "versions": library_versions()}
         if self.resume:
             store = RunStore.reopen(Path(self.run_dir) if self.run_dir else None, settings, fingerprint)
             return store, Resampling(**store.settings["validation"])

@@ -42,7 +42,8 @@ TRUSTED_TYPES = frozenset({  # beyond what skops trusts by default; found by sav
 STAMPED_LIBRARIES = ("automl", "scikit-learn", "lightgbm", "xgboost", "numpy")
 
 
-def _versions() -> dict[str, str]:
+def library_versions() -> dict[str, str]:
+    """Installed versions of automl and the libraries a fitted model depends on."""
     out = {}
     for name in STAMPED_LIBRARIES:
         try:
@@ -59,7 +60,7 @@ def save_model(model, path: str | Path) -> Path:
     payload = {
         "format": FORMAT,
         "kind": type(model).__name__,
-        "versions": _versions(),
+        "versions": library_versions(),
         "pipeline": model.best_pipeline_,
         "has_config": model.best_config_ is not None,
         "schema": model.schema_.to_json(),
@@ -130,7 +131,7 @@ def load_model(path: str | Path):
 
 
 def _warn_on_version_drift(path: Path, saved: dict[str, str]) -> None:
-    current = _versions()
+    current = library_versions()
     for name, version in saved.items():
         if version.split(".")[:2] != current.get(name, "").split(".")[:2]:
             logger.warning("%s was written with %s %s but %s is installed; predictions may differ.",

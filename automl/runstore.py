@@ -135,6 +135,8 @@ class RunStore:
             folder.mkdir(exist_ok=True)
         write_json(path / "settings.json", store.settings)
         _drop_cut_line(path / "trials.jsonl")
+        for leftover in path.glob("*/*.tmp*"):  # a write cut by the kill, never renamed into place
+            leftover.unlink()
         return store
 
     def use_space(self, description: dict[str, Any], resuming: bool) -> None:

@@ -58,7 +58,7 @@ def test_version_drift_warns_in_one_sentence(tmp_path, caplog, monkeypatch):
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"a": rng.normal(size=40)})
     model = AutoRegressor(time_budget=None, max_trials=1, include=("ridge",)).fit(X, X["a"])
-    monkeypatch.setattr("automl.modelfile._versions", lambda: {"automl": "0.0.1", "scikit-learn": "1.0.0"})
+    monkeypatch.setattr("automl.modelfile.library_versions", lambda: {"automl": "0.0.1", "scikit-learn": "1.0.0"})
     path = save_model(model, tmp_path / "old.skops")
     monkeypatch.undo()
     load_model(path)
