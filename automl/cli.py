@@ -86,7 +86,7 @@ _RESUMABLE = {  # fit option -> the estimator parameter a run directory records 
 @click.option("--trial-time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds one trial may take (default: a quarter of the budget, "
               "at least 10).")
 @click.option("--memory-limit", type=click.FloatRange(min=0, min_open=True), help="Megabytes one trial may use (default: 75% of the memory available).")
-@click.option("--keep-models", type=click.IntRange(min=0), default=5, show_default=True, help="Fitted models of the best K trials kept "
+@click.option("--keep-models", type=click.IntRange(min=0), default=1, show_default=True, help="Fitted models of the best K trials kept "
               "in the run directory.")
 @click.option("--run-dir", type=click.Path(path_type=Path), help="Where the run is recorded (default: a new folder "
               "under automl-runs/).")

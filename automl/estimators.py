@@ -13,7 +13,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
 
 import numpy as np
 import pandas as pd
@@ -26,18 +25,19 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from automl.bounds import DataShape
 from automl.data import Schema, as_frame, clean_target, infer_schema, prepare_features
 from automl.errors import InputError
-from automl.evaluation import (Resampling, TrialData, baseline_loss, choose_resampling, make_folds, predict, refit)
+from automl.evaluation import Resampling, TrialData, baseline_loss, choose_resampling, make_folds, predict
 from automl.leaderboard import leaderboard
 from automl.metrics import SCORED_ALONGSIDE, get_metric
 from automl.modelfile import library_versions, save_model
 from automl.runstore import RunStore, data_fingerprint, describe_size
 from automl.search import SEARCH_METHODS, SearchResult, TrialRecord, run_search
 from automl.space import SearchSpace, build_space
-from automl.worker import TrialWorker, WorkerTrials
+from automl.worker import TrialWorker, WorkerFailure, WorkerTrials, available_memory_mb
 
 logger = logging.getLogger(__name__)
 
-BUDGET_SLACK = 0.05           # fit returns within time_budget * (1 + BUDGET_SLACK) + a few seconds
+BUDGET_SLACK = 0.05           # fit returns within time_budget * (1 + BUDGET_SLACK) + 5 s ...
+REFIT_GRACE = 3.0             # ... of which the refit may use 3 (a fresh worker's start-up), the rest writes the model
 REFIT_SAFETY = 1.5            # a refit on all rows is assumed to take this much longer than a fold
 TRIAL_LIMIT_SHARE = 0.25      # default per-trial limit: this share of the budget ...
 MIN_TRIAL_LIMIT = 10.0        # ... but at least this many seconds
@@ -65,7 +65,7 @@ class _AutoBase(BaseEstimator):
                  include: tuple | None = None, exclude: tuple | None = None, search_space_dir: str | None = None,
                  trial_time_limit: float | None = None, memory_limit_mb: float | None = None,
                  initial_configs: list[dict] | None = None, run_dir: str | None = None, resume: bool = False,
-                 keep_models: int = 5):
+                 keep_models: int = 1):
         self.time_budget = time_budget
         self.max_trials = max_trials
         self.metric = metric
@@ -103,13 +103,14 @@ class _AutoBase(BaseEstimator):
             folds = make_folds(resampling, data.y, classification=data.classes is not None, seed=self.seed)
             n_classes = 0 if data.classes is None else len(data.classes)
             space = self._build_space(data, n_classes, folds)
-            store.use_space(space.describe(), resuming=self.resume)
             extra = tuple(get_metric(name, data.task) for name in self._extra_metric_names(data.task))
+            initial = space.initial_design(self.initial_configs or ())
+            store.begin(space.describe())  # every option checked: only now is the run directory written
             trial_data = TrialData(data.X, data.y, data.schema, data.task, n_classes, folds, metric, self.seed, extra)
             worker.data = trial_data
             result, refit_factor, end_time = self._search(store, space, worker, trial_data, resampling, started,
-                                                          scratch / "smac")
-            hard_end = None if end_time is None else started + self.time_budget * (1 + BUDGET_SLACK)
+                                                          initial, scratch / "smac")
+            hard_end = None if end_time is None else started + self.time_budget * (1 + BUDGET_SLACK) + REFIT_GRACE
             pipeline, best = self._refit(worker, space, result.trials, trial_data, hard_end, refit_factor)
         finally:
             worker.close()
@@ -135,7 +136,8 @@ class _AutoBase(BaseEstimator):
         return RunStore.create(Path(self.run_dir) if self.run_dir else None, settings, fingerprint), resampling
 
     def _search(self, store: RunStore, space: SearchSpace, worker: TrialWorker, data: TrialData,
-                resampling: Resampling, started: float, smac_dir: Path) -> tuple[SearchResult, float, float | None]:
+                resampling: Resampling, started: float, initial: list[dict],
+                smac_dir: Path) -> tuple[SearchResult, float, float | None]:
         """Run (or continue) the search; every finished trial goes to the run directory at once."""
         history = store.read_trials() if self.resume else []
         spent = max((t.finished_s for t in history), default=0.0)
@@ -145,18 +147,19 @@ class _AutoBase(BaseEstimator):
                         store.path, len(history), spent)
         refit_factor = REFIT_SAFETY / max(len(data.folds) - 1, 1) if resampling.kind == "cv" else REFIT_SAFETY * 1.5
         reserve = lambda best: 1.0 + (best.fit_seconds * refit_factor if best else 0.0)  # noqa: E731
-        trials = WorkerTrials(worker, space.to_steps)
+        trials = WorkerTrials(worker, space.to_steps, keep_models=self.keep_models > 0)
 
         def on_trial(record: TrialRecord, outcome, so_far: list[TrialRecord]) -> None:
             store.add(record, outcome.predictions)
-            left = MODEL_SAVE_LIMIT if end_time is None else end_time - reserve(record) - time.monotonic()
+            best = min((t for t in so_far if t.ok), key=lambda t: t.loss, default=None)
+            left = MODEL_SAVE_LIMIT if end_time is None else end_time - reserve(best) - time.monotonic()
             if record.ok and self.keep_models > 0 and left > 2.0:
                 store.keep_models(so_far, record, self.keep_models,
                                   lambda path: trials.save_models(path, min(MODEL_SAVE_LIMIT, left)))
 
         result = run_search(
             space, trials, method=self.search, seed=self.seed, end_time=end_time, max_trials=self.max_trials,
-            trial_time_limit=self._trial_limit(), initial_configs=space.initial_design(self.initial_configs or ()),
+            trial_time_limit=self._trial_limit(), initial_configs=initial,
             output_dir=smac_dir, reserve_s=reserve, failure_loss=baseline_loss(data), history=history,
             elapsed_before=spent, on_trial=on_trial, predictions=store.read_predictions(history) if history else None)
         return result, refit_factor, end_time
@@ -198,7 +201,7 @@ class _AutoBase(BaseEstimator):
         """The per-trial memory limit in MB: as set, or a share of the memory available now."""
         if self.memory_limit_mb is not None:
             return float(self.memory_limit_mb)
-        return MEMORY_SHARE * psutil.virtual_memory().available / 2**20
+        return MEMORY_SHARE * available_memory_mb()
 
     def _extra_metric_names(self, task: str) -> tuple[str, ...]:
         if self.extra_metrics is None:
@@ -271,23 +274,20 @@ class _AutoBase(BaseEstimator):
 
     def _refit(self, worker: TrialWorker, space: SearchSpace, trials: list[TrialRecord], data: TrialData,
                hard_end: float | None, factor: float) -> tuple[Pipeline, TrialRecord | None]:
-        """Refit the best trial on all rows; if it cannot finish in time, the next best that can.
+        """Refit the best trial on all rows, in the worker; if it cannot finish in time, the next best that can.
 
-        The refit runs in the worker when it is alive. When the last trial was killed at the
-        end of the search, starting a new worker could cost more than the time left, so the
-        refit runs here instead: the configuration already fit on every fold.
+        A worker killed at the end of the search is started again for the refit (its start-up
+        is what the budget's few extra seconds are for): the refit stays isolated and limited
+        in time and memory like any trial.
         """
         for trial in sorted((t for t in trials if t.ok), key=lambda t: (t.loss, t.trial_id)):
             left = None if hard_end is None else hard_end - time.monotonic()
-            if left is not None and trial.fit_seconds * factor > left:
+            need = trial.fit_seconds * factor + (0.0 if worker.alive else worker.startup_s)
+            if left is not None and need > left:
                 continue
-            steps = space.to_steps(trial.config)
             try:
-                if worker.alive:
-                    return worker.run("refit", steps, left), trial
-                logger.info("Refitting trial %d in the main process (the worker was stopped).", trial.trial_id)
-                return refit(steps, data), trial
-            except Exception as failure:  # WorkerFailure, or the in-process refit failing
+                return worker.run("refit", space.to_steps(trial.config), left), trial
+            except WorkerFailure as failure:
                 logger.warning("Refit of trial %d failed (%s); trying the next best.", trial.trial_id, failure)
         logger.warning("No configuration could be refit within the budget; falling back to a constant predictor.")
         dummy = DummyRegressor() if data.task == "regression" else DummyClassifier(strategy="prior")

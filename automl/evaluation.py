@@ -31,6 +31,7 @@ from automl.steps import StepSpec
 HOLDOUT_ROWS = 50_000
 HOLDOUT_CELLS_PER_SECOND = 50_000
 HOLDOUT_FRACTION = 0.33
+BUDGET_END = "BudgetEnd"  # how an evaluation killed because the run's time ran out (not its own limit) is marked
 
 
 @dataclass(frozen=True)

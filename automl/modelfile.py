@@ -3,8 +3,8 @@
 The file holds a plain dict: the format number, the library versions it was made with,
 the fitted scikit-learn Pipeline and what is needed to check and prepare new data. Only
 the types listed in ``TRUSTED_TYPES`` (plus scikit-learn's own, which skops trusts) load.
-skops is imported inside the functions: the import takes about a second, which a trial
-process should not pay until it has models to write.
+Files are written under a temporary name and renamed into place. (skops takes about a second
+to import: trial processes import this module only when they have models to write.)
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import skops.io as sio
 
 from automl.data import Schema
 from automl.errors import InputError
@@ -55,7 +56,6 @@ def library_versions() -> dict[str, str]:
 
 def save_model(model, path: str | Path) -> Path:
     """Write a fitted AutoClassifier/AutoRegressor to ``path`` and return the path."""
-    import skops.io as sio
     path = Path(path)
     payload = {
         "format": FORMAT,
@@ -71,13 +71,14 @@ def save_model(model, path: str | Path) -> Path:
         "metric": model.metric_,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    sio.dump(payload, path)
+    temporary = path.with_name(path.name + ".tmp")
+    sio.dump(payload, temporary)
+    os.replace(temporary, path)
     return path
 
 
 def save_fitted(obj, path: Path) -> int:
     """Write fitted objects (a trial's fold models) atomically with skops; returns the file's size."""
-    import skops.io as sio
     temporary = path.with_name(path.name + ".tmp")
     sio.dump(obj, temporary)
     os.replace(temporary, path)
@@ -86,7 +87,6 @@ def save_fitted(obj, path: Path) -> int:
 
 def load_fitted(path: Path):
     """Read what ``save_fitted`` wrote, trusting only the types a model file may hold."""
-    import skops.io as sio
     untrusted = sio.get_untrusted_types(file=path)
     refused = [t for t in untrusted if t not in TRUSTED_TYPES]
     if refused:
@@ -96,7 +96,6 @@ def load_fitted(path: Path):
 
 def load_model(path: str | Path):
     """Read a model written by ``save_model``; refuse files with untrusted types or of another origin."""
-    import skops.io as sio
     from automl.estimators import AutoClassifier, AutoRegressor
 
     path = Path(path)

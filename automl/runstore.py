@@ -89,29 +89,29 @@ def read_settings(path: Path) -> dict[str, Any]:
 class RunStore:
     """Writes one run's directory as the search goes, and reads it back to resume."""
 
-    def __init__(self, path: Path, settings: dict[str, Any]):
+    def __init__(self, path: Path, settings: dict[str, Any], fingerprint: dict[str, Any], resuming: bool):
         self.path = Path(path)
         self.settings = settings
+        self._fingerprint = fingerprint
+        self._resuming = resuming
 
     @classmethod
     def create(cls, path: Path | None, settings: dict[str, Any], fingerprint: dict[str, Any]) -> "RunStore":
-        """Start a new run in ``path`` (a new timestamped folder when None); refuse a folder holding a run."""
-        if path is None:
-            path = new_run_dir()
-        path = Path(path)
+        """A new run in ``path`` (a new timestamped folder when None); refuse a folder holding a run.
+
+        Nothing is written until ``begin``: a run refused for a bad option leaves no trace.
+        """
+        path = new_run_dir() if path is None else Path(path)
         if (path / "trials.jsonl").exists() or (path / "settings.json").exists():
             raise InputError(f"{path} already holds a run; resume it, or choose another run directory.")
-        for folder in (path, path / "predictions", path / "models"):
-            folder.mkdir(parents=True, exist_ok=True)
-        store = cls(path, {**settings, "sessions": [time.strftime("%Y-%m-%dT%H:%M:%S")]})
-        write_json(path / "data.json", fingerprint)
-        write_json(path / "settings.json", store.settings)
-        (path / "trials.jsonl").touch()
-        return store
+        return cls(path, {**settings, "sessions": [time.strftime("%Y-%m-%dT%H:%M:%S")]}, fingerprint, False)
 
     @classmethod
     def reopen(cls, path: Path | None, settings: dict[str, Any], fingerprint: dict[str, Any]) -> "RunStore":
-        """Continue the run in ``path``: refuse, in one sentence, other data or incompatible settings."""
+        """Continue the run in ``path``: refuse, in one sentence, other data or incompatible settings.
+
+        Only reads; ``begin`` writes, once the space has been checked too.
+        """
         if path is None:
             raise InputError("resume=True needs the run_dir of the run to continue.")
         path = Path(path)
@@ -130,34 +130,40 @@ class RunStore:
             if previous.get(key) != settings.get(key):
                 raise InputError(f"Cannot resume {path}: its {key} is {previous.get(key)!r}, not {settings.get(key)!r}.")
         sessions = previous.get("sessions", []) + [time.strftime("%Y-%m-%dT%H:%M:%S")]
-        store = cls(path, {**settings, "validation": previous["validation"], "sessions": sessions})
-        for folder in (path / "predictions", path / "models"):
-            folder.mkdir(exist_ok=True)
-        write_json(path / "settings.json", store.settings)
-        _drop_cut_line(path / "trials.jsonl")
-        for leftover in path.glob("*/*.tmp*"):  # a write cut by the kill, never renamed into place
-            leftover.unlink()
-        return store
+        return cls(path, {**settings, "validation": previous["validation"], "sessions": sessions}, fingerprint, True)
 
-    def use_space(self, description: dict[str, Any], resuming: bool) -> None:
-        """Record the space; when resuming, refuse a space that differs from the recorded one."""
+    def begin(self, space: dict[str, Any]) -> None:
+        """Check the space against the run's (resuming), then write the settings, fingerprint and space."""
         file = self.path / "space.json"
-        if resuming and file.is_file():
+        current = json.loads(json.dumps(space, default=_plain))  # tuples become lists, as on disk
+        if self._resuming and file.is_file():
             recorded = json.loads(file.read_text())
-            current = json.loads(json.dumps(description, default=_plain))  # tuples become lists, as on disk
             if recorded != current:
                 changed = sorted(k for k in set(recorded) | set(current) if recorded.get(k) != current.get(k))
                 raise InputError(f"Cannot resume {self.path}: the search space differs from the run's "
                                  f"(changed: {', '.join(changed)}).")
-            return
-        write_json(file, description)
+        for folder in (self.path, self.path / "predictions", self.path / "models"):
+            folder.mkdir(parents=True, exist_ok=True)
+        write_json(self.path / "data.json", self._fingerprint)
+        write_json(file, current)
+        write_json(self.path / "settings.json", self.settings)
+        log = self.path / "trials.jsonl"
+        _drop_cut_line(log)
+        finished = {t.trial_id for t in self.read_trials()}
+        for leftover in self.path.glob("*/*"):  # a write cut by a kill, or files of a trial never logged
+            stem = leftover.name.split(".")[0]
+            if ".tmp" in leftover.name or (stem.startswith("trial_") and int(stem[6:]) not in finished):
+                leftover.unlink()
 
     def add(self, record: TrialRecord, predictions: np.ndarray | None) -> None:
         """Persist one finished trial: its predictions first, then its log line (fsynced)."""
         if record.ok and predictions is not None:
             target = self._predictions_file(record.trial_id)
-            temporary = target.with_name(target.name + ".tmp.npy")
-            np.save(temporary, predictions.astype(np.float32, copy=False))
+            temporary = target.with_name(target.name + ".tmp")
+            with temporary.open("wb") as sink:
+                np.save(sink, predictions.astype(np.float32, copy=False))
+                sink.flush()
+                os.fsync(sink.fileno())
             os.replace(temporary, target)
         line = json.dumps({"status": "ok" if record.ok else "failed", **dataclasses.asdict(record)}, default=_plain)
         with (self.path / "trials.jsonl").open("a") as sink:
@@ -191,9 +197,10 @@ class RunStore:
         best = sorted((t for t in trials if t.ok), key=lambda t: (t.loss, t.trial_id))[:KEEP_PREDICTIONS]
         found = {}
         for trial in best:
-            file = self._predictions_file(trial.trial_id)
-            if file.is_file():
-                found[trial.trial_id] = np.load(file)
+            try:
+                found[trial.trial_id] = np.load(self._predictions_file(trial.trial_id))
+            except (OSError, ValueError):  # missing or damaged (a power cut): the trial itself still counts
+                continue
         return found
 
     def size_bytes(self) -> int:

