@@ -96,6 +96,7 @@ class _AutoBase(BaseEstimator):
         worker = TrialWorker(None, memory_limit_mb=self._memory_limit())
         worker.start()  # the process imports its libraries while we build the space
         scratch = Path(tempfile.mkdtemp(prefix="automl-"))
+        store = None
         try:
             metric = get_metric(self.metric, data.task)
             store, resampling = self._open_run(data, metric)
@@ -112,13 +113,15 @@ class _AutoBase(BaseEstimator):
                                                           initial, scratch / "smac")
             hard_end = None if end_time is None else started + self.time_budget * (1 + BUDGET_SLACK) + REFIT_GRACE
             pipeline, best = self._refit(worker, space, result.trials, trial_data, hard_end, refit_factor)
+            self._store(data, metric, resampling.describe(), pipeline, best, result, started)
+            self.run_dir_ = str(store.path)
+            save_model(self, store.path / "model.skops")
+            self.run_dir_bytes_ = store.size_bytes()
         finally:
             worker.close()
             shutil.rmtree(scratch, ignore_errors=True)
-        self._store(data, metric, resampling.describe(), pipeline, best, result, started)
-        self.run_dir_ = str(store.path)
-        save_model(self, store.path / "model.skops")
-        self.run_dir_bytes_ = store.size_bytes()
+            if store is not None:
+                store.close()
         logger.info("Run directory %s holds %s.", store.path, describe_size(self.run_dir_bytes_))
         return self
 

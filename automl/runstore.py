@@ -130,7 +130,7 @@ class RunStore:
             if previous.get(key) != settings.get(key):
                 raise InputError(f"Cannot resume {path}: its {key} is {previous.get(key)!r}, not {settings.get(key)!r}.")
         sessions = previous.get("sessions", []) + [time.strftime("%Y-%m-%dT%H:%M:%S")]
-        return cls(path, {**settings, "validation": previous["validation"], "sessions": sessions}, fingerprint, True)
+        return cls(path, {**settings, "validation": previous.get("validation"), "sessions": sessions}, fingerprint, True)
 
     def begin(self, space: dict[str, Any]) -> None:
         """Check the space against the run's (resuming), then write the settings, fingerprint and space."""
@@ -144,6 +144,7 @@ class RunStore:
                                  f"(changed: {', '.join(changed)}).")
         for folder in (self.path, self.path / "predictions", self.path / "models"):
             folder.mkdir(parents=True, exist_ok=True)
+        self._lock()
         write_json(self.path / "data.json", self._fingerprint)
         write_json(file, current)
         write_json(self.path / "settings.json", self.settings)
@@ -154,6 +155,26 @@ class RunStore:
             stem = leftover.name.split(".")[0]
             if ".tmp" in leftover.name or (stem.startswith("trial_") and int(stem[6:]) not in finished):
                 leftover.unlink()
+
+    def _lock(self) -> None:
+        """One process writes a run at a time: a second fit or resume of it is refused, not interleaved."""
+        try:
+            import fcntl
+        except ImportError:  # Windows: no advisory locks; running one fit per directory is up to the user
+            return
+        self._lock_file = (self.path / ".lock").open("w")
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._lock_file.close()
+            raise InputError(f"{self.path} is in use by another automl process; wait for it or use another "
+                             "run directory.") from None
+
+    def close(self) -> None:
+        """Release the run directory (the lock); the files stay."""
+        lock = getattr(self, "_lock_file", None)
+        if lock is not None:
+            lock.close()
 
     def add(self, record: TrialRecord, predictions: np.ndarray | None) -> None:
         """Persist one finished trial: its predictions first, then its log line (fsynced)."""

@@ -127,6 +127,7 @@ class TrialWorker:
         self._ready = False  # the process has finished its imports and said so
         self._launched: float | None = None
         self.startup_s = 3.0  # seconds from launch to ready, as last measured
+        self._polls = 0
         self._send_error: str | None = None
         self.restarts = 0
 
@@ -230,7 +231,8 @@ class TrialWorker:
             if should_stop():
                 self._kill()
                 raise WorkerFailure("Interrupted: the trial was stopped by the user")
-            used = _resident_mb(self._process.pid) if self._memory_limit_mb else 0.0
+            self._polls += 1  # listing child processes scans /proc: once a second, the worker itself each poll
+            used = _resident_mb(self._process.pid, self._polls % 10 == 0) if self._memory_limit_mb else 0.0
             if self._memory_limit_mb and used > self._memory_limit_mb:
                 self._kill()
                 raise WorkerFailure(f"MemoryError: the trial used {used:.0f} MB, over its memory limit of "
@@ -274,11 +276,11 @@ def available_memory_mb() -> float:
     return available
 
 
-def _resident_mb(pid: int) -> float:
-    """Resident memory of the worker and any process it started, in MB."""
+def _resident_mb(pid: int, with_children: bool = True) -> float:
+    """Resident memory of the worker (and of any process it started), in MB."""
     try:
         process = psutil.Process(pid)
-        members = [process, *process.children(recursive=True)]
+        members = [process, *(process.children(recursive=True) if with_children else ())]
     except psutil.Error:
         return 0.0
     total = 0

@@ -153,10 +153,26 @@ def test_a_search_killed_by_sigkill_resumes_without_repeating_a_trial(tmp_path):
     assert (tmp_path / "m.skops").exists() and (run / "model.skops").exists()
 
 
-def test_read_trials_of_an_empty_run_is_empty(tmp_path):
+def test_an_empty_run_reads_back_empty_and_one_process_holds_a_run_at_a_time(tmp_path):
     store = RunStore.create(tmp_path / "r", {"task": "binary"}, {"sha256": "", "rows": 0, "columns": {}})
     assert not (tmp_path / "r").exists()  # nothing is written before begin()
     store.begin({"configspace": {}})
     assert store.read_trials() == [] and store.read_predictions([]) == {}
-    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["data.json", "models", "predictions",
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == [".lock", "data.json", "models", "predictions",
                                                                    "settings.json", "space.json", "trials.jsonl"]
+    second = RunStore.reopen(tmp_path / "r", {"task": "binary"}, {"sha256": "", "rows": 0, "columns": {}})
+    with pytest.raises(InputError, match="in use by another automl process"):
+        second.begin({"configspace": {}})
+    store.close()
+    second.begin({"configspace": {}})  # free again
+    second.close()
+
+
+def test_random_search_resumes_without_repeating_a_configuration(tmp_path):
+    X, y = _data()
+    run = str(tmp_path / "run")
+    AutoClassifier(time_budget=None, max_trials=4, search="random", include=FAST, run_dir=run).fit(X, y)
+    resumed = AutoClassifier(time_budget=None, max_trials=8, search="random", include=FAST, run_dir=run,
+                             resume=True).fit(X, y)
+    configs = [json.dumps(t.config, sort_keys=True) for t in resumed.trials_]
+    assert resumed.resumed_trials_ == 4 and len(configs) == len(set(configs)) == 8
