@@ -94,6 +94,7 @@ class RunStore:
         self.settings = settings
         self._fingerprint = fingerprint
         self._resuming = resuming
+        self._begun = False
 
     @classmethod
     def create(cls, path: Path | None, settings: dict[str, Any], fingerprint: dict[str, Any]) -> "RunStore":
@@ -145,6 +146,7 @@ class RunStore:
         for folder in (self.path, self.path / "predictions", self.path / "models"):
             folder.mkdir(parents=True, exist_ok=True)
         self._lock()
+        self._begun = True
         write_json(self.path / "data.json", self._fingerprint)
         write_json(file, current)
         write_json(self.path / "settings.json", self.settings)
@@ -171,10 +173,13 @@ class RunStore:
                              "run directory.") from None
 
     def close(self) -> None:
-        """Release the run directory (the lock); the files stay."""
+        """Release the run directory (the lock); the files stay. A run refused before it began leaves
+        no empty timestamped folder behind."""
         lock = getattr(self, "_lock_file", None)
         if lock is not None:
             lock.close()
+        if not self._begun and self.path.is_dir() and not any(self.path.iterdir()):
+            self.path.rmdir()
 
     def add(self, record: TrialRecord, predictions: np.ndarray | None) -> None:
         """Persist one finished trial: its predictions first, then its log line (fsynced)."""

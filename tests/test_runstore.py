@@ -176,3 +176,10 @@ def test_random_search_resumes_without_repeating_a_configuration(tmp_path):
                              resume=True).fit(X, y)
     configs = [json.dumps(t.config, sort_keys=True) for t in resumed.trials_]
     assert resumed.resumed_trials_ == 4 and len(configs) == len(set(configs)) == 8
+
+
+def test_a_fit_refused_for_a_bad_option_leaves_no_folder_behind():
+    X, y = _data()
+    with pytest.raises(InputError, match="Unknown metric"):
+        AutoClassifier(time_budget=None, max_trials=1, extra_metrics=("auc",)).fit(X, y)
+    assert not os.path.exists("automl-runs") or not os.listdir("automl-runs")
