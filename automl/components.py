@@ -11,6 +11,7 @@ registry code. The format, with every key a file may use::
       regressor: lightgbm.LGBMRegressor
     tasks: [binary, multiclass, regression]
     max_rows: 50000                 # optional: left out of the space on larger data
+    min_features: 2                 # optional: left out of the space on narrower data
     initial_design: {rank: 1, with: {scaler: none}}   # optional: its defaults are tried first
     fixed: {verbose: -1}            # arguments that are not searched
     hyperparameters:
@@ -44,7 +45,7 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe l
 STEPS = ("imputer", "encoder", "scaler", "preprocessor", "model")
 HP_TYPES = ("float", "int", "categorical", "bool", "callable")
 TASKS = ("binary", "multiclass", "regression")
-_TOP_KEYS = {"name", "step", "estimator", "tasks", "max_rows", "initial_design", "fixed",
+_TOP_KEYS = {"name", "step", "estimator", "tasks", "max_rows", "min_features", "initial_design", "fixed",
              "hyperparameters", "conditions", "forbidden", "description"}
 _HP_KEYS = {"type", "low", "high", "log", "default", "choices", "none_allowed", "tasks", "module", "param"}
 
@@ -80,6 +81,7 @@ class Component:
     conditions: tuple[dict, ...] = ()
     forbidden: tuple[dict, ...] = ()
     max_rows: int | None = None
+    min_features: int | None = None
     initial_rank: int | None = None
     initial_with: dict[str, str] = field(default_factory=dict)
 
@@ -148,6 +150,9 @@ def parse_component(path: Path) -> Component:
     tasks = tuple(raw.get("tasks", TASKS))
     if not set(tasks) <= set(TASKS):
         fail("tasks", f"must be a list drawn from {', '.join(TASKS)}")
+    for key in ("max_rows", "min_features"):
+        if raw.get(key) is not None and (isinstance(raw[key], bool) or not isinstance(raw[key], int) or raw[key] < 1):
+            fail(key, "must be a positive whole number")
     fixed = raw.get("fixed") or {}
     if not isinstance(fixed, dict):
         fail("fixed", "must be a mapping of argument names to values")
@@ -172,7 +177,7 @@ def parse_component(path: Path) -> Component:
     return Component(
         name=raw["name"], step=raw["step"], estimator=estimator, tasks=tasks, source=str(path),
         fixed=dict(fixed), hyperparameters=hps, conditions=conditions, forbidden=forbidden,
-        max_rows=raw.get("max_rows"), initial_rank=initial.get("rank"), initial_with=dict(initial.get("with") or {}),
+        max_rows=raw.get("max_rows"), min_features=raw.get("min_features"), initial_rank=initial.get("rank"), initial_with=dict(initial.get("with") or {}),
     )
 
 

@@ -116,7 +116,8 @@ def build_space(task: str, shape: DataShape, *, has_categorical: bool, include: 
         included = [c for c in candidates if c.name in include]
         chosen = included or candidates
         chosen = [c for c in chosen if c.name not in exclude and task in c.tasks
-                  and (c.max_rows is None or shape.n_rows <= c.max_rows)]
+                  and (c.max_rows is None or shape.n_rows <= c.max_rows)
+                  and (c.min_features is None or shape.n_features >= c.min_features)]
         if not chosen:
             raise InputError(f"No {step} component is left for a {task} task on {shape.n_rows} rows after include/exclude.")
         by_step[step] = sorted(chosen, key=lambda c: (c.initial_rank if c.initial_rank is not None else math.inf, c.name))

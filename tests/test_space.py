@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 from ConfigSpace import InCondition, EqualsCondition
 
@@ -149,3 +150,27 @@ def test_initial_design_hook_takes_extra_configurations_first():
     assert design[1:] == [c for c in space.default_configs() if c != extra]
     with pytest.raises(InputError, match="Initial configuration 0 does not fit the search space"):
         space.initial_design([{"model": "lightgbm", "lightgbm:num_leaves": 10**9}])
+
+
+@pytest.mark.parametrize("n_features, n_encoded", [(2, 2), (3, 3), (3, 7), (40, 40), (40, 213)])
+def test_select_percentile_keeps_a_column_even_when_every_score_ties(n_features, n_encoded):
+    """scikit-learn keeps int(columns x percentile / 100) tied columns: the bound keeps that >= 1."""
+    from sklearn.feature_selection import SelectPercentile, f_classif
+
+    space = build_space("binary", DataShape(200, 160, n_features, 2), has_categorical=False)
+    low = space.configspace["select_percentile:percentile"].lower
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    tied = np.tile(y[:, None] + rng.normal(scale=0.1, size=(200, 1)), n_encoded)  # identical columns
+    assert SelectPercentile(f_classif, percentile=low).fit(tied, y).get_support().sum() >= 1
+
+
+def test_select_percentile_is_left_out_of_a_one_column_space():
+    space = build_space("binary", DataShape(200, 160, 1, 2), has_categorical=False)
+    assert "select_percentile" not in space.configspace["preprocessor"].choices
+
+
+def test_a_bad_min_features_names_the_file_and_key(tmp_path):
+    (tmp_path / "mine.yaml").write_text("name: mine\nstep: model\nestimator: a.B\nmin_features: two\n")
+    with pytest.raises(InputError, match="mine.yaml, key 'min_features': must be a positive whole number"):
+        load_components((tmp_path,))
