@@ -186,6 +186,32 @@ def predict(model_path, data, output, proba):
         click.echo(result.to_csv(index=False), nl=False)
 
 
+@main.command("leaderboard")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--top", type=click.IntRange(min=1), help="Rows to show (default: every trial).")
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="Also write the whole table, every "
+              "hyperparameter and metric included, to this CSV file.")
+def leaderboard_command(run_dir, top, csv_path):
+    """Show the trials of the run recorded in RUN_DIR, best first (it may still be running)."""
+    from automl.leaderboard import leaderboard, terminal_table
+    from automl.metrics import get_metric
+    from automl.runstore import read_run
+
+    _setup_logging(False)
+    settings, trials = read_run(run_dir)
+    if not trials:
+        raise InputError(f"{run_dir} holds no finished trial yet.")
+    metric = get_metric(settings["metric"], settings["task"])
+    board = leaderboard(trials, metric)
+    click.echo(terminal_table(board, metric.name, top))
+    n_failed = int((board["status"] == "failed").sum())
+    click.echo(f"\n{len(board)} trials ({n_failed} failed); {settings['task']} task, metric {metric.name}.")
+    if csv_path:
+        params = pd.DataFrame(list(board["hyperparameters"]), index=board.index).add_prefix("hp:")
+        board.drop(columns="hyperparameters").join(params).to_csv(csv_path, index=False)
+        click.echo(f"Wrote {len(board)} rows to {csv_path}", err=True)
+
+
 @main.command()
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--time", "budget", type=float, default=60.0, show_default=True, help="Seconds per run.")

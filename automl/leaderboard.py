@@ -35,3 +35,20 @@ def leaderboard(trials, metric: Metric) -> pd.DataFrame:
     frame = frame.sort_values(["loss", "trial_id"], na_position="last", kind="stable").reset_index(drop=True)
     frame.insert(0, "rank", range(1, len(frame) + 1))
     return frame
+
+
+def terminal_table(board: pd.DataFrame, metric_name: str, top: int | None = None, width: int = 60) -> str:
+    """The leaderboard as text for a terminal: the steps, the key hyperparameters in short, the
+    metric, fit time, warnings, status and (cut to ``width``) the error of failed trials."""
+    shown = board.head(top) if top else board
+    columns = ["rank", "trial_id", "model", "encoder", "scaler", "preprocessor", metric_name, "fit_seconds",
+               "warnings", "status"]
+    table = shown[[c for c in columns if c in shown]].copy()
+    table["key hyperparameters"] = [_short(params, width) for params in shown["hyperparameters"]]
+    table["error"] = [e if len(e) <= width else e[: width - 3] + "..." for e in shown["error"]]
+    return table.to_string(index=False, float_format=lambda v: f"{v:.4f}", na_rep="")
+
+
+def _short(params: dict, width: int) -> str:
+    text = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items())
+    return text if len(text) <= width else text[: width - 3] + "..."

@@ -78,11 +78,17 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def read_run(path: Path) -> tuple[dict[str, Any], list[TrialRecord]]:
+    """The settings and finished trials of a run directory, read only."""
+    settings = read_settings(path)
+    return settings, RunStore(Path(path), settings, {}, True).read_trials()
+
+
 def read_settings(path: Path) -> dict[str, Any]:
     """The settings a run directory recorded (the estimator's parameters among them)."""
     file = Path(path) / "settings.json"
     if not file.is_file():
-        raise InputError(f"Cannot resume {path}: it is not a run directory (no settings.json).")
+        raise InputError(f"{path} is not an automl run directory (it has no settings.json).")
     return json.loads(file.read_text())
 
 

@@ -82,7 +82,7 @@ def bad_inputs(tmp_path, csv_file):
     (["{csv}", "--target", "label", "--include", "lgbm"], "Unknown component 'lgbm' in include"),
     (["{csv}", "--target", "label", "--exclude", "svm"], "Unknown component 'svm' in exclude"),
     (["{csv}", "--target", "label", "--space-dir", "{d}/space"], "mine.yaml, key 'fixed'"),
-    (["{csv}", "--target", "label", "--resume", "{d}"], "Cannot resume {d}: it is not a run directory"),
+    (["{csv}", "--target", "label", "--resume", "{d}"], "{d} is not an automl run directory"),
     (["{csv}", "--target", "label", "--memory-limit", "0"], "Invalid value for '--memory-limit'"),
     (["{csv}", "--target", "label", "--trial-time-limit", "-1"], "Invalid value for '--trial-time-limit'"),
     (["{csv}", "--target", "label", "--keep-models", "-1"], "Invalid value for '--keep-models'"),
@@ -162,3 +162,20 @@ def test_ctrl_c_stops_the_search_saves_the_best_model_and_says_how_to_resume(tmp
     assert "Traceback" not in err
     trials = (run_dir / "trials.jsonl").read_text().splitlines()
     assert len(trials) >= 2 and f"{len(trials)} trials" in out
+
+
+def test_leaderboard_of_a_run_directory(tmp_path, csv_file):
+    run_dir = tmp_path / "run"
+    fitted = run("fit", csv_file, "--target", "label", "--run-dir", run_dir, *FAST, "--trials", "3")
+    assert fitted.exit_code == 0, fitted.output
+    shown = run("leaderboard", run_dir, "--top", "2", "--csv", tmp_path / "board.csv")
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    assert "key hyperparameters" in lines[0] and "roc_auc" in lines[0]
+    assert lines[1].split()[0] == "1" and lines[2].split()[0] == "2" and not lines[3].strip()
+    assert "3 trials (0 failed); binary task, metric roc_auc." in shown.output
+    board = pd.read_csv(tmp_path / "board.csv")
+    assert len(board) == 3 and list(board["rank"]) == [1, 2, 3]
+    assert any(c.startswith("hp:") for c in board.columns) and "accuracy" in board.columns
+    missing = CliRunner().invoke(main, ["leaderboard", str(tmp_path)])
+    assert missing.exit_code == 2 and f"{tmp_path} is not an automl run directory" in missing.output
