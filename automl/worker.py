@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 _IDLE: list[tuple[subprocess.Popen, Connection, bool]] = []  # at most one idle worker, reused by the next run
 MEMORY_POLL_S = 0.1
+STARTUP_CAP_S = 120.0  # a worker that has not finished importing by then is taken for hung
 
 
 class WorkerFailure(Exception):
@@ -174,7 +175,9 @@ class TrialWorker:
         now = time.monotonic()
         self._hard_deadline = None if timeout_s is None else now + max(timeout_s, 0.0)
         self._limit = limit_s
-        self._deadline = self._hard_deadline
+        self._deadline = self._hard_deadline  # until the worker is ready; with no budget, start-up gets a cap
+        if self._deadline is None and limit_s is not None:
+            self._deadline = now + STARTUP_CAP_S + limit_s
         if self._ready:
             self._on_ready()
         self._busy = True
