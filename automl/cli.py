@@ -65,7 +65,7 @@ _RESUMABLE = {  # fit option -> the estimator parameter a run directory records 
     "metric": "metric", "extra_metrics": "extra_metrics", "time_budget": "time_budget", "max_trials": "max_trials",
     "seed": "seed", "search": "search", "resampling": "resampling", "include": "include", "exclude": "exclude",
     "space_dir": "search_space_dir", "trial_time_limit": "trial_time_limit", "memory_limit": "memory_limit_mb",
-    "keep_models": "keep_models",
+    "keep_models": "keep_models", "ensemble_size": "ensemble_size",
 }
 
 
@@ -88,6 +88,8 @@ _RESUMABLE = {  # fit option -> the estimator parameter a run directory records 
 @click.option("--memory-limit", type=click.FloatRange(min=0, min_open=True), help="Megabytes one trial may use (default: 75% of the memory available).")
 @click.option("--keep-models", type=click.IntRange(min=0), default=1, show_default=True, help="Fitted models of the best K trials kept "
               "in the run directory.")
+@click.option("--ensemble-size", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Rounds of ensemble selection over the best trials (0: the single best pipeline).")
 @click.option("--run-dir", type=click.Path(path_type=Path), help="Where the run is recorded (default: a new folder "
               "under automl-runs/).")
 @click.option("--resume", type=click.Path(path_type=Path), help="Continue the run recorded in this directory.")

@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from automl.bounds import DataShape
 from automl.data import Schema, as_frame, clean_target, infer_schema, prepare_features
+from automl.ensemble import WeightedEnsemble, select_weights
 from automl.errors import InputError
 from automl.evaluation import Resampling, TrialData, baseline_loss, choose_resampling, make_folds, predict
 from automl.leaderboard import leaderboard
@@ -65,7 +66,7 @@ class _AutoBase(BaseEstimator):
                  include: tuple | None = None, exclude: tuple | None = None, search_space_dir: str | None = None,
                  trial_time_limit: float | None = None, memory_limit_mb: float | None = None,
                  initial_configs: list[dict] | None = None, run_dir: str | None = None, resume: bool = False,
-                 keep_models: int = 1):
+                 keep_models: int = 1, ensemble_size: int = 0):
         self.time_budget = time_budget
         self.max_trials = max_trials
         self.metric = metric
@@ -82,6 +83,7 @@ class _AutoBase(BaseEstimator):
         self.run_dir = run_dir
         self.resume = resume
         self.keep_models = keep_models
+        self.ensemble_size = ensemble_size
 
     def fit(self, X, y) -> "_AutoBase":
         """Search the space within the budget and refit the best pipeline on all rows.
@@ -113,7 +115,11 @@ class _AutoBase(BaseEstimator):
                                                           initial, scratch / "smac")
             hard_end = None if end_time is None else started + self.time_budget * (1 + BUDGET_SLACK) + REFIT_GRACE
             pipeline, best = self._refit(worker, space, result.trials, trial_data, hard_end, refit_factor)
+            pipeline, weights = self._ensemble(worker, space, result, trial_data, pipeline, best, hard_end, refit_factor)
             self._store(data, metric, resampling.describe(), pipeline, best, result, started)
+            self.ensemble_weights_ = weights
+            self.leaderboard_.insert(self.leaderboard_.columns.get_loc("fit_seconds"), "ensemble_weight",
+                                     [round(weights.get(t, 0.0), 4) for t in self.leaderboard_["trial_id"]])
             self.run_dir_ = str(store.path)
             save_model(self, store.path / "model.skops")
             self.run_dir_bytes_ = store.size_bytes()
@@ -234,8 +240,10 @@ class _AutoBase(BaseEstimator):
             raise InputError(f"max_trials must be a positive integer, got {self.max_trials!r}.")
         if self.time_budget is None and self.max_trials is None:
             raise InputError("Give a time_budget, a max_trials, or both; with neither the search would never stop.")
-        if not (isinstance(self.keep_models, (int, np.integer)) and self.keep_models >= 0):
-            raise InputError(f"keep_models must be a non-negative integer, got {self.keep_models!r}.")
+        for name in ("keep_models", "ensemble_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not (isinstance(value, (int, np.integer)) and value >= 0):
+                raise InputError(f"{name} must be a non-negative integer, got {value!r}.")
         if self.resume and not self.run_dir:
             raise InputError("resume=True needs run_dir, the directory of the run to continue.")
         if isinstance(self.extra_metrics, str):
@@ -295,6 +303,37 @@ class _AutoBase(BaseEstimator):
         logger.warning("No configuration could be refit within the budget; falling back to a constant predictor.")
         dummy = DummyRegressor() if data.task == "regression" else DummyClassifier(strategy="prior")
         return Pipeline([("model", dummy)]).fit(np.zeros((len(data.y), 1)), data.y), None
+
+    def _ensemble(self, worker: TrialWorker, space: SearchSpace, result: SearchResult, data: TrialData,
+                  pipeline: Pipeline, best: TrialRecord | None, hard_end: float | None,
+                  factor: float) -> tuple[Pipeline | WeightedEnsemble, dict[int, float]]:
+        """Caruana selection over the kept out-of-fold predictions, then each member refit in the worker
+        while time is left; members that do not fit in time are dropped (the rest re-weighted)."""
+        if best is None:
+            return pipeline, {}
+        if not self.ensemble_size:
+            return pipeline, {best.trial_id: 1.0}
+        by_id = {t.trial_id: t for t in result.trials}
+        ranked = sorted(result.predictions, key=lambda i: (by_id[i].loss, i))
+        weights = select_weights(result.predictions, ranked, data.y, data.metric, self.ensemble_size, hard_end)
+        fitted = {best.trial_id: pipeline}
+        for trial_id in sorted(weights, key=lambda i: (-weights[i], i)):
+            trial = by_id[trial_id]
+            left = None if hard_end is None else hard_end - time.monotonic()
+            need = trial.fit_seconds * factor + (0.0 if worker.alive else worker.startup_s)
+            if trial_id in fitted or (left is not None and need > left):
+                continue
+            try:
+                fitted[trial_id] = worker.run("refit", space.to_steps(trial.config), left)
+            except WorkerFailure as failure:
+                logger.info("Ensemble member %d left out: its refit failed (%s).", trial_id, failure)
+        members = {i: w for i, w in weights.items() if i in fitted}
+        if len(members) < 2:
+            return pipeline, {best.trial_id: 1.0}
+        total = sum(members.values())
+        ensemble = WeightedEnsemble([fitted[i] for i in members], list(members.values()),
+                                    None if data.task == "regression" else data.n_classes)
+        return ensemble, {i: w / total for i, w in members.items()}
 
     def _features_for_predict(self, X) -> pd.DataFrame:
         check_is_fitted(self, "best_pipeline_")

@@ -1,0 +1,63 @@
+"""Caruana ensemble selection: the greedy choice, and an ensemble fitted, predicting and saved."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from automl import AutoClassifier, AutoRegressor, load_model, save_model
+from automl.ensemble import select_weights
+from automl.metrics import get_metric
+
+
+def test_selection_mixes_complementary_trials_and_starts_from_the_best():
+    y = np.array([0, 0, 1, 1] * 25, dtype=float)
+    truth = y.copy()
+    errors_a = np.where(np.arange(100) % 2 == 0, 1.0, -1.0) * 0.5  # each half wrong where the other is right
+    predictions = {0: truth + errors_a, 1: truth - errors_a, 2: truth + 2.0}
+    rmse = get_metric("rmse", "regression")
+    assert select_weights(predictions, [0, 1, 2], y, rmse, rounds=1) == {0: 1.0}
+    weights = select_weights(predictions, [0, 1, 2], y, rmse, rounds=10)
+    assert weights == {0: 0.5, 1: 0.5}  # their average is exact; the bad trial is never picked
+
+
+def test_selection_uses_only_rows_every_trial_predicted_and_stops_at_the_deadline():
+    y = np.array([0, 1] * 10)
+    proba = np.tile([[0.2, 0.8], [0.8, 0.2]], (10, 1))  # always wrong
+    good = np.eye(2)[y].astype(np.float32)
+    good[:4] = np.nan  # not validated there (a holdout)
+    log_loss = get_metric("log_loss", "binary")
+    assert select_weights({3: proba, 7: good}, [7, 3], y, log_loss, rounds=5) == {7: 1.0}
+    assert select_weights({3: proba, 7: good}, [7, 3], y, log_loss, rounds=50, deadline=0.0) == {7: 1.0}
+
+
+@pytest.mark.parametrize("task", ["binary", "regression"])
+def test_an_ensemble_is_fitted_predicts_and_saves(task, tmp_path):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=150), "b": rng.normal(size=150), "c": rng.choice(["x", "y"], 150)})
+    signal = X["a"] + np.sin(3 * X["b"]) + (X["c"] == "x")
+    families = ("logistic_regression", "ridge", "k_nearest_neighbors", "lightgbm")
+    if task == "binary":
+        model = AutoClassifier(time_budget=None, max_trials=8, include=families, ensemble_size=20)
+        model.fit(X, np.where(signal > 0.5, "p", "n"))
+    else:
+        model = AutoRegressor(time_budget=None, max_trials=8, include=families, ensemble_size=20)
+        model.fit(X, signal + rng.normal(scale=0.1, size=150))
+    weights = model.ensemble_weights_
+    assert abs(sum(weights.values()) - 1) < 1e-9 and all(w > 0 for w in weights.values())
+    if task == "binary":  # on this data the selection mixes several families
+        assert len(weights) >= 2 and type(model.best_pipeline_).__name__ == "WeightedEnsemble"
+    board = model.leaderboard_.set_index("trial_id")
+    assert np.isclose(board["ensemble_weight"].sum(), 1, atol=1e-3)
+    predicted = model.predict_proba(X) if task == "binary" else model.predict(X)
+    assert predicted.shape == ((150, 2) if task == "binary" else (150,)) and np.all(np.isfinite(predicted))
+    path = save_model(model, tmp_path / "m.skops")
+    again = load_model(path)
+    np.testing.assert_allclose(again.predict_proba(X) if task == "binary" else again.predict(X), predicted)
+
+
+def test_ensemble_size_zero_is_the_single_best():
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"a": rng.normal(size=60)})
+    model = AutoClassifier(time_budget=None, max_trials=2, include=("logistic_regression",), ensemble_size=0)
+    model.fit(X, (X["a"] > 0).astype(int))
+    assert model.ensemble_weights_ == {model.leaderboard_["trial_id"].iloc[0]: 1.0}
