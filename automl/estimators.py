@@ -115,7 +115,9 @@ class _AutoBase(BaseEstimator):
                                                           initial, scratch / "smac")
             hard_end = None if end_time is None else started + self.time_budget * (1 + BUDGET_SLACK) + REFIT_GRACE
             pipeline, best = self._refit(worker, space, result.trials, trial_data, hard_end, refit_factor)
-            pipeline, weights = self._ensemble(worker, space, result, trial_data, pipeline, best, hard_end, refit_factor)
+            members_end = None if hard_end is None else hard_end - REFIT_GRACE  # the grace is for a worker restart
+            pipeline, weights = self._ensemble(worker, space, result, trial_data, pipeline, best, members_end,
+                                               refit_factor)
             self._store(data, metric, resampling.describe(), pipeline, best, result, started)
             self.ensemble_weights_ = weights
             self.leaderboard_.insert(self.leaderboard_.columns.get_loc("fit_seconds"), "ensemble_weight",
