@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.model_selection import train_test_split
 
-SYSTEMS = ("automl", "automl_ensemble", "random", "lgbm_default", "xgb_default", "rf_default", "logreg", "dummy")
+SYSTEMS = ("automl", "automl_single", "random", "lgbm_default", "xgb_default", "rf_default", "logreg", "dummy")
 SECONDARY = {"binary": ("roc_auc", "log_loss", "accuracy"), "multiclass": ("log_loss", "accuracy", "balanced_accuracy"),
              "regression": ("rmse", "mae", "r2")}
 _FIXED = {  # baseline -> (model family for classification, for regression, preprocessing it needs)
@@ -43,11 +43,11 @@ def fit_system(system: str, task: str, X_train, y_train, *, budget: float, seed:
     """Fit one system; return a predict function giving probabilities (classification) or values."""
     from automl import AutoClassifier, AutoRegressor
 
-    if system in ("automl", "automl_ensemble", "random"):
+    if system in ("automl", "automl_single", "random"):
         cls = AutoRegressor if task == "regression" else AutoClassifier
         with tempfile.TemporaryDirectory(prefix="automl-bench-") as run_dir:
             model = cls(time_budget=budget, search="random" if system == "random" else "smac", seed=seed,
-                        metric=metric, run_dir=run_dir, ensemble_size=50 if system == "automl_ensemble" else 0)
+                        metric=metric, run_dir=run_dir, **({"ensemble_size": 0} if system == "automl_single" else {}))
             started = time.monotonic()
             model.fit(X_train, y_train)
             fit_wall = time.monotonic() - started

@@ -88,7 +88,7 @@ _RESUMABLE = {  # fit option -> the estimator parameter a run directory records 
 @click.option("--memory-limit", type=click.FloatRange(min=0, min_open=True), help="Megabytes one trial may use (default: 75% of the memory available).")
 @click.option("--keep-models", type=click.IntRange(min=0), default=1, show_default=True, help="Fitted models of the best K trials kept "
               "in the run directory.")
-@click.option("--ensemble-size", type=click.IntRange(min=0), default=0, show_default=True,
+@click.option("--ensemble-size", type=click.IntRange(min=0), default=50, show_default=True,
               help="Rounds of ensemble selection over the best trials (0: the single best pipeline).")
 @click.option("--run-dir", type=click.Path(path_type=Path), help="Where the run is recorded (default: a new folder "
               "under automl-runs/).")

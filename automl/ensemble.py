@@ -9,6 +9,7 @@ chosen on the same validation data as every trial, never on the rows it was fit 
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 
@@ -35,7 +36,9 @@ def select_weights(predictions: dict[int, np.ndarray], ranked: list[int], y: np.
     for size in range(1, rounds + 1):
         if deadline is not None and size > 1 and time.monotonic() > deadline:
             break
-        losses = [metric.loss(y, (total + member) / size) for member in stack]
+        with warnings.catch_warnings():  # e.g. "y_prob values do not sum to one" from float32 rounding
+            warnings.simplefilter("ignore")
+            losses = [metric.loss(y, (total + member) / size) for member in stack]
         pick = int(np.argmin(losses))
         counts[pick] += 1
         total += stack[pick]

@@ -66,7 +66,7 @@ class _AutoBase(BaseEstimator):
                  include: tuple | None = None, exclude: tuple | None = None, search_space_dir: str | None = None,
                  trial_time_limit: float | None = None, memory_limit_mb: float | None = None,
                  initial_configs: list[dict] | None = None, run_dir: str | None = None, resume: bool = False,
-                 keep_models: int = 1, ensemble_size: int = 0):
+                 keep_models: int = 1, ensemble_size: int = 50):
         self.time_budget = time_budget
         self.max_trials = max_trials
         self.metric = metric

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from automl.cli import main
 from tests.conftest import COMPONENTS
 
-FAST = ["--trials", "2", "--include", "logistic_regression,ridge,lightgbm"]
+FAST = ["--trials", "2", "--include", "logistic_regression,ridge,lightgbm", "--ensemble-size", "0"]
 
 
 def run(*args):
