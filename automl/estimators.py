@@ -294,14 +294,9 @@ class _AutoBase(BaseEstimator):
         in time and memory like any trial.
         """
         for trial in sorted((t for t in trials if t.ok), key=lambda t: (t.loss, t.trial_id)):
-            left = None if hard_end is None else hard_end - time.monotonic()
-            need = trial.fit_seconds * factor + (0.0 if worker.alive else worker.startup_s)
-            if left is not None and need > left:
-                continue
-            try:
-                return worker.run("refit", space.to_steps(trial.config), left), trial
-            except WorkerFailure as failure:
-                logger.warning("Refit of trial %d failed (%s); trying the next best.", trial.trial_id, failure)
+            pipeline = _refit_in_time(worker, space, trial, hard_end, factor)
+            if pipeline is not None:
+                return pipeline, trial
         logger.warning("No configuration could be refit within the budget; falling back to a constant predictor.")
         dummy = DummyRegressor() if data.task == "regression" else DummyClassifier(strategy="prior")
         return Pipeline([("model", dummy)]).fit(np.zeros((len(data.y), 1)), data.y), None
@@ -320,15 +315,10 @@ class _AutoBase(BaseEstimator):
         weights = select_weights(result.predictions, ranked, data.y, data.metric, self.ensemble_size, hard_end)
         fitted = {best.trial_id: pipeline}
         for trial_id in sorted(weights, key=lambda i: (-weights[i], i)):
-            trial = by_id[trial_id]
-            left = None if hard_end is None else hard_end - time.monotonic()
-            need = trial.fit_seconds * factor + (0.0 if worker.alive else worker.startup_s)
-            if trial_id in fitted or (left is not None and need > left):
-                continue
-            try:
-                fitted[trial_id] = worker.run("refit", space.to_steps(trial.config), left)
-            except WorkerFailure as failure:
-                logger.info("Ensemble member %d left out: its refit failed (%s).", trial_id, failure)
+            if trial_id not in fitted:
+                member = _refit_in_time(worker, space, by_id[trial_id], hard_end, factor)
+                if member is not None:
+                    fitted[trial_id] = member
         members = {i: w for i, w in weights.items() if i in fitted}
         if len(members) < 2:
             return pipeline, {best.trial_id: 1.0}
@@ -346,6 +336,20 @@ class _AutoBase(BaseEstimator):
                                  f"{self.n_features_in_} features as input.")
             frame.columns = self.input_columns_
         return prepare_features(frame, self.schema_)
+
+
+def _refit_in_time(worker: TrialWorker, space: SearchSpace, trial: TrialRecord, hard_end: float | None,
+                   factor: float) -> Pipeline | None:
+    """The trial refit on all rows in the worker, or None if it cannot finish by ``hard_end`` or fails."""
+    left = None if hard_end is None else hard_end - time.monotonic()
+    need = trial.fit_seconds * factor + (0.0 if worker.alive else worker.startup_s)
+    if left is not None and need > left:
+        return None
+    try:
+        return worker.run("refit", space.to_steps(trial.config), left)
+    except WorkerFailure as failure:
+        logger.warning("Refit of trial %d failed (%s).", trial.trial_id, failure)
+        return None
 
 
 class AutoClassifier(ClassifierMixin, _AutoBase):
