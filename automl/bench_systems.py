@@ -18,9 +18,13 @@ import numpy as np
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.model_selection import train_test_split
 
-SYSTEMS = ("automl", "automl_single", "random", "lgbm_default", "xgb_default", "rf_default", "logreg", "dummy")
+SYSTEMS = ("automl", "automl_single", "automl_folds", "random", "lgbm_default", "xgb_default", "rf_default", "logreg", "dummy")
 SECONDARY = {"binary": ("roc_auc", "log_loss", "accuracy"), "multiclass": ("log_loss", "accuracy", "balanced_accuracy"),
              "regression": ("rmse", "mae", "r2")}
+_AUTOML = {  # system -> the AutoClassifier/AutoRegressor options that make it
+    "automl": {}, "automl_single": {"ensemble_size": 0}, "automl_folds": {"ensemble_members": "folds"},
+    "random": {"search": "random"},
+}
 _FIXED = {  # baseline -> (model family for classification, for regression, preprocessing it needs)
     "lgbm_default": ("lightgbm", "lightgbm", ("ordinal", "no_scaling")),
     "xgb_default": ("xgboost", "xgboost", ("ordinal", "no_scaling")),
@@ -43,11 +47,10 @@ def fit_system(system: str, task: str, X_train, y_train, *, budget: float, seed:
     """Fit one system; return a predict function giving probabilities (classification) or values."""
     from automl import AutoClassifier, AutoRegressor
 
-    if system in ("automl", "automl_single", "random"):
+    if system in _AUTOML:
         cls = AutoRegressor if task == "regression" else AutoClassifier
         with tempfile.TemporaryDirectory(prefix="automl-bench-") as run_dir:
-            model = cls(time_budget=budget, search="random" if system == "random" else "smac", seed=seed,
-                        metric=metric, run_dir=run_dir, **({"ensemble_size": 0} if system == "automl_single" else {}))
+            model = cls(time_budget=budget, seed=seed, metric=metric, run_dir=run_dir, **_AUTOML[system])
             started = time.monotonic()
             model.fit(X_train, y_train)
             fit_wall = time.monotonic() - started
@@ -95,7 +98,12 @@ def run(spec: dict) -> dict:
             predict, extra = fit_system(spec["system"], spec["task"], X_train, y_train,
                                         budget=spec["budget_s"], seed=spec["seed"], metric=spec.get("metric"))
             scores = score_all(spec["task"], y_train, y_test, np.asarray(predict(X_test)), spec.get("metric"))
-        return {"status": "ok", "scores": scores, **extra, "wall_s": round(time.monotonic() - started, 2)}
+            rows_10k = X_test.sample(10_000, replace=True, random_state=spec["seed"])  # test rows, drawn again
+            predict_started = time.perf_counter()
+            predict(rows_10k)
+            per_10k = time.perf_counter() - predict_started
+        return {"status": "ok", "scores": scores, **extra, "predict_s_per_10k": round(per_10k, 4),
+                "wall_s": round(time.monotonic() - started, 2)}
     except Exception as exc:
         return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[:300],
                 "wall_s": round(time.monotonic() - started, 2)}

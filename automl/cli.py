@@ -65,7 +65,7 @@ _RESUMABLE = {  # fit option -> the estimator parameter a run directory records 
     "metric": "metric", "extra_metrics": "extra_metrics", "time_budget": "time_budget", "max_trials": "max_trials",
     "seed": "seed", "search": "search", "resampling": "resampling", "include": "include", "exclude": "exclude",
     "space_dir": "search_space_dir", "trial_time_limit": "trial_time_limit", "memory_limit": "memory_limit_mb",
-    "keep_models": "keep_models", "ensemble_size": "ensemble_size",
+    "keep_models": "keep_models", "ensemble_size": "ensemble_size", "ensemble_members": "ensemble_members",
 }
 
 
@@ -90,6 +90,8 @@ _RESUMABLE = {  # fit option -> the estimator parameter a run directory records 
               "in the run directory.")
 @click.option("--ensemble-size", type=click.IntRange(min=0), default=50, show_default=True,
               help="Rounds of ensemble selection over the best trials (0: the single best pipeline).")
+@click.option("--ensemble-members", type=click.Choice(["refit", "folds"]), default="refit", show_default=True,
+              help="Members refit on all rows, or the average of the fold models the search fitted.")
 @click.option("--run-dir", type=click.Path(path_type=Path), help="Where the run is recorded (default: a new folder "
               "under automl-runs/).")
 @click.option("--resume", type=click.Path(path_type=Path), help="Continue the run recorded in this directory.")
@@ -154,7 +156,7 @@ def fit(ctx, data, target, task, out, top, verbose, run_dir, resume, **options):
     path = Path(out or f"{stem}.skops")
     path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(Path(model.run_dir_) / "model.skops", path)
-    click.echo(f"Model saved to {path}")
+    click.echo(f"Model saved to {path} ({describe_size(path.stat().st_size)}).")
     click.echo(f"Run directory: {model.run_dir_} ({describe_size(model.run_dir_bytes_)})")
     if model.interrupted_:
         click.echo(f"Interrupted: the search stopped early and the model is the best found so far. To go on:\n"

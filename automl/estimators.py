@@ -17,23 +17,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from automl.bounds import DataShape
 from automl.data import Schema, as_frame, clean_target, infer_schema, prepare_features
-from automl.ensemble import WeightedEnsemble, select_weights
 from automl.errors import InputError
 from automl.evaluation import Resampling, TrialData, baseline_loss, choose_resampling, make_folds, predict
 from automl.leaderboard import leaderboard
 from automl.metrics import SCORED_ALONGSIDE, get_metric
 from automl.modelfile import library_versions, save_model
 from automl.runstore import RunStore, data_fingerprint, describe_size
-from automl.search import SEARCH_METHODS, SearchResult, TrialRecord, run_search
+from automl.final import MEMBER_FORMS, fold_ensemble, refit_best, refit_ensemble
+from automl.search import KEEP_PREDICTIONS, SEARCH_METHODS, SearchResult, TrialRecord, run_search
 from automl.space import SearchSpace, build_space
-from automl.worker import TrialWorker, WorkerFailure, WorkerTrials, available_memory_mb
+from automl.worker import TrialWorker, WorkerTrials, available_memory_mb
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +65,7 @@ class _AutoBase(BaseEstimator):
                  include: tuple | None = None, exclude: tuple | None = None, search_space_dir: str | None = None,
                  trial_time_limit: float | None = None, memory_limit_mb: float | None = None,
                  initial_configs: list[dict] | None = None, run_dir: str | None = None, resume: bool = False,
-                 keep_models: int = 1, ensemble_size: int = 50):
+                 keep_models: int = 1, ensemble_size: int = 50, ensemble_members: str = "refit"):
         self.time_budget = time_budget
         self.max_trials = max_trials
         self.metric = metric
@@ -84,6 +83,7 @@ class _AutoBase(BaseEstimator):
         self.resume = resume
         self.keep_models = keep_models
         self.ensemble_size = ensemble_size
+        self.ensemble_members = ensemble_members
 
     def fit(self, X, y) -> "_AutoBase":
         """Search the space within the budget and refit the best pipeline on all rows.
@@ -114,10 +114,8 @@ class _AutoBase(BaseEstimator):
             result, refit_factor, end_time = self._search(store, space, worker, trial_data, resampling, started,
                                                           initial, scratch / "smac")
             hard_end = None if end_time is None else started + self.time_budget * (1 + BUDGET_SLACK) + REFIT_GRACE
-            pipeline, best = self._refit(worker, space, result.trials, trial_data, hard_end, refit_factor)
-            members_end = None if hard_end is None else hard_end - REFIT_GRACE  # the grace is for a worker restart
-            pipeline, weights = self._ensemble(worker, space, result, trial_data, pipeline, best, members_end,
-                                               refit_factor)
+            pipeline, best, weights = self._final_predictor(worker, space, store, result, trial_data, hard_end,
+                                                            refit_factor)
             self._store(data, metric, resampling.describe(), pipeline, best, result, started)
             self.ensemble_weights_ = weights
             self.leaderboard_.insert(self.leaderboard_.columns.get_loc("fit_seconds"), "ensemble_weight",
@@ -158,14 +156,15 @@ class _AutoBase(BaseEstimator):
                         store.path, len(history), spent)
         refit_factor = REFIT_SAFETY / max(len(data.folds) - 1, 1) if resampling.kind == "cv" else REFIT_SAFETY * 1.5
         reserve = lambda best: 1.0 + (best.fit_seconds * refit_factor if best else 0.0)  # noqa: E731
-        trials = WorkerTrials(worker, space.to_steps, keep_models=self.keep_models > 0)
+        keep = self._models_to_keep()
+        trials = WorkerTrials(worker, space.to_steps, keep_models=keep > 0)
 
         def on_trial(record: TrialRecord, outcome, so_far: list[TrialRecord]) -> None:
             store.add(record, outcome.predictions)
             best = min((t for t in so_far if t.ok), key=lambda t: t.loss, default=None)
             left = MODEL_SAVE_LIMIT if end_time is None else end_time - reserve(best) - time.monotonic()
-            if record.ok and self.keep_models > 0 and left > 2.0:
-                store.keep_models(so_far, record, self.keep_models,
+            if record.ok and keep > 0 and left > 2.0:
+                store.keep_models(so_far, record, keep,
                                   lambda path: trials.save_models(path, min(MODEL_SAVE_LIMIT, left)))
 
         result = run_search(
@@ -214,6 +213,13 @@ class _AutoBase(BaseEstimator):
             return float(self.memory_limit_mb)
         return MEMORY_SHARE * available_memory_mb()
 
+    def _models_to_keep(self) -> int:
+        """Trials whose fold models are kept on disk: ``keep_models``, or every ensemble candidate
+        when members are fold averages."""
+        if self.ensemble_size and self.ensemble_members == "folds":
+            return max(self.keep_models, KEEP_PREDICTIONS)
+        return self.keep_models
+
     def _extra_metric_names(self, task: str) -> tuple[str, ...]:
         if self.extra_metrics is None:
             return SCORED_ALONGSIDE[task]
@@ -252,6 +258,9 @@ class _AutoBase(BaseEstimator):
             raise InputError(f"extra_metrics must be a list of metric names, not the string {self.extra_metrics!r}.")
         if self.search not in SEARCH_METHODS:
             raise InputError(f"Unknown search {self.search!r}; choose one of {', '.join(SEARCH_METHODS)}.")
+        if self.ensemble_members not in MEMBER_FORMS:
+            raise InputError(f"Unknown ensemble_members {self.ensemble_members!r}; choose one of "
+                             f"{', '.join(MEMBER_FORMS)}.")
         if self.resampling not in (None, "cv", "holdout"):
             raise InputError(f"Unknown resampling {self.resampling!r}; choose 'cv', 'holdout' or leave it unset.")
         for option in ("include", "exclude"):
@@ -285,47 +294,27 @@ class _AutoBase(BaseEstimator):
             raise InputError("Every class has a single row; validation needs at least two rows of some class.")
         return _Prepared(features, codes, task, schema, columns, encoder.classes_, isinstance(X, pd.DataFrame))
 
-    def _refit(self, worker: TrialWorker, space: SearchSpace, trials: list[TrialRecord], data: TrialData,
-               hard_end: float | None, factor: float) -> tuple[Pipeline, TrialRecord | None]:
-        """Refit the best trial on all rows, in the worker; if it cannot finish in time, the next best that can.
+    def _final_predictor(self, worker: TrialWorker, space: SearchSpace, store: RunStore, result: SearchResult,
+                         data: TrialData, hard_end: float | None, factor: float):
+        """The predictor to return, the trial it is built around, and the ensemble weights by trial id.
 
-        A worker killed at the end of the search is started again for the refit (its start-up
-        is what the budget's few extra seconds are for): the refit stays isolated and limited
-        in time and memory like any trial.
+        The grace seconds before ``hard_end`` are for restarting a killed worker, so ensemble
+        members (which are optional) must be done before them.
         """
-        for trial in sorted((t for t in trials if t.ok), key=lambda t: (t.loss, t.trial_id)):
-            pipeline = _refit_in_time(worker, space, trial, hard_end, factor)
-            if pipeline is not None:
-                return pipeline, trial
-        logger.warning("No configuration could be refit within the budget; falling back to a constant predictor.")
-        dummy = DummyRegressor() if data.task == "regression" else DummyClassifier(strategy="prior")
-        return Pipeline([("model", dummy)]).fit(np.zeros((len(data.y), 1)), data.y), None
-
-    def _ensemble(self, worker: TrialWorker, space: SearchSpace, result: SearchResult, data: TrialData,
-                  pipeline: Pipeline, best: TrialRecord | None, hard_end: float | None,
-                  factor: float) -> tuple[Pipeline | WeightedEnsemble, dict[int, float]]:
-        """Caruana selection over the kept out-of-fold predictions, then each member refit in the worker
-        while time is left; members that do not fit in time are dropped (the rest re-weighted)."""
+        members_end = None if hard_end is None else hard_end - REFIT_GRACE
+        best = min((t for t in result.trials if t.ok), key=lambda t: (t.loss, t.trial_id), default=None)
+        if best is not None and self.ensemble_size and self.ensemble_members == "folds":
+            built = fold_ensemble(result, data, self.ensemble_size, store.kept_models(), members_end)
+            if built is not None:
+                return built[0], best, built[1]
+        pipeline, best = refit_best(worker, space, result.trials, data, hard_end, factor)
         if best is None:
-            return pipeline, {}
+            return pipeline, None, {}
         if not self.ensemble_size:
-            return pipeline, {best.trial_id: 1.0}
-        by_id = {t.trial_id: t for t in result.trials}
-        ranked = sorted(result.predictions, key=lambda i: (by_id[i].loss, i))
-        weights = select_weights(result.predictions, ranked, data.y, data.metric, self.ensemble_size, hard_end)
-        fitted = {best.trial_id: pipeline}
-        for trial_id in sorted(weights, key=lambda i: (-weights[i], i)):
-            if trial_id not in fitted:
-                member = _refit_in_time(worker, space, by_id[trial_id], hard_end, factor)
-                if member is not None:
-                    fitted[trial_id] = member
-        members = {i: w for i, w in weights.items() if i in fitted}
-        if len(members) < 2:
-            return pipeline, {best.trial_id: 1.0}
-        total = sum(members.values())
-        ensemble = WeightedEnsemble([fitted[i] for i in members], list(members.values()),
-                                    None if data.task == "regression" else data.n_classes)
-        return ensemble, {i: w / total for i, w in members.items()}
+            return pipeline, best, {best.trial_id: 1.0}
+        ensemble, weights = refit_ensemble(worker, space, result, data, self.ensemble_size, pipeline, best,
+                                           members_end, factor)
+        return ensemble, best, weights
 
     def _features_for_predict(self, X) -> pd.DataFrame:
         check_is_fitted(self, "best_pipeline_")
@@ -336,20 +325,6 @@ class _AutoBase(BaseEstimator):
                                  f"{self.n_features_in_} features as input.")
             frame.columns = self.input_columns_
         return prepare_features(frame, self.schema_)
-
-
-def _refit_in_time(worker: TrialWorker, space: SearchSpace, trial: TrialRecord, hard_end: float | None,
-                   factor: float) -> Pipeline | None:
-    """The trial refit on all rows in the worker, or None if it cannot finish by ``hard_end`` or fails."""
-    left = None if hard_end is None else hard_end - time.monotonic()
-    need = trial.fit_seconds * factor + (0.0 if worker.alive else worker.startup_s)
-    if left is not None and need > left:
-        return None
-    try:
-        return worker.run("refit", space.to_steps(trial.config), left)
-    except WorkerFailure as failure:
-        logger.warning("Refit of trial %d failed (%s).", trial.trial_id, failure)
-        return None
 
 
 class AutoClassifier(ClassifierMixin, _AutoBase):

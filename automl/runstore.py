@@ -212,6 +212,10 @@ class RunStore:
             if int(file.stem.split("_")[1]) not in ranked:
                 file.unlink(missing_ok=True)
 
+    def kept_models(self) -> dict[int, Path]:
+        """The model files on disk, by trial id."""
+        return {int(f.stem.split("_")[1]): f for f in (self.path / "models").glob("trial_*.skops")}
+
     def read_trials(self) -> list[TrialRecord]:
         """Every finished trial in the log; a last line cut by a kill is skipped."""
         fields = {f.name for f in dataclasses.fields(TrialRecord)}

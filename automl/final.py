@@ -1,0 +1,112 @@
+"""The final predictor: the best trial refit on all rows, or an ensemble of the best trials.
+
+Everything here runs after the search and before the budget's end: each refit runs in the
+trial worker (isolated, limited in time and memory like a trial), and whatever cannot finish
+by the deadline is left out rather than overrunning it. Two ways to give ensemble members
+their final form: ``"refit"`` fits each on all rows; ``"folds"`` averages the fold models the
+search already fitted (kept on disk), so nothing is fit again but prediction costs one model per fold.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.pipeline import Pipeline
+
+from automl.ensemble import FoldAverage, WeightedEnsemble, select_weights
+from automl.errors import InputError
+from automl.evaluation import TrialData
+from automl.modelfile import load_fitted
+from automl.search import SearchResult, TrialRecord
+from automl.space import SearchSpace
+from automl.worker import TrialWorker, WorkerFailure
+
+logger = logging.getLogger(__name__)
+
+MEMBER_FORMS = ("refit", "folds")
+
+
+def refit_best(worker: TrialWorker, space: SearchSpace, trials: list[TrialRecord], data: TrialData,
+               hard_end: float | None, factor: float) -> tuple[Pipeline, TrialRecord | None]:
+    """Refit the best trial on all rows, in the worker; if it cannot finish in time, the next best that can.
+
+    A worker killed at the end of the search is started again for the refit (its start-up is
+    what the budget's few extra seconds are for). With nothing refit, a constant predictor.
+    """
+    for trial in _ranked(trials):
+        pipeline = _refit_in_time(worker, space, trial, hard_end, factor)
+        if pipeline is not None:
+            return pipeline, trial
+    logger.warning("No configuration could be refit within the budget; falling back to a constant predictor.")
+    dummy = DummyRegressor() if data.task == "regression" else DummyClassifier(strategy="prior")
+    return Pipeline([("model", dummy)]).fit(np.zeros((len(data.y), 1)), data.y), None
+
+
+def refit_ensemble(worker: TrialWorker, space: SearchSpace, result: SearchResult, data: TrialData, rounds: int,
+                   pipeline: Pipeline, best: TrialRecord, hard_end: float | None,
+                   factor: float) -> tuple[Pipeline | WeightedEnsemble, dict[int, float]]:
+    """Caruana selection over the kept out-of-fold predictions, then each member refit in the worker
+    while time is left; members that do not fit in time are dropped (the rest re-weighted)."""
+    by_id = {t.trial_id: t for t in result.trials}
+    ranked = sorted(result.predictions, key=lambda i: (by_id[i].loss, i))
+    weights = select_weights(result.predictions, ranked, data.y, data.metric, rounds, hard_end)
+    fitted = {best.trial_id: pipeline}
+    for trial_id in sorted(weights, key=lambda i: (-weights[i], i)):
+        if trial_id not in fitted:
+            member = _refit_in_time(worker, space, by_id[trial_id], hard_end, factor)
+            if member is not None:
+                fitted[trial_id] = member
+    return _assemble(fitted, weights, data) or (pipeline, {best.trial_id: 1.0})
+
+
+def fold_ensemble(result: SearchResult, data: TrialData, rounds: int, models: dict[int, Path],
+                  deadline: float | None) -> tuple[FoldAverage | WeightedEnsemble, dict[int, float]] | None:
+    """Caruana selection over the trials whose fold models were kept (``models``: trial id -> file),
+    each member the average of its fold models. None if no kept trial could be read back."""
+    by_id = {t.trial_id: t for t in result.trials}
+    ranked = sorted((i for i in result.predictions if i in models), key=lambda i: (by_id[i].loss, i))
+    weights = select_weights(result.predictions, ranked, data.y, data.metric, max(rounds, 1), deadline)
+    n_classes = None if data.task == "regression" else data.n_classes
+    fitted = {}
+    for trial_id in weights:
+        try:
+            fitted[trial_id] = FoldAverage(load_fitted(models[trial_id]), n_classes)
+        except (OSError, ValueError, InputError) as exc:
+            logger.warning("The fold models of trial %d could not be read (%s).", trial_id, exc)
+    if len(fitted) == 1:
+        only = next(iter(fitted))
+        return fitted[only], {only: 1.0}
+    return _assemble(fitted, weights, data)
+
+
+def _assemble(fitted: dict, weights: dict[int, float], data: TrialData):
+    """The weighted ensemble of the members that were fitted, weights re-normalised; None below two."""
+    members = {i: w for i, w in weights.items() if i in fitted}
+    if len(members) < 2:
+        return None
+    total = sum(members.values())
+    ensemble = WeightedEnsemble([fitted[i] for i in members], list(members.values()),
+                                None if data.task == "regression" else data.n_classes)
+    return ensemble, {i: w / total for i, w in members.items()}
+
+
+def _ranked(trials: list[TrialRecord]) -> list[TrialRecord]:
+    return sorted((t for t in trials if t.ok), key=lambda t: (t.loss, t.trial_id))
+
+
+def _refit_in_time(worker: TrialWorker, space: SearchSpace, trial: TrialRecord, hard_end: float | None,
+                   factor: float) -> Pipeline | None:
+    """The trial refit on all rows in the worker, or None if it cannot finish by ``hard_end`` or fails."""
+    left = None if hard_end is None else hard_end - time.monotonic()
+    need = trial.fit_seconds * factor + (0.0 if worker.alive else worker.startup_s)
+    if left is not None and need > left:
+        return None
+    try:
+        return worker.run("refit", space.to_steps(trial.config), left)
+    except WorkerFailure as failure:
+        logger.warning("Refit of trial %d failed (%s).", trial.trial_id, failure)
+        return None
