@@ -16,7 +16,6 @@ from automl.errors import InputError
 from automl.metrics import METRIC_NAMES
 from automl.search import SEARCH_METHODS
 
-LEADERBOARD_COLUMNS = ["rank", "model", "encoder", "scaler", "preprocessor", "fit_seconds", "status"]
 
 
 class _Group(click.Group):
@@ -102,6 +101,7 @@ _RESUMABLE = {  # fit option -> the estimator parameter a run directory records 
 def fit(ctx, data, target, task, out, top, verbose, run_dir, resume, **options):
     """Search for the best pipeline for DATA (CSV or Parquet) and save it."""
     from automl.estimators import AutoClassifier, AutoRegressor
+    from automl.leaderboard import terminal_table
     from automl.runstore import describe_size, new_run_dir, read_settings
 
     _setup_logging(verbose)
@@ -143,8 +143,7 @@ def fit(ctx, data, target, task, out, top, verbose, run_dir, resume, **options):
     model.fit(X, y)
 
     board = model.leaderboard_
-    shown = board[LEADERBOARD_COLUMNS[:1] + LEADERBOARD_COLUMNS[1:5] + [model.metric_] + LEADERBOARD_COLUMNS[5:]]
-    click.echo(shown.head(top).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    click.echo(terminal_table(board, model.metric_, top))
     n_failed = int((board["status"] == "failed").sum())
     resumed = f", {model.resumed_trials_} of them from before" if model.resumed_trials_ else ""
     click.echo(f"\n{model.n_trials_} trials ({n_failed} failed{resumed}) in {model.fit_seconds_:.1f} s, validated by "
@@ -190,6 +189,24 @@ def predict(model_path, data, output, proba):
         click.echo(result.to_csv(index=False), nl=False)
 
 
+@main.command()
+@click.argument("source", metavar="RUN_DIR_OR_MODEL", type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The .skops file to write.")
+def export(source, out):
+    """Write the final model as plain scikit-learn objects: deploying it needs no automl.
+
+    Load it with skops.io.load(FILE, trusted=skops.io.get_untrusted_types(file=FILE)) after
+    checking the listed types; predict on a DataFrame of the training columns.
+    """
+    from automl.export import export_model
+    from automl.runstore import describe_size
+
+    _setup_logging(False)
+    path = export_model(source, out)
+    click.echo(f"Exported to {path} ({describe_size(path.stat().st_size)}): plain scikit-learn, "
+               f"loadable without automl.")
+
+
 @main.command("leaderboard")
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--top", type=click.IntRange(min=1), help="Rows to show (default: every trial).")
@@ -199,20 +216,20 @@ def leaderboard_command(run_dir, top, csv_path):
     """Show the trials of the run recorded in RUN_DIR, best first (it may still be running)."""
     from automl.leaderboard import leaderboard, terminal_table
     from automl.metrics import get_metric
-    from automl.runstore import read_run
+    from automl.runstore import read_leaderboard_extras, read_run
 
     _setup_logging(False)
     settings, trials = read_run(run_dir)
     if not trials:
         raise InputError(f"{run_dir} holds no finished trial yet.")
     metric = get_metric(settings["metric"], settings["task"])
-    board = leaderboard(trials, metric)
+    board = leaderboard(trials, metric, *read_leaderboard_extras(run_dir))
     click.echo(terminal_table(board, metric.name, top))
     n_failed = int((board["status"] == "failed").sum())
     click.echo(f"\n{len(board)} trials ({n_failed} failed); {settings['task']} task, metric {metric.name}.")
     if csv_path:
         params = pd.DataFrame(list(board["hyperparameters"]), index=board.index).add_prefix("hp:")
-        board.drop(columns="hyperparameters").join(params).to_csv(csv_path, index=False)
+        board.drop(columns=["key_hyperparameters", "hyperparameters"]).join(params).to_csv(csv_path, index=False)
         click.echo(f"Wrote {len(board)} rows to {csv_path}", err=True)
 
 

@@ -14,6 +14,7 @@ registry code. The format, with every key a file may use::
     min_features: 2                 # optional: left out of the space on narrower data
     initial_design: {rank: 1, with: {scaler: none}}   # optional: its defaults are tried first
     fixed: {verbose: -1}            # arguments that are not searched
+    key_hyperparameters: [learning_rate, num_leaves]  # optional: what the leaderboard shows first
     hyperparameters:
       learning_rate: {type: float, low: 0.005, high: 0.3, log: true, default: 0.1}
       num_leaves: {type: int, low: 4, high: "min(1024, fold_rows // 2)", log: true, default: 31}
@@ -46,6 +47,7 @@ STEPS = ("imputer", "encoder", "scaler", "preprocessor", "model")
 HP_TYPES = ("float", "int", "categorical", "bool", "callable")
 TASKS = ("binary", "multiclass", "regression")
 _TOP_KEYS = {"name", "step", "estimator", "tasks", "max_rows", "min_features", "initial_design", "fixed",
+             "key_hyperparameters",
              "hyperparameters", "conditions", "forbidden", "description"}
 _HP_KEYS = {"type", "low", "high", "log", "default", "choices", "none_allowed", "tasks", "module", "param"}
 
@@ -84,6 +86,7 @@ class Component:
     min_features: int | None = None
     initial_rank: int | None = None
     initial_with: dict[str, str] = field(default_factory=dict)
+    key_hyperparameters: tuple[str, ...] = ()
 
     def estimator_path(self, task: str) -> str | None:
         return self.estimator["regressor" if task == "regression" else "classifier"]
@@ -171,13 +174,16 @@ def parse_component(path: Path) -> Component:
         for key in clause:
             if key not in names and key not in STEPS:
                 fail("forbidden", f"{key!r} is neither a hyperparameter of this file nor a step")
+    key = tuple(raw.get("key_hyperparameters") or ())
+    if any(name not in names for name in key):
+        fail("key_hyperparameters", "must name hyperparameters of this file")
     initial = raw.get("initial_design") or {}
     if not isinstance(initial, dict) or not set(initial) <= {"rank", "with"}:
         fail("initial_design", "must be a mapping with keys rank and with")
     return Component(
         name=raw["name"], step=raw["step"], estimator=estimator, tasks=tasks, source=str(path),
         fixed=dict(fixed), hyperparameters=hps, conditions=conditions, forbidden=forbidden,
-        max_rows=raw.get("max_rows"), min_features=raw.get("min_features"), initial_rank=initial.get("rank"), initial_with=dict(initial.get("with") or {}),
+        max_rows=raw.get("max_rows"), min_features=raw.get("min_features"), initial_rank=initial.get("rank"), initial_with=dict(initial.get("with") or {}), key_hyperparameters=key,
     )
 
 

@@ -118,8 +118,8 @@ class _AutoBase(BaseEstimator):
                                                             refit_factor)
             self._store(data, metric, resampling.describe(), pipeline, best, result, started)
             self.ensemble_weights_ = weights
-            self.leaderboard_.insert(self.leaderboard_.columns.get_loc("fit_seconds"), "ensemble_weight",
-                                     [round(weights.get(t, 0.0), 4) for t in self.leaderboard_["trial_id"]])
+            self.leaderboard_ = leaderboard(result.trials, metric, space.describe()["key_hyperparameters"], weights)
+            store.write_weights(weights)
             self.run_dir_ = str(store.path)
             save_model(self, store.path / "model.skops")
             self.run_dir_bytes_ = store.size_bytes()
@@ -193,7 +193,6 @@ class _AutoBase(BaseEstimator):
         self.best_config_ = best.config if best else None
         self.best_loss_ = best.loss if best else None
         self.best_score_ = metric.score_from_loss(best.loss) if best else None
-        self.leaderboard_ = leaderboard(result.trials, metric)
         self.interrupted_ = result.interrupted
         self.resumed_trials_ = result.resumed_trials
         self.trials_ = result.trials

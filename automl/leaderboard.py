@@ -9,14 +9,23 @@ from automl.metrics import Metric
 STEP_COLUMNS = ("model", "encoder", "scaler", "preprocessor", "imputer")
 
 
-def leaderboard(trials, metric: Metric) -> pd.DataFrame:
+def leaderboard(trials, metric: Metric, key_hyperparameters: dict[str, list[str]] | None = None,
+                weights: dict[int, float] | None = None) -> pd.DataFrame:
     """A DataFrame of trials sorted by validation loss: the run's metric and the others scored alongside,
-    in their usual direction, and the warnings each trial raised."""
+    in their usual direction, and the warnings each trial raised.
+
+    ``key_hyperparameters`` (family -> names, from the YAML files) picks the ones shown in short;
+    every hyperparameter of the family stays in the ``hyperparameters`` column. ``weights`` (trial id ->
+    weight in the final model) fills ``ensemble_weight``; without them (no final model yet) it is empty.
+    """
+    key_hyperparameters = key_hyperparameters or {}
     rows, others = [], []
     for t in trials:
         others += [name for name in t.scores if name != metric.name and name not in others]
         model = t.config["model"]
-        key_params = {k.split(":", 1)[1]: v for k, v in t.config.items() if k.startswith(f"{model}:")}
+        params = {k.split(":", 1)[1]: v for k, v in t.config.items() if k.startswith(f"{model}:")}
+        key = key_hyperparameters.get(model)
+        key_params = {k: params[k] for k in key if k in params} if key else params
         rows.append({
             "trial_id": t.trial_id,
             **{step: t.config.get(step, "") for step in STEP_COLUMNS},
@@ -24,14 +33,16 @@ def leaderboard(trials, metric: Metric) -> pd.DataFrame:
             metric.name: metric.score_from_loss(t.loss) if t.ok else None,
             **{name: t.scores.get(name) for name in others},
             "fit_seconds": round(t.fit_seconds, 3),
+            "ensemble_weight": None if weights is None else round(weights.get(t.trial_id, 0.0), 4),
             "warnings": t.n_warnings,
             "status": "ok" if t.ok else "failed",
             "origin": t.origin,
-            "hyperparameters": key_params,
+            "key_hyperparameters": key_params,
+            "hyperparameters": params,
             "error": t.error or "",
         })
-    frame = pd.DataFrame(rows, columns=["trial_id", *STEP_COLUMNS, "loss", metric.name, *others, "fit_seconds", "warnings",
-                                        "status", "origin", "hyperparameters", "error"])
+    frame = pd.DataFrame(rows, columns=["trial_id", *STEP_COLUMNS, "loss", metric.name, *others, "fit_seconds", "ensemble_weight", "warnings",
+                                        "status", "origin", "key_hyperparameters", "hyperparameters", "error"])
     frame = frame.sort_values(["loss", "trial_id"], na_position="last", kind="stable").reset_index(drop=True)
     frame.insert(0, "rank", range(1, len(frame) + 1))
     return frame
@@ -42,9 +53,9 @@ def terminal_table(board: pd.DataFrame, metric_name: str, top: int | None = None
     metric, fit time, warnings, status and (cut to ``width``) the error of failed trials."""
     shown = board.head(top) if top else board
     columns = ["rank", "trial_id", "model", "encoder", "scaler", "preprocessor", metric_name, "fit_seconds",
-               "warnings", "status"]
+               "ensemble_weight", "warnings", "status"]
     table = shown[[c for c in columns if c in shown]].copy()
-    table["key hyperparameters"] = [_short(params, width) for params in shown["hyperparameters"]]
+    table["key hyperparameters"] = [_short(params, width) for params in shown["key_hyperparameters"]]
     table["error"] = [e if len(e) <= width else e[: width - 3] + "..." for e in shown["error"]]
     return table.to_string(index=False, float_format=lambda v: f"{v:.4f}", na_rep="")
 

@@ -1,7 +1,8 @@
 """Save and load fitted models as skops files: no arbitrary code runs on load.
 
-The file holds a plain dict: the format number, the library versions it was made with,
-the fitted scikit-learn Pipeline and what is needed to check and prepare new data. Only
+The file holds a plain dict: the format number, the library versions it was made with, the
+training columns and their types, the fitted predictor (a scikit-learn Pipeline, or an ensemble
+of them) and what is needed to check and prepare new data. Only
 the types listed in ``TRUSTED_TYPES`` (plus scikit-learn's own, which skops trusts) load.
 Files are written under a temporary name and renamed into place. (skops takes about a second
 to import: trial processes import this module only when they have models to write.)
@@ -12,6 +13,7 @@ from __future__ import annotations
 import importlib.metadata
 import logging
 import os
+from zipfile import ZIP_DEFLATED
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +66,7 @@ def save_model(model, path: str | Path) -> Path:
         "pipeline": model.best_pipeline_,
         "has_config": model.best_config_ is not None,
         "schema": model.schema_.to_json(),
+        "columns": {c: "categorical" if c in model.schema_.categorical else "numeric" for c in model.schema_.columns},
         "input_columns": list(model.input_columns_),
         "named_columns": hasattr(model, "feature_names_in_"),
         "classes": model.classes_.tolist() if hasattr(model, "classes_") else None,
@@ -72,7 +75,7 @@ def save_model(model, path: str | Path) -> Path:
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
-    sio.dump(payload, temporary)
+    sio.dump(payload, temporary, compression=ZIP_DEFLATED, compresslevel=1)
     os.replace(temporary, path)
     return path
 
@@ -80,7 +83,7 @@ def save_model(model, path: str | Path) -> Path:
 def save_fitted(obj, path: Path) -> int:
     """Write fitted objects (a trial's fold models) atomically with skops; returns the file's size."""
     temporary = path.with_name(path.name + ".tmp")
-    sio.dump(obj, temporary)
+    sio.dump(obj, temporary, compression=ZIP_DEFLATED, compresslevel=1)
     os.replace(temporary, path)
     return path.stat().st_size
 

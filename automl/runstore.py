@@ -8,6 +8,7 @@
       predictions/     out-of-fold predictions of each successful trial (trial_00012.npy, float32)
       models/          the fold models of the top-K trials only (trial_00012.skops)
       worker.log       what libraries printed inside the trials
+      ensemble.json    the final model's weight per trial id, written with it
       model.skops      the final model, written at the end of ``fit``
 
 Every file but the log is written under a temporary name and renamed into place, so a reader
@@ -84,6 +85,16 @@ def read_run(path: Path) -> tuple[dict[str, Any], list[TrialRecord]]:
     return settings, RunStore(Path(path), settings, {}, True).read_trials()
 
 
+def read_leaderboard_extras(path: Path) -> tuple[dict[str, list[str]], dict[int, float] | None]:
+    """The key hyperparameters per family (from space.json) and the final model's weights (from
+    ensemble.json; None while the run has no final model yet)."""
+    path = Path(path)
+    space = json.loads((path / "space.json").read_text()) if (path / "space.json").is_file() else {}
+    ensemble = path / "ensemble.json"
+    weights = {int(k): v for k, v in json.loads(ensemble.read_text()).items()} if ensemble.is_file() else None
+    return space.get("key_hyperparameters") or {}, weights
+
+
 def read_settings(path: Path) -> dict[str, Any]:
     """The settings a run directory recorded (the estimator's parameters among them)."""
     file = Path(path) / "settings.json"
@@ -145,8 +156,9 @@ class RunStore:
         current = json.loads(json.dumps(space, default=_plain))  # tuples become lists, as on disk
         if self._resuming and file.is_file():
             recorded = json.loads(file.read_text())
-            if recorded != current:
-                changed = sorted(k for k in set(recorded) | set(current) if recorded.get(k) != current.get(k))
+            shown_only = {"key_hyperparameters"}  # what the leaderboard shows, not part of the space
+            changed = sorted(k for k in (set(recorded) | set(current)) - shown_only if recorded.get(k) != current.get(k))
+            if changed:
                 raise InputError(f"Cannot resume {self.path}: the search space differs from the run's "
                                  f"(changed: {', '.join(changed)}).")
         for folder in (self.path, self.path / "predictions", self.path / "models"):
@@ -211,6 +223,10 @@ class RunStore:
         for file in (self.path / "models").glob("trial_*.skops"):
             if int(file.stem.split("_")[1]) not in ranked:
                 file.unlink(missing_ok=True)
+
+    def write_weights(self, weights: dict[int, float]) -> None:
+        """Record the final model's weight per trial id (the leaderboard shows them)."""
+        write_json(self.path / "ensemble.json", {str(k): v for k, v in weights.items()})
 
     def kept_models(self) -> dict[int, Path]:
         """The model files on disk, by trial id."""

@@ -92,7 +92,9 @@ class SearchSpace:
         arguments): what a run directory records, and what resuming compares."""
         components = {name: {"estimator": c.estimator_path(self.task), "fixed": c.fixed}
                       for name, c in sorted(self.components.items())}
-        return {"task": self.task, "configspace": self.configspace.to_serialized_dict(), "components": components}
+        key = {name: list(c.key_hyperparameters) for name, c in sorted(self.components.items()) if c.key_hyperparameters}
+        return {"task": self.task, "configspace": self.configspace.to_serialized_dict(), "components": components,
+                "key_hyperparameters": key}
 
     def sample(self, n: int, seed: int) -> list[dict[str, Any]]:
         """n random configurations (random search, tests)."""

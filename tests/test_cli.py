@@ -171,11 +171,13 @@ def test_leaderboard_of_a_run_directory(tmp_path, csv_file):
     shown = run("leaderboard", run_dir, "--top", "2", "--csv", tmp_path / "board.csv")
     assert shown.exit_code == 0, shown.output
     lines = shown.output.splitlines()
-    assert "key hyperparameters" in lines[0] and "roc_auc" in lines[0]
+    assert "key hyperparameters" in lines[0] and "roc_auc" in lines[0] and "ensemble_weight" in lines[0]
     assert lines[1].split()[0] == "1" and lines[2].split()[0] == "2" and not lines[3].strip()
+    assert "1.0000" in lines[1]  # with --ensemble-size 0 the best trial carries the whole weight
     assert "3 trials (0 failed); binary task, metric roc_auc." in shown.output
     board = pd.read_csv(tmp_path / "board.csv")
     assert len(board) == 3 and list(board["rank"]) == [1, 2, 3]
     assert any(c.startswith("hp:") for c in board.columns) and "accuracy" in board.columns
+    assert board["ensemble_weight"].sum() == 1.0
     missing = CliRunner().invoke(main, ["leaderboard", str(tmp_path)])
     assert missing.exit_code == 2 and f"{tmp_path} is not an automl run directory" in missing.output

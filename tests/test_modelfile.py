@@ -63,3 +63,19 @@ def test_version_drift_warns_in_one_sentence(tmp_path, caplog, monkeypatch):
     monkeypatch.undo()
     load_model(path)
     assert "was written with automl 0.0.1" in caplog.text
+
+
+def test_the_file_is_stamped_with_versions_and_typed_columns(tmp_path, mixed_frame):
+    X, y = mixed_frame
+    model = AutoClassifier(time_budget=None, max_trials=1, include=("logistic_regression",)).fit(X, y)
+    path = save_model(model, tmp_path / "m.skops")
+    payload = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+    assert set(payload["versions"]) == {"automl", "scikit-learn", "lightgbm", "xgboost", "numpy"}
+    assert payload["columns"] == {"x1": "numeric", "x2": "numeric", "colour": "categorical"}
+
+
+def test_a_file_that_is_not_a_skops_file_is_refused(tmp_path):
+    path = tmp_path / "notes.skops"
+    path.write_text("name,value\na,1\n")
+    with pytest.raises(InputError, match=r"^.*notes.skops is not a model file written by automl\.$"):
+        load_model(path)

@@ -1,0 +1,94 @@
+"""Export a fitted model as plain scikit-learn objects: deployment needs no automl.
+
+The final predictor becomes scikit-learn's own estimators, holding the fitted pipelines as
+they are (``FrozenEstimator`` keeps them from being refit):
+
+* a classifier: ``VotingClassifier(voting="soft")`` with the ensemble weights (one member for
+  a single pipeline); it maps the class codes the pipelines learned back to the labels;
+* a regressor: the ``Pipeline`` itself, or ``VotingRegressor`` with the weights;
+* a member that averages fold models: a nested Voting estimator of its folds, equal weights.
+
+The file is written with skops; loading it needs scikit-learn, skops and, if the model uses
+them, lightgbm and xgboost. It takes the training columns as a DataFrame, as read from a CSV:
+categorical columns as strings, missing values as NaN (automl's own ``predict`` also accepts
+other types and converts them; the exported pipeline does not).
+"""
+
+from __future__ import annotations
+
+import os
+from zipfile import ZIP_DEFLATED
+from pathlib import Path
+
+import numpy as np
+import skops.io as sio
+from sklearn.ensemble import VotingClassifier, VotingRegressor
+from sklearn.frozen import FrozenEstimator
+from sklearn.pipeline import Pipeline
+
+from automl.ensemble import FoldAverage, WeightedEnsemble
+from automl.errors import InputError
+from automl.modelfile import load_model
+
+
+def model_path(source: str | Path) -> Path:
+    """The model file itself, or ``model.skops`` inside a run directory."""
+    source = Path(source)
+    if source.is_dir():
+        if not (source / "model.skops").is_file():
+            raise InputError(f"{source} holds no model.skops: give a model file or a run directory whose fit finished.")
+        return source / "model.skops"
+    return source
+
+
+def to_sklearn(model):
+    """The fitted AutoClassifier/AutoRegressor's final predictor as plain scikit-learn estimators."""
+    predictor = model.best_pipeline_
+    if model.task_ == "regression":
+        return _regressor(predictor)
+    n_classes = len(model.classes_)
+    members = predictor.members if isinstance(predictor, WeightedEnsemble) else [predictor]
+    weights = list(predictor.weights) if isinstance(predictor, WeightedEnsemble) else [1.0]
+    voting = VotingClassifier([(f"member_{i}", FrozenEstimator(_classifier(m, n_classes))) for i, m in enumerate(members)],
+                              voting="soft", weights=weights)
+    return voting.fit(None, np.asarray(model.classes_))  # members are frozen: this only records the labels
+
+
+def export_model(source: str | Path, out: str | Path) -> Path:
+    """Write the predictor of a model file or run directory to ``out`` as plain scikit-learn; returns ``out``."""
+    estimator = to_sklearn(load_model(model_path(source)))
+    foreign = [t for t in sio.get_untrusted_types(data=sio.dumps(estimator)) if t.split(".")[0] == "automl"]
+    if foreign:  # would make the file unloadable without automl: a bug, never written
+        raise RuntimeError(f"The exported model still holds the automl type {foreign[0]}.")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = out.with_name(out.name + ".tmp")
+    sio.dump(estimator, temporary, compression=ZIP_DEFLATED, compresslevel=1)
+    os.replace(temporary, out)
+    return out
+
+
+def _classifier(member, n_classes: int):
+    """A member as an estimator whose predict_proba has one column per class code 0..n_classes-1."""
+    if not isinstance(member, FoldAverage):
+        return member
+    for pipeline, codes in member.folds:
+        if codes is not None and len(codes) != n_classes:
+            raise InputError("Cannot export this model: one of its fold models was trained without every class; "
+                             "refit the ensemble members (ensemble_members='refit') to export it.")
+    folds = VotingClassifier([(f"fold_{i}", FrozenEstimator(p)) for i, (p, _) in enumerate(member.folds)],
+                             voting="soft")
+    return folds.fit(None, np.arange(n_classes))
+
+
+def _regressor(predictor) -> Pipeline | VotingRegressor:
+    if isinstance(predictor, FoldAverage):
+        return _voting_regressor([p for p, _ in predictor.folds], None)
+    if isinstance(predictor, WeightedEnsemble):
+        return _voting_regressor([_regressor(m) for m in predictor.members], list(predictor.weights))
+    return predictor
+
+
+def _voting_regressor(members: list, weights: list[float] | None) -> VotingRegressor:
+    voting = VotingRegressor([(f"member_{i}", FrozenEstimator(m)) for i, m in enumerate(members)], weights=weights)
+    return voting.fit(None, np.zeros(1))  # members are frozen: fit only sets up the estimator
