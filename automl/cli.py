@@ -96,9 +96,11 @@ _RESUMABLE = {  # fit option -> the estimator parameter a run directory records 
 @click.option("--resume", type=click.Path(path_type=Path), help="Continue the run recorded in this directory.")
 @click.option("--out", type=click.Path(path_type=Path), help="Where to write the model (default: DATA's name + .skops).")
 @click.option("--top", type=int, default=10, show_default=True, help="Leaderboard rows to print.")
-@click.option("-v", "--verbose", is_flag=True, help="Print one line per trial.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display (a live panel on a terminal, else a line "
+              "per trial).")
+@click.option("-v", "--verbose", is_flag=True, help="Also log what the search does inside (SMAC, refits).")
 @click.pass_context
-def fit(ctx, data, target, task, out, top, verbose, run_dir, resume, **options):
+def fit(ctx, data, target, task, out, top, quiet, verbose, run_dir, resume, **options):
     """Search for the best pipeline for DATA (CSV or Parquet) and save it."""
     from automl.estimators import AutoClassifier, AutoRegressor
     from automl.leaderboard import terminal_table
@@ -134,7 +136,7 @@ def fit(ctx, data, target, task, out, top, verbose, run_dir, resume, **options):
     space_dir = options.pop("space_dir")
     model = estimator_class(**{_RESUMABLE[k]: v for k, v in options.items()},
                             search_space_dir=str(space_dir) if space_dir else None,
-                            run_dir=str(run_dir), resume=bool(resume))
+                            run_dir=str(run_dir), resume=bool(resume), verbose=0 if quiet else 1)
     budget = f"{time_budget:g} s" if time_budget else f"{max_trials} trials"
     hint = " (inferred from the target; --task overrides)" if inferred else ""
     action = f"Resuming {run_dir}: fitting" if resume else "Fitting"

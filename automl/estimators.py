@@ -28,6 +28,7 @@ from automl.evaluation import Resampling, TrialData, baseline_loss, choose_resam
 from automl.leaderboard import leaderboard
 from automl.metrics import SCORED_ALONGSIDE, get_metric
 from automl.modelfile import library_versions, save_model
+from automl.progress import Progress, make_progress
 from automl.runstore import RunStore, data_fingerprint, describe_size
 from automl.final import MEMBER_FORMS, fold_ensemble, refit_best, refit_ensemble
 from automl.search import KEEP_PREDICTIONS, SEARCH_METHODS, SearchResult, TrialRecord, run_search
@@ -65,7 +66,7 @@ class _AutoBase(BaseEstimator):
                  include: tuple | None = None, exclude: tuple | None = None, search_space_dir: str | None = None,
                  trial_time_limit: float | None = None, memory_limit_mb: float | None = None,
                  initial_configs: list[dict] | None = None, run_dir: str | None = None, resume: bool = False,
-                 keep_models: int = 1, ensemble_size: int = 50, ensemble_members: str = "refit"):
+                 keep_models: int = 1, ensemble_size: int = 50, ensemble_members: str = "refit", verbose: int = 0):
         self.time_budget = time_budget
         self.max_trials = max_trials
         self.metric = metric
@@ -84,6 +85,7 @@ class _AutoBase(BaseEstimator):
         self.keep_models = keep_models
         self.ensemble_size = ensemble_size
         self.ensemble_members = ensemble_members
+        self.verbose = verbose
 
     def fit(self, X, y) -> "_AutoBase":
         """Search the space within the budget and refit the best pipeline on all rows.
@@ -98,7 +100,7 @@ class _AutoBase(BaseEstimator):
         worker = TrialWorker(None, memory_limit_mb=self._memory_limit())
         worker.start()  # the process imports its libraries while we build the space
         scratch = Path(tempfile.mkdtemp(prefix="automl-"))
-        store = None
+        store, progress = None, Progress(None, None, None)
         try:
             metric = get_metric(self.metric, data.task)
             store, resampling = self._open_run(data, metric)
@@ -109,13 +111,16 @@ class _AutoBase(BaseEstimator):
             extra = tuple(get_metric(name, data.task) for name in self._extra_metric_names(data.task))
             initial = space.initial_design(self.initial_configs or ())
             store.begin(space.describe())  # every option checked: only now is the run directory written
+            progress = make_progress(self.verbose, metric, self.time_budget, self.max_trials,
+                                     space.describe()["key_hyperparameters"])
             trial_data = TrialData(data.X, data.y, data.schema, data.task, n_classes, folds, metric, self.seed, extra)
             worker.data = trial_data
             result, refit_factor, end_time = self._search(store, space, worker, trial_data, resampling, started,
-                                                          initial, scratch / "smac")
+                                                          initial, scratch / "smac", progress)
             hard_end = None if end_time is None else started + self.time_budget * (1 + BUDGET_SLACK) + REFIT_GRACE
             pipeline, best, weights = self._final_predictor(worker, space, store, result, trial_data, hard_end,
-                                                            refit_factor)
+                                                            refit_factor, progress)
+            progress.phase("saving the model")
             self._store(data, metric, resampling.describe(), pipeline, best, result, started)
             self.ensemble_weights_ = weights
             self.leaderboard_ = leaderboard(result.trials, metric, space.describe()["key_hyperparameters"], weights)
@@ -124,6 +129,7 @@ class _AutoBase(BaseEstimator):
             save_model(self, store.path / "model.skops")
             self.run_dir_bytes_ = store.size_bytes()
         finally:
+            progress.stop()
             worker.close()
             shutil.rmtree(scratch, ignore_errors=True)
             if store is not None:
@@ -146,7 +152,7 @@ class _AutoBase(BaseEstimator):
 
     def _search(self, store: RunStore, space: SearchSpace, worker: TrialWorker, data: TrialData,
                 resampling: Resampling, started: float, initial: list[dict],
-                smac_dir: Path) -> tuple[SearchResult, float, float | None]:
+                smac_dir: Path, progress: Progress) -> tuple[SearchResult, float, float | None]:
         """Run (or continue) the search; every finished trial goes to the run directory at once."""
         history = store.read_trials() if self.resume else []
         spent = max((t.finished_s for t in history), default=0.0)
@@ -157,10 +163,12 @@ class _AutoBase(BaseEstimator):
         refit_factor = REFIT_SAFETY / max(len(data.folds) - 1, 1) if resampling.kind == "cv" else REFIT_SAFETY * 1.5
         reserve = lambda best: 1.0 + (best.fit_seconds * refit_factor if best else 0.0)  # noqa: E731
         keep = self._models_to_keep()
-        trials = WorkerTrials(worker, space.to_steps, keep_models=keep > 0)
+        trials = WorkerTrials(worker, space.to_steps, keep_models=keep > 0, on_submit=progress.trial_started)
+        progress.start(history, spent)
 
         def on_trial(record: TrialRecord, outcome, so_far: list[TrialRecord]) -> None:
             store.add(record, outcome.predictions)
+            progress.trial_finished(record)
             best = min((t for t in so_far if t.ok), key=lambda t: t.loss, default=None)
             left = MODEL_SAVE_LIMIT if end_time is None else end_time - reserve(best) - time.monotonic()
             if record.ok and keep > 0 and left > 2.0:
@@ -251,6 +259,8 @@ class _AutoBase(BaseEstimator):
             value = getattr(self, name)
             if isinstance(value, bool) or not (isinstance(value, (int, np.integer)) and value >= 0):
                 raise InputError(f"{name} must be a non-negative integer, got {value!r}.")
+        if not isinstance(self.verbose, (bool, int, np.integer)) or self.verbose < 0:
+            raise InputError(f"verbose must be 0 (quiet) or 1 (show progress), got {self.verbose!r}.")
         if self.resume and not self.run_dir:
             raise InputError("resume=True needs run_dir, the directory of the run to continue.")
         if isinstance(self.extra_metrics, str):
@@ -294,7 +304,7 @@ class _AutoBase(BaseEstimator):
         return _Prepared(features, codes, task, schema, columns, encoder.classes_, isinstance(X, pd.DataFrame))
 
     def _final_predictor(self, worker: TrialWorker, space: SearchSpace, store: RunStore, result: SearchResult,
-                         data: TrialData, hard_end: float | None, factor: float):
+                         data: TrialData, hard_end: float | None, factor: float, progress: Progress):
         """The predictor to return, the trial it is built around, and the ensemble weights by trial id.
 
         The grace seconds before ``hard_end`` are for restarting a killed worker, so ensemble
@@ -303,14 +313,17 @@ class _AutoBase(BaseEstimator):
         members_end = None if hard_end is None else hard_end - REFIT_GRACE
         best = min((t for t in result.trials if t.ok), key=lambda t: (t.loss, t.trial_id), default=None)
         if best is not None and self.ensemble_size and self.ensemble_members == "folds":
+            progress.phase("building the ensemble from the fold models")
             built = fold_ensemble(result, data, self.ensemble_size, store.kept_models(), members_end)
             if built is not None:
                 return built[0], best, built[1]
+        progress.phase("refitting the best pipeline on all rows")
         pipeline, best = refit_best(worker, space, result.trials, data, hard_end, factor)
         if best is None:
             return pipeline, None, {}
         if not self.ensemble_size:
             return pipeline, best, {best.trial_id: 1.0}
+        progress.phase("building the ensemble")
         ensemble, weights = refit_ensemble(worker, space, result, data, self.ensemble_size, pipeline, best,
                                            members_end, factor)
         return ensemble, best, weights

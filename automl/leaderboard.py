@@ -55,11 +55,12 @@ def terminal_table(board: pd.DataFrame, metric_name: str, top: int | None = None
     columns = ["rank", "trial_id", "model", "encoder", "scaler", "preprocessor", metric_name, "fit_seconds",
                "ensemble_weight", "warnings", "status"]
     table = shown[[c for c in columns if c in shown]].copy()
-    table["key hyperparameters"] = [_short(params, width) for params in shown["key_hyperparameters"]]
+    table["key hyperparameters"] = [short_params(params, width) for params in shown["key_hyperparameters"]]
     table["error"] = [e if len(e) <= width else e[: width - 3] + "..." for e in shown["error"]]
     return table.to_string(index=False, float_format=lambda v: f"{v:.4f}", na_rep="")
 
 
-def _short(params: dict, width: int) -> str:
+def short_params(params: dict, width: int) -> str:
+    """``name=value, ...`` with floats to 3 significant digits, cut to ``width`` characters."""
     text = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items())
     return text if len(text) <= width else text[: width - 3] + "..."

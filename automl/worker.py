@@ -323,13 +323,16 @@ def _stop_idle_workers() -> None:
 class WorkerTrials:
     """Evaluate configurations of one space in a worker: what ``search.run_search`` drives."""
 
-    def __init__(self, worker: TrialWorker, to_steps: Callable[[dict], Any], keep_models: bool = False):
+    def __init__(self, worker: TrialWorker, to_steps: Callable[[dict], Any], keep_models: bool = False,
+                 on_submit: Callable[[dict], None] = lambda config: None):
         self._worker = worker
         self._to_steps = to_steps
         self.keep_models = keep_models  # the worker holds each trial's fold models until told to save them
+        self._on_submit = on_submit  # e.g. the progress display, showing what is being evaluated
         self._started = 0.0
 
     def submit(self, config: dict, timeout_s: float | None, limit_s: float | None = None) -> None:
+        self._on_submit(config)
         self._started = time.perf_counter()
         self._worker.submit("evaluate", (self._to_steps(config), self.keep_models), timeout_s, limit_s)
 
