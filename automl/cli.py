@@ -209,6 +209,29 @@ def export(source, out):
                f"loadable without automl.")
 
 
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), help="HTML file to write (default: RUN_DIR/report.html).")
+@click.option("--data", "held_out", type=click.Path(path_type=Path), help="Held-out rows (CSV or Parquet, with "
+              "the target) for the permutation importance of the final model's features.")
+@click.option("--target", help="The target column of --data (default: the one the run was fit on).")
+def report(run_dir, out, held_out, target):
+    """Write one self-contained HTML report of the run in RUN_DIR: data, search, final model, failures."""
+    from automl.report import write_report
+    from automl.runstore import read_settings
+
+    _setup_logging(False)
+    settings = read_settings(run_dir)
+    pair = None
+    if held_out is not None:
+        target = target or settings.get("target")
+        if not target:
+            raise InputError("The run did not record its target column's name; give --target with --data.")
+        pair = split_target(read_table(held_out), target)
+    path = write_report(run_dir, out or Path(run_dir) / "report.html", pair)
+    click.echo(f"Report written to {path}")
+
+
 @main.command("leaderboard")
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--top", type=click.IntRange(min=1), help="Rows to show (default: every trial).")

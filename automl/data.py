@@ -221,3 +221,19 @@ def prepare_features(X: pd.DataFrame, schema: Schema) -> pd.DataFrame:
         values[column.isna().to_numpy()] = np.nan
         out[name] = pd.Series(values, dtype=object)
     return pd.DataFrame(out, columns=list(schema.columns))
+
+
+def summarise_data(X: pd.DataFrame, y: np.ndarray, schema: Schema, classes: np.ndarray | None) -> dict:
+    """What a report shows about the training data: each column's type and missing values, and the
+    target's distribution (class counts, or a 20-bin histogram). Plain JSON-ready data."""
+    columns = {name: {"type": "categorical" if name in schema.categorical else "numeric",
+                      "missing": int(X[name].isna().sum())} for name in schema.columns}
+    columns.update({name: {"type": "dropped", "missing": None} for name in schema.dropped})
+    if classes is None:
+        counts, edges = np.histogram(y, bins=20)
+        target = {"kind": "numeric", "counts": counts.tolist(), "edges": edges.tolist(), "mean": float(np.mean(y)),
+                  "std": float(np.std(y))}
+    else:
+        counts = np.bincount(y, minlength=len(classes))
+        target = {"kind": "classes", "counts": {str(c): int(n) for c, n in zip(classes, counts)}}
+    return {"rows": int(len(X)), "columns": columns, "target": target}

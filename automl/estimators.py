@@ -22,7 +22,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from automl.bounds import DataShape
-from automl.data import Schema, as_frame, clean_target, infer_schema, prepare_features
+from automl.data import Schema, as_frame, clean_target, infer_schema, prepare_features, summarise_data
 from automl.errors import InputError
 from automl.evaluation import Resampling, TrialData, baseline_loss, choose_resampling, make_folds, predict
 from automl.leaderboard import leaderboard
@@ -58,6 +58,7 @@ class _Prepared:
     columns: list[str]
     classes: np.ndarray | None
     named_columns: bool
+    target_name: str | None = None
 
 
 class _AutoBase(BaseEstimator):
@@ -141,7 +142,9 @@ class _AutoBase(BaseEstimator):
         """Create the run directory, or reopen it to resume (then the run's resampling is kept)."""
         fingerprint = data_fingerprint(data.X, data.y, {c: "categorical" if c in data.schema.categorical else "numeric"
                                                         for c in data.schema.columns})
+        fingerprint["summary"] = summarise_data(data.X, data.y, data.schema, data.classes)
         settings = {**self.get_params(), "task": data.task, "metric": metric.name, "estimator": type(self).__name__,
+                    "target": data.target_name,
                     "versions": library_versions()}
         if self.resume:
             store = RunStore.reopen(Path(self.run_dir) if self.run_dir else None, settings, fingerprint)
@@ -289,6 +292,7 @@ class _AutoBase(BaseEstimator):
         if not isinstance(y, pd.Series):
             y = column_or_1d(y, warn=True)
         columns = list(frame.columns)
+        name = str(y.name) if isinstance(y, pd.Series) and y.name is not None else None
         frame, target, task = clean_target(frame, y, self._task_for(y))
         if len(frame) < 2:
             raise InputError(f"Need at least 2 rows with a target to learn from, got {len(frame)}.")
@@ -296,12 +300,12 @@ class _AutoBase(BaseEstimator):
         features = prepare_features(frame, schema)
         if task == "regression":
             return _Prepared(features, target.to_numpy(dtype=np.float64), task, schema, columns, None,
-                             isinstance(X, pd.DataFrame))
+                             isinstance(X, pd.DataFrame), name)
         encoder = LabelEncoder().fit(target.to_numpy())
         codes = encoder.transform(target.to_numpy()).astype(np.int64)
         if np.bincount(codes).max() < 2:
             raise InputError("Every class has a single row; validation needs at least two rows of some class.")
-        return _Prepared(features, codes, task, schema, columns, encoder.classes_, isinstance(X, pd.DataFrame))
+        return _Prepared(features, codes, task, schema, columns, encoder.classes_, isinstance(X, pd.DataFrame), name)
 
     def _final_predictor(self, worker: TrialWorker, space: SearchSpace, store: RunStore, result: SearchResult,
                          data: TrialData, hard_end: float | None, factor: float, progress: Progress):
