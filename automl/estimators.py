@@ -67,7 +67,8 @@ class _AutoBase(BaseEstimator):
                  include: tuple | None = None, exclude: tuple | None = None, search_space_dir: str | None = None,
                  trial_time_limit: float | None = None, memory_limit_mb: float | None = None,
                  initial_configs: list[dict] | None = None, run_dir: str | None = None, resume: bool = False,
-                 keep_models: int = 1, ensemble_size: int = 50, ensemble_members: str = "refit", verbose: int = 0):
+                 keep_models: int = 1, ensemble_size: int = 50, ensemble_members: str = "refit", n_jobs: int = 1,
+                 dask_address: str | None = None, verbose: int = 0):
         self.time_budget = time_budget
         self.max_trials = max_trials
         self.metric = metric
@@ -86,6 +87,8 @@ class _AutoBase(BaseEstimator):
         self.keep_models = keep_models
         self.ensemble_size = ensemble_size
         self.ensemble_members = ensemble_members
+        self.n_jobs = n_jobs
+        self.dask_address = dask_address
         self.verbose = verbose
 
     def fit(self, X, y) -> "_AutoBase":
@@ -100,6 +103,7 @@ class _AutoBase(BaseEstimator):
         data = self._prepare(X, y)
         worker = TrialWorker(None, memory_limit_mb=self._memory_limit())
         worker.start()  # the process imports its libraries while we build the space
+        dask = self._dask_connection()  # a local cluster starts meanwhile too
         scratch = Path(tempfile.mkdtemp(prefix="automl-"))
         store, progress = None, Progress(None, None, None)
         try:
@@ -117,7 +121,8 @@ class _AutoBase(BaseEstimator):
             trial_data = TrialData(data.X, data.y, data.schema, data.task, n_classes, folds, metric, self.seed, extra)
             worker.data = trial_data
             result, refit_factor, end_time = self._search(store, space, worker, trial_data, resampling, started,
-                                                          initial, scratch / "smac", progress)
+                                                          initial, scratch / "smac", progress, dask)
+            dask = None  # closed by the search
             hard_end = None if end_time is None else started + self.time_budget * (1 + BUDGET_SLACK) + REFIT_GRACE
             pipeline, best, weights = self._final_predictor(worker, space, store, result, trial_data, hard_end,
                                                             refit_factor, progress)
@@ -132,6 +137,8 @@ class _AutoBase(BaseEstimator):
         finally:
             progress.stop()
             worker.close()
+            if dask is not None:
+                dask.close()
             shutil.rmtree(scratch, ignore_errors=True)
             if store is not None:
                 store.close()
@@ -155,7 +162,7 @@ class _AutoBase(BaseEstimator):
 
     def _search(self, store: RunStore, space: SearchSpace, worker: TrialWorker, data: TrialData,
                 resampling: Resampling, started: float, initial: list[dict],
-                smac_dir: Path, progress: Progress) -> tuple[SearchResult, float, float | None]:
+                smac_dir: Path, progress: Progress, dask) -> tuple[SearchResult, float, float | None]:
         """Run (or continue) the search; every finished trial goes to the run directory at once."""
         history = store.read_trials() if self.resume else []
         spent = max((t.finished_s for t in history), default=0.0)
@@ -165,8 +172,18 @@ class _AutoBase(BaseEstimator):
                         store.path, len(history), spent)
         refit_factor = REFIT_SAFETY / max(len(data.folds) - 1, 1) if resampling.kind == "cv" else REFIT_SAFETY * 1.5
         reserve = lambda best: 1.0 + (best.fit_seconds * refit_factor if best else 0.0)  # noqa: E731
-        keep = self._models_to_keep()
-        trials = WorkerTrials(worker, space.to_steps, keep_models=keep > 0, on_submit=progress.trial_started)
+        parallel = dask is not None
+        keep = 0 if parallel else self._models_to_keep()  # dask workers do not hold on to fold models
+        if parallel:
+            from automl.dask_trials import DaskTrials
+
+            try:
+                trials = DaskTrials(dask, data, space.to_steps, on_submit=progress.trial_started)
+            except BaseException:
+                dask.close()
+                raise
+        else:
+            trials = WorkerTrials(worker, space.to_steps, keep_models=keep > 0, on_submit=progress.trial_started)
         progress.start(history, spent)
 
         def on_trial(record: TrialRecord, outcome, so_far: list[TrialRecord]) -> None:
@@ -178,11 +195,15 @@ class _AutoBase(BaseEstimator):
                 store.keep_models(so_far, record, keep,
                                   lambda path: trials.save_models(path, min(MODEL_SAVE_LIMIT, left)))
 
-        result = run_search(
-            space, trials, method=self.search, seed=self.seed, end_time=end_time, max_trials=self.max_trials,
-            trial_time_limit=self._trial_limit(), initial_configs=initial,
-            output_dir=smac_dir, reserve_s=reserve, failure_loss=baseline_loss(data), history=history,
-            elapsed_before=spent, on_trial=on_trial, predictions=store.read_predictions(history) if history else None)
+        try:
+            result = run_search(
+                space, trials, method=self.search, seed=self.seed, end_time=end_time, max_trials=self.max_trials,
+                trial_time_limit=self._trial_limit(), initial_configs=initial, output_dir=smac_dir, reserve_s=reserve,
+                failure_loss=baseline_loss(data), history=history, elapsed_before=spent, on_trial=on_trial,
+                predictions=store.read_predictions(history) if history else None)
+        finally:
+            if parallel:
+                trials.close()
         return result, refit_factor, end_time
 
     def _store(self, data: _Prepared, metric, resampling: str, pipeline: Pipeline, best: TrialRecord | None,
@@ -222,6 +243,14 @@ class _AutoBase(BaseEstimator):
         if self.memory_limit_mb is not None:
             return float(self.memory_limit_mb)
         return MEMORY_SHARE * available_memory_mb()
+
+    def _dask_connection(self):
+        """With n_jobs > 1 or a dask_address, a dask client connecting in the background; else None."""
+        if self.n_jobs == 1 and not self.dask_address:
+            return None
+        from automl.dask_trials import DaskConnection
+
+        return DaskConnection(self.n_jobs, self.dask_address, self._memory_limit())
 
     def _models_to_keep(self) -> int:
         """Trials whose fold models are kept on disk: ``keep_models``, or every ensemble candidate
@@ -270,6 +299,11 @@ class _AutoBase(BaseEstimator):
             raise InputError(f"extra_metrics must be a list of metric names, not the string {self.extra_metrics!r}.")
         if self.search not in SEARCH_METHODS:
             raise InputError(f"Unknown search {self.search!r}; choose one of {', '.join(SEARCH_METHODS)}.")
+        if isinstance(self.n_jobs, bool) or not (isinstance(self.n_jobs, (int, np.integer)) and self.n_jobs >= 1):
+            raise InputError(f"n_jobs must be a positive integer, got {self.n_jobs!r}.")
+        if self.ensemble_members == "folds" and (self.n_jobs > 1 or self.dask_address):
+            raise InputError("ensemble_members='folds' needs the fold models, which parallel trials do not keep; "
+                             "use n_jobs=1 or ensemble_members='refit'.")
         if self.ensemble_members not in MEMBER_FORMS:
             raise InputError(f"Unknown ensemble_members {self.ensemble_members!r}; choose one of "
                              f"{', '.join(MEMBER_FORMS)}.")

@@ -105,6 +105,24 @@ class Trials(Protocol):
     def collect(self, should_stop: Callable[[], bool]) -> TrialOutcome: ...
 
 
+class TrialPool(Protocol):
+    """Where configurations are evaluated several at once (dask): ``slots`` trials may run together."""
+
+    slots: int
+
+    def submit(self, config: dict, timeout_s: float | None, limit_s: float | None) -> int:
+        """Start a trial and return its ticket."""
+
+    def collect_any(self, should_stop: Callable[[], bool],
+                    can_start: Callable[[], bool]) -> tuple[int, TrialOutcome] | None:
+        """The next finished trial, or None when ``can_start()`` turns true first."""
+
+    def ready(self) -> bool:
+        """Whether a trial can start now."""
+
+    def cancel_all(self) -> None: ...
+
+
 class _CtrlC:
     """While active, the first Ctrl-C (SIGINT) asks the search to stop; a second one interrupts as usual."""
 
@@ -153,11 +171,12 @@ def run_search(space: SearchSpace, trials: Trials, *, method: str, seed: int, en
     initial = [c for c in initial_configs if _key(c) not in evaluated]
     proposer = _SmacProposer(space, seed, max_trials, initial, output_dir) if method == "smac" \
         else _RandomProposer(space, seed, initial)
+    loop = _parallel_loop if getattr(trials, "slots", 1) > 1 else _loop
     with _CtrlC() as ctrl_c:
         proposer.replay(history, failure_loss)
-        _loop(proposer, trials, result, ctrl_c, start=start, end_time=end_time, max_trials=max_trials,
-              trial_time_limit=trial_time_limit, reserve_s=reserve_s, failure_loss=failure_loss,
-              elapsed_before=elapsed_before, on_trial=on_trial)
+        loop(proposer, trials, result, ctrl_c, start=start, end_time=end_time, max_trials=max_trials,
+             trial_time_limit=trial_time_limit, reserve_s=reserve_s, failure_loss=failure_loss,
+             elapsed_before=elapsed_before, on_trial=on_trial)
     result.wall_seconds = time.monotonic() - start
     logger.info("search stopped (%s): %d trials, optimizer %.1f%% of %.1fs", result.stop_reason,
                 len(result.trials), 100 * result.optimizer_share, result.wall_seconds)
@@ -213,6 +232,72 @@ def _loop(proposer, trials: Trials, result: SearchResult, ctrl_c: _CtrlC, *, sta
         logger.info("trial %d %s loss=%s (%.2fs)%s", record.trial_id, config["model"],
                     f"{record.loss:.5f}" if record.ok else "failed", outcome.fit_seconds,
                     f" {record.error}" if record.error else "")
+
+
+def _parallel_loop(proposer, pool: "TrialPool", result: SearchResult, ctrl_c: _CtrlC, *, start: float,
+                   end_time: float | None, max_trials: int | None, trial_time_limit: float | None, reserve_s,
+                   failure_loss: float, elapsed_before: float, on_trial) -> None:
+    """Keep every slot of the pool busy; tell each trial as it finishes (in any order).
+
+    The next configuration is always asked for before a slot frees. When the budget or the
+    trial count says stop, no new trial starts and the running ones finish or are cut.
+    """
+    running: dict[int, tuple[dict, str, float]] = {}  # ticket -> configuration, origin, start (run seconds)
+    upcoming = _timed_ask(proposer, result)
+
+    def time_left() -> float | None:
+        return None if end_time is None else end_time - reserve_s(result.best) - time.monotonic()
+
+    def stop_reason() -> str:
+        left = time_left()
+        if ctrl_c.requested:
+            return "interrupted"
+        if upcoming is None:
+            return "search space exhausted"
+        if max_trials is not None and len(result.trials) + len(running) >= max_trials:
+            return "trial budget reached"
+        if left is not None and left < MIN_TRIAL_SECONDS:
+            return "time budget reached"
+        return ""
+
+    while True:
+        result.stop_reason = result.stop_reason or stop_reason()
+        while not result.stop_reason and len(running) < pool.slots and pool.ready():
+            config, origin = upcoming
+            ticket = pool.submit(config, time_left(), trial_time_limit)
+            running[ticket] = (config, origin, elapsed_before + time.monotonic() - start)
+            upcoming = _timed_ask(proposer, result)
+            result.stop_reason = stop_reason()
+        if not running:
+            if result.stop_reason:
+                break
+            time.sleep(0.05)  # every worker is restarting
+            continue
+        collected = pool.collect_any(lambda: ctrl_c.requested,
+                                     lambda: len(running) < pool.slots and not stop_reason() and pool.ready())
+        if collected is None:  # a worker came back from a restart: start a trial on it
+            continue
+        ticket, outcome = collected
+        config, origin, started = running.pop(ticket)
+        if ctrl_c.requested and outcome.loss is None:  # stopped by the user: drop it and every other running trial
+            result.stop_reason = "interrupted"
+            logger.warning("Interrupted: the search stopped (press Ctrl-C again to abort at once).")
+            pool.cancel_all()
+            break
+        if _cut_by_budget(outcome):
+            logger.info("a %s trial was cut by the end of the budget", config["model"])
+            result.stop_reason = result.stop_reason or "time budget reached"
+            continue
+        trial_id = max((t.trial_id for t in result.trials), default=-1) + 1
+        record = TrialRecord(trial_id, config, origin, outcome.loss, outcome.fit_seconds, outcome.predict_seconds,
+                             outcome.warnings, outcome.error, round(started, 3),
+                             round(elapsed_before + time.monotonic() - start, 3), outcome.scores)
+        result.trials.append(record)
+        _keep_predictions(result, record, outcome)
+        on_trial(record, outcome, result.trials)
+        tick = time.perf_counter()
+        proposer.tell(record, _failure_cost(result, failure_loss))
+        result.optimizer_seconds += time.perf_counter() - tick
 
 
 def _cut_by_budget(outcome: TrialOutcome) -> bool:

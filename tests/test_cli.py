@@ -181,3 +181,10 @@ def test_leaderboard_of_a_run_directory(tmp_path, csv_file):
     assert board["ensemble_weight"].sum() == 1.0
     missing = CliRunner().invoke(main, ["leaderboard", str(tmp_path)])
     assert missing.exit_code == 2 and f"{tmp_path} is not an automl run directory" in missing.output
+
+
+def test_the_readme_cli_reference_is_what_click_prints():
+    from tests.cli_reference import README, updated
+
+    text = README.read_text()
+    assert updated(text) == text, "README's CLI reference is stale: run python tests/cli_reference.py"

@@ -1,0 +1,277 @@
+"""Trials in parallel on dask.distributed: a local cluster of single-threaded workers, or a running scheduler.
+
+The driver keeps SMAC and the budget; dask only runs ``evaluate`` on its workers, which receive
+the training data once (scattered to all of them). dask cannot stop a running task, so a trial
+past its time limit (or cut by the end of the budget) has its worker restarted, and a trial
+whose worker dies (a crash, or the nanny's memory limit) comes back as a failed trial: a local
+cluster is told not to retry it, so one bad configuration cannot kill several workers.
+Every dask type stays in this module.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import logging
+import os
+import pickle
+import signal
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from distributed import Client
+from distributed.deploy.subprocess import SubprocessCluster
+
+from automl.errors import InputError
+from automl.evaluation import BUDGET_END, TrialData, TrialOutcome, evaluate
+
+logger = logging.getLogger(__name__)
+
+POLL_S = 0.05
+LOCAL_CONFIG = {  # a local cluster runs whole trials, not dask collections: no retries, no spilling, quiet
+    "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0",
+    "DASK_DISTRIBUTED__WORKER__MEMORY__TARGET": "False",
+    "DASK_DISTRIBUTED__WORKER__MEMORY__SPILL": "False",
+    "DASK_DISTRIBUTED__WORKER__MEMORY__PAUSE": "False",
+    "DASK_DISTRIBUTED__WORKER__MEMORY__TERMINATE": "0.95",
+    "DASK_LOGGING__DISTRIBUTED": "error",
+}
+START_TIMEOUT_S = 60
+CLOSE_WAIT_S = 2.0  # for restarts of remote workers at the end; one still running finishes its trial unheard
+PRELOAD = ("automl.evaluation", "lightgbm", "xgboost")  # imported as each worker starts, not in its first trial
+
+
+@contextmanager
+def _environment(values: dict[str, str]):
+    """Set environment variables while the cluster's processes start (they read dask's config from them)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _evaluate_on_worker(steps: dict, data: TrialData | str) -> TrialOutcome:
+    """Runs on a dask worker. ``data`` is the data itself (a remote cluster) or the file it was
+    written to (a local cluster: a restarted worker reads it again, nothing to lose)."""
+    return evaluate(steps, _read_data(data) if isinstance(data, str) else data)
+
+
+@functools.lru_cache(maxsize=1)
+def _read_data(path: str) -> TrialData:
+    with open(path, "rb") as source:
+        return pickle.load(source)  # our own file, written by the driver a moment ago
+
+
+@dataclass
+class _Running:
+    future: Any
+    deadline: float | None        # when the trial is stopped ...
+    at_budget_end: bool           # ... because the budget ends (True) or its own limit is reached
+    limit_s: float | None
+    started: float
+    worker: str | None            # the worker it was placed on
+    steps: dict                   # what it evaluates, to place it again if its worker vanished first
+    placed_again: bool = False
+
+
+class DaskConnection:
+    """A dask client, connected in a background thread: a local cluster's processes start (seconds of
+    imports) while ``fit`` prepares the data and the space. ``get()`` waits for it."""
+
+    def __init__(self, n_jobs: int, address: str | None, memory_limit_mb: float | None):
+        self.address = address
+        self._made: tuple[Client, Any] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._connect, args=(n_jobs, memory_limit_mb), daemon=True)
+        self._thread.start()
+
+    def _connect(self, n_jobs: int, memory_limit_mb: float | None) -> None:
+        try:
+            if self.address:
+                self._made = (Client(self.address, timeout="30s"), None)
+                return
+            logging.getLogger("distributed").setLevel(logging.ERROR)  # its restart notices are ours to give
+            with _environment(LOCAL_CONFIG):  # fresh interpreters: unlike LocalCluster's spawn, the user's
+                cluster = SubprocessCluster(  # __main__ is never re-imported (scripts, stdin, notebooks)
+                    n_workers=n_jobs, threads_per_worker=1, dashboard_address=None, silence_logs=logging.ERROR,
+                    worker_kwargs={"memory_limit": f"{memory_limit_mb:.0f}MB" if memory_limit_mb else "0",
+                                   "preload": list(PRELOAD)})
+            client = Client(cluster)
+            self._made = (client, cluster)
+            client.wait_for_workers(n_jobs, timeout=START_TIMEOUT_S)
+        except Exception as exc:
+            self._error = exc
+
+    def get(self) -> tuple[Client, Any]:
+        """The client and the local cluster (None when joining a scheduler); one sentence if unreachable."""
+        self._thread.join()
+        if self._error is not None:
+            where = f"the dask scheduler at {self.address}" if self.address else "a local dask cluster"
+            raise InputError(f"Could not start or reach {where} ({type(self._error).__name__}: {self._error}).")
+        return self._made
+
+    def close(self) -> None:
+        self._thread.join()
+        if self._made is not None:
+            client, cluster = self._made
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+class DaskTrials:
+    """Evaluate configurations of one space on dask workers, several at once: what ``run_search``
+    drives when ``slots`` > 1."""
+
+    def __init__(self, connection: DaskConnection, data: TrialData, to_steps: Callable[[dict], Any],
+                 on_submit: Callable[[dict], None] = lambda config: None):
+        self._to_steps = to_steps
+        self._on_submit = on_submit
+        self._connection = connection
+        self._client, self._cluster = connection.get()
+        self.slots = max(len(self._client.scheduler_info()["workers"]), 1)
+        self._local_data = data
+        if self._cluster is not None:  # same machine: the workers read the data from a file, once each
+            self._data_file = tempfile.NamedTemporaryFile(prefix="automl-data-", suffix=".pkl", delete=False)
+            pickle.dump(data, self._data_file, protocol=pickle.HIGHEST_PROTOCOL)
+            self._data_file.close()
+            self._data = self._data_file.name
+        else:
+            self._data_file = None
+            self._scatter()
+        self._running: dict[int, _Running] = {}
+        self._restarts: list[threading.Thread] = []
+        self._restarting: set[str] = set()  # addresses of workers being restarted: never place a trial there
+        self._pids: dict[str, int] = {}  # local workers' process ids, to stop a trial by killing its process
+        self._tickets = itertools.count()
+
+    def submit(self, config: dict, timeout_s: float | None, limit_s: float | None) -> int:
+        """Start a trial; it is stopped ``timeout_s`` from now (the budget) or after ``limit_s`` (its own limit)."""
+        self._on_submit(config)
+        now = time.monotonic()
+        steps = self._to_steps(config)
+        future, worker = self._place(steps)
+        ends = [(now + timeout_s, True)] if timeout_s is not None else []
+        ends += [(now + limit_s, False)] if limit_s is not None else []
+        deadline, at_budget_end = min(ends) if ends else (None, False)
+        ticket = next(self._tickets)
+        self._running[ticket] = _Running(future, deadline, at_budget_end, limit_s, now, worker, steps)
+        return ticket
+
+    def collect_any(self, should_stop: Callable[[], bool] = lambda: False,
+                    can_start: Callable[[], bool] = lambda: False) -> tuple[int, TrialOutcome] | None:
+        """The first trial to finish, fail or run out of time, with its outcome; None as soon as
+        ``can_start()`` (checked twice a second) says another trial could start."""
+        for polls in itertools.count(1):
+            if polls % 10 == 0 and can_start():
+                return None
+            now = time.monotonic()
+            for ticket, running in list(self._running.items()):
+                if running.future.done():
+                    if running.future.status == "cancelled" and not running.placed_again:
+                        running.future, running.worker = self._place(running.steps)  # its worker was gone
+                        running.placed_again = True
+                        continue
+                    return ticket, self._outcome(self._running.pop(ticket))
+                if running.deadline is not None and now >= running.deadline:
+                    self._stop(self._running.pop(ticket))
+                    reason = (f"{BUDGET_END}: stopped at the end of the time budget" if running.at_budget_end
+                              else f"TimeoutError: the trial ran past its limit of {running.limit_s:.1f} s")
+                    return ticket, TrialOutcome(None, now - running.started, 0.0, {}, reason)
+            if should_stop() and self._running:
+                ticket, running = self._running.popitem()
+                self._stop(running)
+                return ticket, TrialOutcome(None, now - running.started, 0.0, {},
+                                            "Interrupted: the trial was stopped by the user")
+            time.sleep(POLL_S)
+
+    def cancel_all(self) -> None:
+        """Stop every running trial (their workers restart)."""
+        for running in self._running.values():
+            self._stop(running)
+        self._running.clear()
+
+    def close(self) -> None:
+        """Stop the local cluster (its processes die with their trials), or free the remote workers."""
+        if self._cluster is None:
+            self.cancel_all()
+            give_up = time.monotonic() + CLOSE_WAIT_S  # the budget is still running: wait a little, no more
+            for thread in self._restarts:
+                thread.join(timeout=max(give_up - time.monotonic(), 0))
+        self._connection.close()
+        if self._data_file is not None:
+            os.unlink(self._data_file.name)
+
+    def _outcome(self, running: _Running) -> TrialOutcome:
+        elapsed = time.monotonic() - running.started
+        try:
+            return running.future.result()
+        except Exception as exc:  # KilledWorker, a lost connection: the trial's worker died under it
+            name = type(exc).__name__
+            reason = ("ProcessError: the dask worker running the trial died (a crash, or over its memory limit)"
+                      if name == "KilledWorker" else f"{name}: {exc}"[:500])
+            return TrialOutcome(None, elapsed, 0.0, {}, reason)
+
+    def ready(self) -> bool:
+        """Whether a worker is free for a trial now (none is while every worker restarts)."""
+        return self._free_worker() is not None
+
+    def _place(self, steps: dict):
+        """Submit the evaluation to a worker running none of our trials: a worker's death takes one trial."""
+        if not isinstance(self._data, str) and self._data.status != "finished":  # every copy was lost
+            self._scatter()
+        worker = self._free_worker()
+        if worker is not None and self._cluster is not None and worker not in self._pids:  # idle: answers at once
+            self._pids[worker] = self._client.run(os.getpid, workers=[worker])[worker]
+        future = self._client.submit(_evaluate_on_worker, steps, self._data, pure=False,
+                                     workers=worker and [worker], allow_other_workers=worker is None)
+        return future, worker
+
+    def _free_worker(self) -> str | None:
+        """A worker running none of our trials and not restarting. A local cluster's list of workers is
+        kept up to date by its own watch on the scheduler: asking the scheduler would wait behind a restart."""
+        busy = {running.worker for running in self._running.values()} | self._restarting
+        workers = self._cluster.scheduler_info["workers"] if self._cluster is not None else self._client.ncores()
+        return next((w for w in workers if w not in busy), None)
+
+    def _scatter(self) -> None:
+        """Copy the training data to the workers of a remote cluster; a restarted worker fetches it from another."""
+        self._data = self._client.scatter(self._local_data, broadcast=True, hash=False)
+
+    def _stop(self, running: _Running) -> None:
+        """dask cannot interrupt a running task: kill the worker process that runs it (its nanny starts
+        a fresh one), or on a remote cluster ask the scheduler to restart that worker, in the background."""
+        key = running.future.key
+        workers = [running.worker] if running.worker else \
+            [address for address, keys in self._client.processing().items() if key in keys]
+        running.future.cancel()
+        if not workers:
+            return
+        self._restarting.update(workers)
+        if self._cluster is not None and workers[0] in self._pids:
+            try:
+                os.kill(self._pids.pop(workers[0]), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            return
+        thread = threading.Thread(target=self._restart, args=(workers,), daemon=True)
+        thread.start()
+        self._restarts.append(thread)
+
+    def _restart(self, workers: list[str]) -> None:
+        try:
+            self._client.restart_workers(workers, timeout=60)
+        except Exception as exc:  # the worker is gone already, or the client closed: nothing left to stop
+            logger.info("Could not restart dask worker %s (%s).", workers[0], exc)
+        finally:  # a restarted remote worker may come back under the same address
+            self._restarting.difference_update(workers)

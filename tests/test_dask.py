@@ -1,0 +1,74 @@
+"""Parallel trials on dask.distributed: a local cluster (n_jobs), a running scheduler (dask_address), and
+workers that die or hang mid-trial."""
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from distributed import LocalCluster
+
+from automl import AutoClassifier
+from automl.cli import main
+from automl.runstore import read_run
+from tests.conftest import COMPONENTS
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=120), "b": rng.normal(size=120)})
+    return X, np.where(X["a"] + 0.5 * X["b"] > 0, "p", "n")
+
+
+def _overlapping(trials) -> bool:
+    """True if some trial started before another had finished: they ran at the same time."""
+    spans = sorted((t.started_s, t.finished_s) for t in trials)
+    return any(later[0] < earlier[1] for earlier, later in zip(spans, spans[1:]))
+
+
+def test_a_worker_that_dies_mid_trial_is_a_failed_trial_and_the_search_goes_on(data):
+    X, y = data
+    model = AutoClassifier(time_budget=None, max_trials=5, n_jobs=2, ensemble_size=0,
+                           search_space_dir=str(COMPONENTS / "abort"),
+                           include=("abort_model", "logistic_regression")).fit(X, y)
+    board = model.leaderboard_
+    failed = board[board["status"] == "failed"]
+    assert list(failed["model"].unique()) == ["abort_model"]
+    assert failed["error"].str.startswith("ProcessError: the dask worker running the trial died").all()
+    assert (board["status"] == "ok").sum() >= 2 and model.best_config_["model"] == "logistic_regression"
+
+
+def test_a_hanging_trial_is_stopped_at_its_limit_and_the_budget_holds(data):
+    X, y = data
+    started = time.monotonic()
+    model = AutoClassifier(time_budget=20, n_jobs=2, trial_time_limit=2, ensemble_size=0,
+                           search_space_dir=str(COMPONENTS / "sleep"),
+                           include=("sleep_model", "logistic_regression")).fit(X, y)
+    elapsed = time.monotonic() - started
+    assert elapsed <= 20 * 1.05 + 5
+    board = model.leaderboard_
+    hung = board[board["model"] == "sleep_model"]
+    assert len(hung) >= 1 and hung["error"].str.startswith("TimeoutError: the trial ran past its limit of 2.0 s").all()
+    assert (board["status"] == "ok").sum() >= 2  # trials went on after the worker was restarted
+
+
+def test_joining_a_running_scheduler(data):
+    X, y = data
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        model = AutoClassifier(time_budget=None, max_trials=4, dask_address=cluster.scheduler_address,
+                               ensemble_size=0, include=("logistic_regression", "k_nearest_neighbors")).fit(X, y)
+    assert model.n_trials_ == 4 and (model.leaderboard_["status"] == "ok").all()
+
+
+def test_n_jobs_runs_trials_side_by_side_on_a_local_cluster(tmp_path, csv_file):
+    args = ["fit", str(csv_file), "--target", "label", "--trials", "6", "--include",
+            "logistic_regression,k_nearest_neighbors,lightgbm", "--ensemble-size", "0", "--out",
+            str(tmp_path / "m.skops"), "--quiet"]
+    ok = CliRunner().invoke(main, args + ["--n-jobs", "2", "--run-dir", str(tmp_path / "run")])
+    assert ok.exit_code == 0, ok.output
+    assert "6 trials (0 failed)" in ok.output
+    assert _overlapping(read_run(tmp_path / "run")[1])
+    bad = CliRunner().invoke(main, args + ["--n-jobs", "0"])
+    assert bad.exit_code == 2 and "--n-jobs" in bad.output
