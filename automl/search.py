@@ -219,19 +219,8 @@ def _loop(proposer, trials: Trials, result: SearchResult, ctrl_c: _CtrlC, *, sta
             logger.info("a %s trial was cut by the end of the budget", config["model"])  # a resume may run it
             result.stop_reason = "time budget reached"
             break
-        trial_id = max((t.trial_id for t in result.trials), default=-1) + 1
-        record = TrialRecord(trial_id, config, origin, outcome.loss, outcome.fit_seconds, outcome.predict_seconds,
-                             outcome.warnings, outcome.error, round(started, 3),
-                             round(elapsed_before + time.monotonic() - start, 3), outcome.scores)
-        result.trials.append(record)
-        _keep_predictions(result, record, outcome)
-        on_trial(record, outcome, result.trials)
-        tick = time.perf_counter()
-        proposer.tell(record, _failure_cost(result, failure_loss))
-        result.optimizer_seconds += time.perf_counter() - tick
-        logger.info("trial %d %s loss=%s (%.2fs)%s", record.trial_id, config["model"],
-                    f"{record.loss:.5f}" if record.ok else "failed", outcome.fit_seconds,
-                    f" {record.error}" if record.error else "")
+        _record(proposer, result, config, origin, outcome, round(started, 3),
+                round(elapsed_before + time.monotonic() - start, 3), failure_loss, on_trial)
 
 
 def _parallel_loop(proposer, pool: "TrialPool", result: SearchResult, ctrl_c: _CtrlC, *, start: float,
@@ -288,16 +277,25 @@ def _parallel_loop(proposer, pool: "TrialPool", result: SearchResult, ctrl_c: _C
             logger.info("a %s trial was cut by the end of the budget", config["model"])
             result.stop_reason = result.stop_reason or "time budget reached"
             continue
-        trial_id = max((t.trial_id for t in result.trials), default=-1) + 1
-        record = TrialRecord(trial_id, config, origin, outcome.loss, outcome.fit_seconds, outcome.predict_seconds,
-                             outcome.warnings, outcome.error, round(started, 3),
-                             round(elapsed_before + time.monotonic() - start, 3), outcome.scores)
-        result.trials.append(record)
-        _keep_predictions(result, record, outcome)
-        on_trial(record, outcome, result.trials)
-        tick = time.perf_counter()
-        proposer.tell(record, _failure_cost(result, failure_loss))
-        result.optimizer_seconds += time.perf_counter() - tick
+        _record(proposer, result, config, origin, outcome, round(started, 3),
+                round(elapsed_before + time.monotonic() - start, 3), failure_loss, on_trial)
+
+
+def _record(proposer, result: SearchResult, config: dict, origin: str, outcome: TrialOutcome, started_s: float,
+            finished_s: float, failure_loss: float, on_trial) -> None:
+    """A finished trial: logged in the result, shown to ``on_trial`` (which persists it), told to the optimizer."""
+    trial_id = max((t.trial_id for t in result.trials), default=-1) + 1
+    record = TrialRecord(trial_id, config, origin, outcome.loss, outcome.fit_seconds, outcome.predict_seconds,
+                         outcome.warnings, outcome.error, started_s, finished_s, outcome.scores)
+    result.trials.append(record)
+    _keep_predictions(result, record, outcome)
+    on_trial(record, outcome, result.trials)
+    tick = time.perf_counter()
+    proposer.tell(record, _failure_cost(result, failure_loss))
+    result.optimizer_seconds += time.perf_counter() - tick
+    logger.info("trial %d %s loss=%s (%.2fs)%s", record.trial_id, config["model"],
+                f"{record.loss:.5f}" if record.ok else "failed", outcome.fit_seconds,
+                f" {record.error}" if record.error else "")
 
 
 def _cut_by_budget(outcome: TrialOutcome) -> bool:
