@@ -6,6 +6,7 @@ step is a call into its own module; this file only orchestrates.
 
 from __future__ import annotations
 
+import functools
 import logging
 import shutil
 import tempfile
@@ -45,6 +46,8 @@ MIN_TRIAL_LIMIT = 10.0        # ... but at least this many seconds
 NO_BUDGET_TRIAL_LIMIT = 600.0  # with a trial-count budget only, one trial may still not run forever
 MEMORY_SHARE = 0.75           # default per-trial memory limit: this share of the memory available at fit
 MODEL_SAVE_LIMIT = 30.0       # seconds a top-K trial's models may take to write
+ENSEMBLE_RESERVE_TRIALS = 6   # the search leaves time to refit this many of the best trials ...
+ENSEMBLE_RESERVE_SHARE = 0.15  # ... the ones after the best taking at most this share of the budget
 
 
 @dataclass(frozen=True)
@@ -171,7 +174,7 @@ class _AutoBase(BaseEstimator):
             logger.info("Resuming %s: %d trials read back, %.1f s of the budget already spent.",
                         store.path, len(history), spent)
         refit_factor = REFIT_SAFETY / max(len(data.folds) - 1, 1) if resampling.kind == "cv" else REFIT_SAFETY * 1.5
-        reserve = lambda best: 1.0 + (best.fit_seconds * refit_factor if best else 0.0)  # noqa: E731
+        reserve = functools.partial(self._reserve, factor=refit_factor)
         parallel = dask is not None
         keep = 0 if parallel else self._models_to_keep()  # dask workers do not hold on to fold models
         if parallel:
@@ -189,8 +192,7 @@ class _AutoBase(BaseEstimator):
         def on_trial(record: TrialRecord, outcome, so_far: list[TrialRecord]) -> None:
             store.add(record, outcome.predictions)
             progress.trial_finished(record)
-            best = min((t for t in so_far if t.ok), key=lambda t: t.loss, default=None)
-            left = MODEL_SAVE_LIMIT if end_time is None else end_time - reserve(best) - time.monotonic()
+            left = MODEL_SAVE_LIMIT if end_time is None else end_time - reserve(so_far) - time.monotonic()
             if record.ok and keep > 0 and left > 2.0:
                 store.keep_models(so_far, record, keep,
                                   lambda path: trials.save_models(path, min(MODEL_SAVE_LIMIT, left)))
@@ -243,6 +245,18 @@ class _AutoBase(BaseEstimator):
         if self.memory_limit_mb is not None:
             return float(self.memory_limit_mb)
         return MEMORY_SHARE * available_memory_mb()
+
+    def _reserve(self, trials: list[TrialRecord], factor: float) -> float:
+        """Seconds the search leaves for the final model: the refit of the best trial and, for a refit
+        ensemble, of the next best ones it will likely use (at most a share of the budget)."""
+        ranked = sorted((t for t in trials if t.ok), key=lambda t: (t.loss, t.trial_id))
+        if not ranked:
+            return 1.0
+        need = ranked[0].fit_seconds * factor
+        if self.ensemble_size and self.ensemble_members == "refit" and self.time_budget is not None:
+            members = sum(t.fit_seconds * factor for t in ranked[1:ENSEMBLE_RESERVE_TRIALS])
+            need += min(members, ENSEMBLE_RESERVE_SHARE * self.time_budget)
+        return 1.0 + need
 
     def _dask_connection(self):
         """With n_jobs > 1 or a dask_address, a dask client connecting in the background; else None."""

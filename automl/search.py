@@ -149,14 +149,14 @@ class _CtrlC:
 
 def run_search(space: SearchSpace, trials: Trials, *, method: str, seed: int, end_time: float | None,
                max_trials: int | None, trial_time_limit: float | None, initial_configs: list[dict],
-               output_dir: Path, reserve_s: Callable[[TrialRecord | None], float] = lambda best: 0.0,
+               output_dir: Path, reserve_s: Callable[[list[TrialRecord]], float] = lambda trials: 0.0,
                failure_loss: float = 1.0, history: list[TrialRecord] = (), elapsed_before: float = 0.0,
                on_trial: Callable[[TrialRecord, TrialOutcome, list[TrialRecord]], None] = lambda *finished: None,
                predictions: dict[int, np.ndarray] | None = None) -> SearchResult:
     """Evaluate configurations until the trial count or the (monotonic) end time is reached.
 
     The next configuration is asked for while the current trial runs, so the optimizer's time
-    overlaps the trials instead of adding to them. ``reserve_s(best)`` is the time to keep back
+    overlaps the trials instead of adding to them. ``reserve_s(trials)`` is the time to keep back
     after the search (the refit of the incumbent). A failed trial is told to SMAC as worse than
     both ``failure_loss`` (a constant predictor's loss) and every loss seen so far.
 
@@ -200,7 +200,7 @@ def _loop(proposer, trials: Trials, result: SearchResult, ctrl_c: _CtrlC, *, sta
             break
         timeout = None  # the budget's end; the trial's own limit is applied by the worker once it is ready
         if end_time is not None:
-            timeout = end_time - reserve_s(result.best) - time.monotonic()
+            timeout = end_time - reserve_s(result.trials) - time.monotonic()
             if timeout < MIN_TRIAL_SECONDS:
                 result.stop_reason = "time budget reached"
                 break
@@ -235,7 +235,7 @@ def _parallel_loop(proposer, pool: "TrialPool", result: SearchResult, ctrl_c: _C
     upcoming = _timed_ask(proposer, result)
 
     def time_left() -> float | None:
-        return None if end_time is None else end_time - reserve_s(result.best) - time.monotonic()
+        return None if end_time is None else end_time - reserve_s(result.trials) - time.monotonic()
 
     def stop_reason() -> str:
         left = time_left()

@@ -70,9 +70,11 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=60.0)
     parser.add_argument("--only", default=",".join(DATASETS))
     parser.add_argument("--out", type=Path, default=Path("bench-out/ensemble"))
+    parser.add_argument("--systems", default=",".join(SYSTEMS), help="Which of the three to run (all by default).")
     args = parser.parse_args()
     datasets = load_datasets(args.manifest, None, tuple(args.only.split(",")))
-    run_bench(datasets, systems=(*SYSTEMS, "dummy"), seeds=(0,), budget_s=args.budget, out=args.out, progress=print)
+    run_bench(datasets, systems=(*args.systems.split(","), "dummy"), seeds=(0,), budget_s=args.budget, out=args.out,
+              progress=print)
     runs = [r for r in read_runs(args.out / "runs.jsonl") if r["dataset"] in {d.name for d in datasets}]
     table, summary = comparison(runs)
     shown = ["dataset", "metric", *SYSTEMS, *(f"{s}_vs_single" for s in SYSTEMS[1:]),
