@@ -57,7 +57,7 @@ def fit_system(system: str, task: str, X_train, y_train, *, budget: float, seed:
             fit_wall = time.monotonic() - started
         extra = {"trials": model.n_trials_, "failed_trials": int((model.leaderboard_["status"] == "failed").sum()),
                  "fit_wall_s": round(fit_wall, 2), "run_dir_mb": round(model.run_dir_bytes_ / 2**20, 1),
-                 "optimizer_share": round(model.optimizer_share_, 4),
+                 "optimizer_share": round(model.optimizer_share_, 4), "ensemble_members": len(model.ensemble_weights_),
                  "best_model": model.best_config_["model"] if model.best_config_ else None}
         return (model.predict if task == "regression" else model.predict_proba), extra
     if system == "dummy":

@@ -116,9 +116,9 @@ def fit(ctx, data, target, task, out, top, quiet, verbose, run_dir, resume, **op
         if run_dir and run_dir != resume:
             raise InputError("Give either --resume RUN_DIR or --run-dir, not both.")
         recorded = read_settings(resume)  # options not given again are taken from the run
-        for option, param in _RESUMABLE.items():
-            if ctx.get_parameter_source(option) == click.core.ParameterSource.DEFAULT:
-                options[option] = recorded.get(param)
+        for option, param in _RESUMABLE.items():  # (a run recorded before an option existed keeps its default)
+            if ctx.get_parameter_source(option) == click.core.ParameterSource.DEFAULT and param in recorded:
+                options[option] = recorded[param]
     for option in ("include", "exclude", "extra_metrics"):
         if isinstance(options[option], str):
             options[option] = _names(options[option]) or None

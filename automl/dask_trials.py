@@ -112,15 +112,24 @@ class DaskConnection:
         except Exception as exc:
             self._error = exc
 
-    def get(self) -> tuple[Client, Any]:
-        """The client and the local cluster (None when joining a scheduler); one sentence if unreachable."""
-        self._thread.join()
+    def get(self, timeout_s: float | None = None) -> tuple[Client, Any]:
+        """The client and the local cluster (None when joining a scheduler); one sentence if it could not
+        be started or reached (within ``timeout_s``)."""
+        self._thread.join(timeout_s)
+        if self._thread.is_alive():
+            raise InputError(f"The dask cluster was not ready within {timeout_s:.0f} s.")
         if self._error is not None:
             where = f"the dask scheduler at {self.address}" if self.address else "a local dask cluster"
             raise InputError(f"Could not start or reach {where} ({type(self._error).__name__}: {self._error}).")
         return self._made
 
     def close(self) -> None:
+        if self._thread.is_alive():  # still starting: shut it down once started, without waiting here
+            threading.Thread(target=self._close_when_started, daemon=True).start()
+            return
+        self._close_when_started()
+
+    def _close_when_started(self) -> None:
         self._thread.join()
         if self._made is not None:
             client, cluster = self._made
@@ -134,11 +143,11 @@ class DaskTrials:
     drives when ``slots`` > 1."""
 
     def __init__(self, connection: DaskConnection, data: TrialData, to_steps: Callable[[dict], Any],
-                 on_submit: Callable[[dict], None] = lambda config: None):
+                 on_submit: Callable[[dict], None] = lambda config: None, timeout_s: float | None = None):
         self._to_steps = to_steps
         self._on_submit = on_submit
         self._connection = connection
-        self._client, self._cluster = connection.get()
+        self._client, self._cluster = connection.get(timeout_s)
         self.slots = max(len(self._client.scheduler_info()["workers"]), 1)
         self._local_data = data
         if self._cluster is not None:  # same machine: the workers read the data from a file, once each
@@ -218,6 +227,9 @@ class DaskTrials:
             return running.future.result()
         except Exception as exc:  # KilledWorker, a lost connection: the trial's worker died under it
             name = type(exc).__name__
+            if running.worker is not None:  # its address may linger a moment in the list of workers
+                self._restarting.add(running.worker)
+                self._pids.pop(running.worker, None)
             reason = ("ProcessError: the dask worker running the trial died (a crash, or over its memory limit)"
                       if name == "KilledWorker" else f"{name}: {exc}"[:500])
             return TrialOutcome(None, elapsed, 0.0, {}, reason)
@@ -232,7 +244,10 @@ class DaskTrials:
             self._scatter()
         worker = self._free_worker()
         if worker is not None and self._cluster is not None and worker not in self._pids:  # idle: answers at once
-            self._pids[worker] = self._client.run(os.getpid, workers=[worker])[worker]
+            try:
+                self._pids[worker] = self._client.run(os.getpid, workers=[worker])[worker]
+            except Exception:  # it died meanwhile: place the trial anywhere; a hang there costs a restart
+                worker = None
         future = self._client.submit(_evaluate_on_worker, steps, self._data, pure=False,
                                      workers=worker and [worker], allow_other_workers=worker is None)
         return future, worker

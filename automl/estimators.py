@@ -181,11 +181,13 @@ class _AutoBase(BaseEstimator):
             from automl.dask_trials import DaskTrials
 
             try:
-                trials = DaskTrials(dask, data, space.to_steps, on_submit=progress.trial_started)
-            except BaseException:
+                wait = None if end_time is None else max(end_time - time.monotonic(), 1.0)
+                trials = DaskTrials(dask, data, space.to_steps, on_submit=progress.trial_started, timeout_s=wait)
+            except InputError as problem:  # the search goes on in this process's own worker
+                logger.warning("%s Running the trials one at a time instead.", problem)
                 dask.close()
-                raise
-        else:
+                parallel, keep = False, self._models_to_keep()
+        if not parallel:
             trials = WorkerTrials(worker, space.to_steps, keep_models=keep > 0, on_submit=progress.trial_started)
         progress.start(history, spent)
 
@@ -264,7 +266,7 @@ class _AutoBase(BaseEstimator):
             return None
         from automl.dask_trials import DaskConnection
 
-        return DaskConnection(self.n_jobs, self.dask_address, self._memory_limit())
+        return DaskConnection(self.n_jobs, self.dask_address, self._memory_limit() / self.n_jobs)
 
     def _models_to_keep(self) -> int:
         """Trials whose fold models are kept on disk: ``keep_models``, or every ensemble candidate

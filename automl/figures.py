@@ -135,6 +135,9 @@ def feature_importance(model, X: pd.DataFrame, y, n_repeats: int = 5, seed: int 
         codes = np.searchsorted(estimator.classes_, np.asarray(y_))
         return metric.score(codes, estimator.predict_proba(X_))
 
+    if model.task_ != "regression":  # rows of a class the model never saw cannot be scored
+        known = np.isin(np.asarray(y), model.classes_)
+        X, y = X[known], np.asarray(y)[known]
     result = permutation_importance(model, X, y, scoring=score, n_repeats=n_repeats, random_state=seed)
     sign = 1.0 if metric.greater_is_better else -1.0
     frame = pd.DataFrame({"mean": sign * result.importances_mean, "std": result.importances_std}, index=X.columns)

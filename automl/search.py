@@ -171,7 +171,7 @@ def run_search(space: SearchSpace, trials: Trials, *, method: str, seed: int, en
     initial = [c for c in initial_configs if _key(c) not in evaluated]
     proposer = _SmacProposer(space, seed, max_trials, initial, output_dir) if method == "smac" \
         else _RandomProposer(space, seed, initial)
-    loop = _parallel_loop if getattr(trials, "slots", 1) > 1 else _loop
+    loop = _parallel_loop if hasattr(trials, "collect_any") else _loop
     with _CtrlC() as ctrl_c:
         proposer.replay(history, failure_loss)
         loop(proposer, trials, result, ctrl_c, start=start, end_time=end_time, max_trials=max_trials,

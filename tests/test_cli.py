@@ -1,5 +1,6 @@
 """The command line as a user calls it: click's runner for most cases, a real subprocess once."""
 
+import json
 import os
 import signal
 import subprocess
@@ -137,6 +138,10 @@ def test_a_used_run_directory_is_refused_and_resume_takes_the_recorded_options(t
     assert first.exit_code == 0 and f"Run directory: {run_dir}" in first.output
     again = CliRunner().invoke(main, ["fit", str(csv_file), "--target", "label", "--run-dir", str(run_dir)])
     assert again.exit_code == 2 and "already holds a run" in again.output
+    settings = json.loads((run_dir / "settings.json").read_text())
+    for newer in ("n_jobs", "dask_address", "ensemble_members", "verbose"):  # as a run of an older automl
+        settings.pop(newer)
+    (run_dir / "settings.json").write_text(json.dumps(settings))
     resumed = run("fit", csv_file, "--target", "label", "--resume", run_dir, "--trials", "3")
     assert resumed.exit_code == 0, resumed.output
     assert "3 trials (0 failed, 2 of them from before)" in resumed.output

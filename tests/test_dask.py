@@ -43,20 +43,23 @@ def test_a_worker_that_dies_mid_trial_is_a_failed_trial_and_the_search_goes_on(d
 def test_a_hanging_trial_is_stopped_at_its_limit_and_the_budget_holds(data):
     X, y = data
     started = time.monotonic()
-    model = AutoClassifier(time_budget=20, n_jobs=2, trial_time_limit=2, ensemble_size=0,
+    model = AutoClassifier(time_budget=25, n_jobs=2, trial_time_limit=2, ensemble_size=0,
                            search_space_dir=str(COMPONENTS / "sleep"),
                            include=("sleep_model", "logistic_regression")).fit(X, y)
     elapsed = time.monotonic() - started
-    assert elapsed <= 20 * 1.05 + 5
+    assert elapsed <= 25 * 1.05 + 5
     board = model.leaderboard_
     hung = board[board["model"] == "sleep_model"]
     assert len(hung) >= 1 and hung["error"].str.startswith("TimeoutError: the trial ran past its limit of 2.0 s").all()
-    assert (board["status"] == "ok").sum() >= 2  # trials went on after the worker was restarted
+    assert (board["status"] == "ok").sum() >= 1  # the search went on beside the hung trials
+    assert any(t.started_s > h.finished_s for t in model.trials_ for h in model.trials_
+               if h.config["model"] == "sleep_model")  # ... and after one of them was stopped
 
 
-def test_joining_a_running_scheduler(data):
+@pytest.mark.parametrize("n_workers", [1, 2])
+def test_joining_a_running_scheduler(data, n_workers):
     X, y = data
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
         model = AutoClassifier(time_budget=None, max_trials=4, dask_address=cluster.scheduler_address,
                                ensemble_size=0, include=("logistic_regression", "k_nearest_neighbors")).fit(X, y)
     assert model.n_trials_ == 4 and (model.leaderboard_["status"] == "ok").all()
