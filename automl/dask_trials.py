@@ -1,10 +1,12 @@
 """Trials in parallel on dask.distributed: a local cluster of single-threaded workers, or a running scheduler.
 
-The driver keeps SMAC and the budget; dask only runs ``evaluate`` on its workers, which receive
-the training data once (scattered to all of them). dask cannot stop a running task, so a trial
-past its time limit (or cut by the end of the budget) has its worker restarted, and a trial
-whose worker dies (a crash, or the nanny's memory limit) comes back as a failed trial: a local
-cluster is told not to retry it, so one bad configuration cannot kill several workers.
+The driver keeps SMAC and the budget; dask only runs ``evaluate`` on its workers, which get the
+training data once (local workers read it from a file; a remote cluster gets it scattered). dask cannot stop a running task, so a trial
+past its time limit (or cut by the end of the budget) has its worker process killed (the
+nanny starts a fresh one; on a remote cluster the scheduler restarts it), and a trial whose
+worker dies (a crash, or the nanny's memory limit) comes back as a failed trial: our local
+cluster (``automl.dask_launcher``) never retries it, so one bad configuration cannot kill
+several workers. Each trial is placed on a worker running none of ours.
 Every dask type stays in this module.
 """
 
@@ -16,15 +18,15 @@ import logging
 import os
 import pickle
 import signal
+import subprocess
+import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from distributed import Client
-from distributed.deploy.subprocess import SubprocessCluster
 
 from automl.errors import InputError
 from automl.evaluation import BUDGET_END, TrialData, TrialOutcome, evaluate
@@ -32,32 +34,9 @@ from automl.evaluation import BUDGET_END, TrialData, TrialOutcome, evaluate
 logger = logging.getLogger(__name__)
 
 POLL_S = 0.05
-LOCAL_CONFIG = {  # a local cluster runs whole trials, not dask collections: no retries, no spilling, quiet
-    "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0",
-    "DASK_DISTRIBUTED__WORKER__MEMORY__TARGET": "False",
-    "DASK_DISTRIBUTED__WORKER__MEMORY__SPILL": "False",
-    "DASK_DISTRIBUTED__WORKER__MEMORY__PAUSE": "False",
-    "DASK_DISTRIBUTED__WORKER__MEMORY__TERMINATE": "0.95",
-    "DASK_LOGGING__DISTRIBUTED": "error",
-}
 START_TIMEOUT_S = 60
+WORKERS_TIMEOUT_S = 1.0
 CLOSE_WAIT_S = 2.0  # for restarts of remote workers at the end; one still running finishes its trial unheard
-PRELOAD = ("automl.evaluation", "lightgbm", "xgboost")  # imported as each worker starts, not in its first trial
-
-
-@contextmanager
-def _environment(values: dict[str, str]):
-    """Set environment variables while the cluster's processes start (they read dask's config from them)."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _evaluate_on_worker(steps: dict, data: TrialData | str) -> TrialOutcome:
@@ -100,14 +79,16 @@ class DaskConnection:
             if self.address:
                 self._made = (Client(self.address, timeout="30s"), None)
                 return
-            logging.getLogger("distributed").setLevel(logging.ERROR)  # its restart notices are ours to give
-            with _environment(LOCAL_CONFIG):  # fresh interpreters: unlike LocalCluster's spawn, the user's
-                cluster = SubprocessCluster(  # __main__ is never re-imported (scripts, stdin, notebooks)
-                    n_workers=n_jobs, threads_per_worker=1, dashboard_address=None, silence_logs=logging.ERROR,
-                    worker_kwargs={"memory_limit": f"{memory_limit_mb:.0f}MB" if memory_limit_mb else "0",
-                                   "preload": list(PRELOAD)})
-            client = Client(cluster)
-            self._made = (client, cluster)
+            launcher = subprocess.Popen(  # its own session: a Ctrl-C at the terminal never reaches the cluster
+                [sys.executable, "-m", "automl.dask_launcher", str(n_jobs), str(memory_limit_mb or 0)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                env={**os.environ, "OMP_NUM_THREADS": "1"}, start_new_session=True)
+            self._made = (None, launcher)
+            address = launcher.stdout.readline().strip()
+            if not address:
+                raise RuntimeError(f"the cluster's process exited with code {launcher.wait()}")
+            client = Client(address, timeout="30s")
+            self._made = (client, launcher)
             client.wait_for_workers(n_jobs, timeout=START_TIMEOUT_S)
         except Exception as exc:
             self._error = exc
@@ -131,11 +112,22 @@ class DaskConnection:
 
     def _close_when_started(self) -> None:
         self._thread.join()
-        if self._made is not None:
-            client, cluster = self._made
+        if self._made is None:
+            return
+        client, launcher = self._made
+        if client is not None:
             client.close()
-            if cluster is not None:
-                cluster.close()
+        if launcher is not None:  # closing its stdin tells it to take the cluster down; kill what lingers
+            try:
+                launcher.stdin.close()
+                launcher.wait(timeout=CLOSE_WAIT_S)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+            try:
+                os.killpg(launcher.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            launcher.wait()
 
 
 class DaskTrials:
@@ -147,10 +139,11 @@ class DaskTrials:
         self._to_steps = to_steps
         self._on_submit = on_submit
         self._connection = connection
-        self._client, self._cluster = connection.get(timeout_s)
+        self._client, launcher = connection.get(timeout_s)
+        self._local = launcher is not None  # our own cluster on this machine
         self.slots = max(len(self._client.scheduler_info()["workers"]), 1)
         self._local_data = data
-        if self._cluster is not None:  # same machine: the workers read the data from a file, once each
+        if self._local:  # same machine: the workers read the data from a file, once each
             self._data_file = tempfile.NamedTemporaryFile(prefix="automl-data-", suffix=".pkl", delete=False)
             pickle.dump(data, self._data_file, protocol=pickle.HIGHEST_PROTOCOL)
             self._data_file.close()
@@ -212,7 +205,7 @@ class DaskTrials:
 
     def close(self) -> None:
         """Stop the local cluster (its processes die with their trials), or free the remote workers."""
-        if self._cluster is None:
+        if not self._local:
             self.cancel_all()
             give_up = time.monotonic() + CLOSE_WAIT_S  # the budget is still running: wait a little, no more
             for thread in self._restarts:
@@ -243,7 +236,7 @@ class DaskTrials:
         if not isinstance(self._data, str) and self._data.status != "finished":  # every copy was lost
             self._scatter()
         worker = self._free_worker()
-        if worker is not None and self._cluster is not None and worker not in self._pids:  # idle: answers at once
+        if worker is not None and self._local and worker not in self._pids:  # idle: answers at once
             try:
                 self._pids[worker] = self._client.run(os.getpid, workers=[worker])[worker]
             except Exception:  # it died meanwhile: place the trial anywhere; a hang there costs a restart
@@ -253,10 +246,12 @@ class DaskTrials:
         return future, worker
 
     def _free_worker(self) -> str | None:
-        """A worker running none of our trials and not restarting. A local cluster's list of workers is
-        kept up to date by its own watch on the scheduler: asking the scheduler would wait behind a restart."""
+        """A worker running none of our trials and not being restarted."""
         busy = {running.worker for running in self._running.values()} | self._restarting
-        workers = self._cluster.scheduler_info["workers"] if self._cluster is not None else self._client.ncores()
+        try:  # bounded: while a worker dies the scheduler may be slow to answer; then none is free yet
+            workers = self._client.ncores(callback_timeout=WORKERS_TIMEOUT_S)
+        except Exception:
+            return None
         return next((w for w in workers if w not in busy), None)
 
     def _scatter(self) -> None:
@@ -273,7 +268,7 @@ class DaskTrials:
         if not workers:
             return
         self._restarting.update(workers)
-        if self._cluster is not None and workers[0] in self._pids:
+        if self._local and workers[0] in self._pids:
             try:
                 os.kill(self._pids.pop(workers[0]), signal.SIGKILL)
             except ProcessLookupError:

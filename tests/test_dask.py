@@ -1,9 +1,14 @@
 """Parallel trials on dask.distributed: a local cluster (n_jobs), a running scheduler (dask_address), and
 workers that die or hang mid-trial."""
 
+import os
+import signal
+import subprocess
+import sys
 import time
 
 import numpy as np
+import psutil
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -75,3 +80,29 @@ def test_n_jobs_runs_trials_side_by_side_on_a_local_cluster(tmp_path, csv_file):
     assert _overlapping(read_run(tmp_path / "run")[1])
     bad = CliRunner().invoke(main, args + ["--n-jobs", "0"])
     assert bad.exit_code == 2 and "--n-jobs" in bad.output
+
+
+def _launchers() -> list:
+    return [p for p in psutil.process_iter(["cmdline"]) if "automl.dask_launcher" in " ".join(p.info["cmdline"] or [])]
+
+
+def test_ctrl_c_with_parallel_trials_keeps_the_best_model_and_leaves_no_cluster_behind(tmp_path, csv_file):
+    run_dir, model = tmp_path / "run", tmp_path / "m.skops"
+    process = subprocess.Popen([sys.executable, "-m", "automl.cli", "fit", str(csv_file), "--target", "label",
+                                "--time", "120", "--n-jobs", "2", "--run-dir", str(run_dir), "--out", str(model),
+                                "--ensemble-size", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and process.poll() is None:
+        log = run_dir / "trials.jsonl"
+        if log.exists() and len(log.read_text().splitlines()) >= 2:
+            break
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)  # a terminal's Ctrl-C: the driver's whole process group
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert f"Model saved to {model}" in out and model.exists() and "Traceback" not in err
+    gone = time.monotonic() + 10
+    while _launchers() and time.monotonic() < gone:
+        time.sleep(0.2)
+    assert not _launchers()
