@@ -18,11 +18,11 @@ import numpy as np
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.model_selection import train_test_split
 
-SYSTEMS = ("automl", "automl_single", "automl_folds", "automl_single_2jobs", "random", "lgbm_default", "xgb_default", "rf_default", "logreg", "dummy")
+SYSTEMS = ("automl", "automl_single", "automl_single_2jobs", "random", "lgbm_default", "xgb_default", "rf_default", "logreg", "dummy")
 SECONDARY = {"binary": ("roc_auc", "log_loss", "accuracy"), "multiclass": ("log_loss", "accuracy", "balanced_accuracy"),
              "regression": ("rmse", "mae", "r2")}
 _AUTOML = {  # system -> the AutoClassifier/AutoRegressor options that make it
-    "automl": {}, "automl_single": {"ensemble_size": 0}, "automl_folds": {"ensemble_members": "folds"},
+    "automl": {}, "automl_single": {"ensemble_size": 0},
     "automl_single_2jobs": {"ensemble_size": 0, "n_jobs": 2},
     "random": {"search": "random"},
 }

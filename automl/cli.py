@@ -64,7 +64,7 @@ _RESUMABLE = {  # fit option -> the estimator parameter a run directory records 
     "metric": "metric", "extra_metrics": "extra_metrics", "time_budget": "time_budget", "max_trials": "max_trials",
     "seed": "seed", "search": "search", "resampling": "resampling", "include": "include", "exclude": "exclude",
     "space_dir": "search_space_dir", "trial_time_limit": "trial_time_limit", "memory_limit": "memory_limit_mb",
-    "keep_models": "keep_models", "ensemble_size": "ensemble_size", "ensemble_members": "ensemble_members",
+    "keep_models": "keep_models", "ensemble_size": "ensemble_size",
     "n_jobs": "n_jobs", "dask_address": "dask_address",
 }
 
@@ -90,8 +90,6 @@ _RESUMABLE = {  # fit option -> the estimator parameter a run directory records 
               "in the run directory.")
 @click.option("--ensemble-size", type=click.IntRange(min=0), default=50, show_default=True,
               help="Rounds of ensemble selection over the best trials (0: the single best pipeline).")
-@click.option("--ensemble-members", type=click.Choice(["refit", "folds"]), default="refit", show_default=True,
-              help="Members refit on all rows, or the average of the fold models the search fitted.")
 @click.option("--n-jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Trials run side by side on a local dask cluster of this many single-threaded workers.")
 @click.option("--dask-address", help="Run the trials on the dask cluster whose scheduler listens here "

@@ -68,26 +68,3 @@ class WeightedEnsemble:
         values = self._average(X)
         return values if self.n_classes is None else values.argmax(axis=1)
 
-
-class FoldAverage:
-    """The fold models of one trial, predicting their average: a member that needs no refit.
-
-    ``folds`` holds (pipeline, class codes) pairs as the evaluation fitted them: a fold that
-    lacked a class was trained on consecutive codes, and ``codes`` maps them back.
-    """
-
-    def __init__(self, folds: list, n_classes: int | None):
-        self.folds = folds
-        self.n_classes = n_classes
-        if n_classes is not None:
-            self.classes_ = np.arange(n_classes)
-
-    def _average(self, X) -> np.ndarray:
-        return sum(predict(pipeline, X, self.n_classes, codes) for pipeline, codes in self.folds) / len(self.folds)
-
-    def predict_proba(self, X) -> np.ndarray:
-        return self._average(X)
-
-    def predict(self, X) -> np.ndarray:
-        values = self._average(X)
-        return values if self.n_classes is None else values.argmax(axis=1)

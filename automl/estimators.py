@@ -31,8 +31,8 @@ from automl.metrics import SCORED_ALONGSIDE, get_metric
 from automl.modelfile import library_versions, save_model
 from automl.progress import Progress, make_progress
 from automl.runstore import RunStore, data_fingerprint, describe_size
-from automl.final import MEMBER_FORMS, fold_ensemble, refit_best, refit_ensemble
-from automl.search import KEEP_PREDICTIONS, SEARCH_METHODS, SearchResult, TrialRecord, run_search
+from automl.final import refit_best, refit_ensemble
+from automl.search import SEARCH_METHODS, SearchResult, TrialRecord, run_search
 from automl.space import SearchSpace, build_space
 from automl.worker import TrialWorker, WorkerTrials, available_memory_mb
 
@@ -70,7 +70,7 @@ class _AutoBase(BaseEstimator):
                  include: tuple | None = None, exclude: tuple | None = None, search_space_dir: str | None = None,
                  trial_time_limit: float | None = None, memory_limit_mb: float | None = None,
                  initial_configs: list[dict] | None = None, run_dir: str | None = None, resume: bool = False,
-                 keep_models: int = 1, ensemble_size: int = 50, ensemble_members: str = "refit", n_jobs: int = 1,
+                 keep_models: int = 1, ensemble_size: int = 50, n_jobs: int = 1,
                  dask_address: str | None = None, verbose: int = 0):
         self.time_budget = time_budget
         self.max_trials = max_trials
@@ -89,7 +89,6 @@ class _AutoBase(BaseEstimator):
         self.resume = resume
         self.keep_models = keep_models
         self.ensemble_size = ensemble_size
-        self.ensemble_members = ensemble_members
         self.n_jobs = n_jobs
         self.dask_address = dask_address
         self.verbose = verbose
@@ -127,7 +126,7 @@ class _AutoBase(BaseEstimator):
                                                           initial, scratch / "smac", progress, dask)
             dask = None  # closed by the search
             hard_end = None if end_time is None else started + self.time_budget * (1 + BUDGET_SLACK) + REFIT_GRACE
-            pipeline, best, weights = self._final_predictor(worker, space, store, result, trial_data, hard_end,
+            pipeline, best, weights = self._final_predictor(worker, space, result, trial_data, hard_end,
                                                             refit_factor, progress)
             progress.phase("saving the model")
             self._store(data, metric, resampling.describe(), pipeline, best, result, started)
@@ -176,7 +175,7 @@ class _AutoBase(BaseEstimator):
         refit_factor = REFIT_SAFETY / max(len(data.folds) - 1, 1) if resampling.kind == "cv" else REFIT_SAFETY * 1.5
         reserve = functools.partial(self._reserve, factor=refit_factor)
         parallel = dask is not None
-        keep = 0 if parallel else self._models_to_keep()  # dask workers do not hold on to fold models
+        keep = 0 if parallel else self.keep_models  # dask workers do not hold on to fold models
         if parallel:
             from automl.dask_trials import DaskTrials
 
@@ -186,7 +185,7 @@ class _AutoBase(BaseEstimator):
             except InputError as problem:  # the search goes on in this process's own worker
                 logger.warning("%s Running the trials one at a time instead.", problem)
                 dask.close()
-                parallel, keep = False, self._models_to_keep()
+                parallel, keep = False, self.keep_models
         if not parallel:
             trials = WorkerTrials(worker, space.to_steps, keep_models=keep > 0, on_submit=progress.trial_started)
         progress.start(history, spent)
@@ -255,7 +254,7 @@ class _AutoBase(BaseEstimator):
         if not ranked:
             return 1.0
         need = ranked[0].fit_seconds * factor
-        if self.ensemble_size and self.ensemble_members == "refit" and self.time_budget is not None:
+        if self.ensemble_size and self.time_budget is not None:
             members = sum(t.fit_seconds * factor for t in ranked[1:ENSEMBLE_RESERVE_TRIALS])
             need += min(members, ENSEMBLE_RESERVE_SHARE * self.time_budget)
         return 1.0 + need
@@ -267,13 +266,6 @@ class _AutoBase(BaseEstimator):
         from automl.dask_trials import DaskConnection
 
         return DaskConnection(self.n_jobs, self.dask_address, self._memory_limit() / self.n_jobs)
-
-    def _models_to_keep(self) -> int:
-        """Trials whose fold models are kept on disk: ``keep_models``, or every ensemble candidate
-        when members are fold averages."""
-        if self.ensemble_size and self.ensemble_members == "folds":
-            return max(self.keep_models, KEEP_PREDICTIONS)
-        return self.keep_models
 
     def _extra_metric_names(self, task: str) -> tuple[str, ...]:
         if self.extra_metrics is None:
@@ -317,12 +309,6 @@ class _AutoBase(BaseEstimator):
             raise InputError(f"Unknown search {self.search!r}; choose one of {', '.join(SEARCH_METHODS)}.")
         if isinstance(self.n_jobs, bool) or not (isinstance(self.n_jobs, (int, np.integer)) and self.n_jobs >= 1):
             raise InputError(f"n_jobs must be a positive integer, got {self.n_jobs!r}.")
-        if self.ensemble_members == "folds" and (self.n_jobs > 1 or self.dask_address):
-            raise InputError("ensemble_members='folds' needs the fold models, which parallel trials do not keep; "
-                             "use n_jobs=1 or ensemble_members='refit'.")
-        if self.ensemble_members not in MEMBER_FORMS:
-            raise InputError(f"Unknown ensemble_members {self.ensemble_members!r}; choose one of "
-                             f"{', '.join(MEMBER_FORMS)}.")
         if self.resampling not in (None, "cv", "holdout"):
             raise InputError(f"Unknown resampling {self.resampling!r}; choose 'cv', 'holdout' or leave it unset.")
         for option in ("include", "exclude"):
@@ -357,7 +343,7 @@ class _AutoBase(BaseEstimator):
             raise InputError("Every class has a single row; validation needs at least two rows of some class.")
         return _Prepared(features, codes, task, schema, columns, encoder.classes_, isinstance(X, pd.DataFrame), name)
 
-    def _final_predictor(self, worker: TrialWorker, space: SearchSpace, store: RunStore, result: SearchResult,
+    def _final_predictor(self, worker: TrialWorker, space: SearchSpace, result: SearchResult,
                          data: TrialData, hard_end: float | None, factor: float, progress: Progress):
         """The predictor to return, the trial it is built around, and the ensemble weights by trial id.
 
@@ -365,12 +351,6 @@ class _AutoBase(BaseEstimator):
         members (which are optional) must be done before them.
         """
         members_end = None if hard_end is None else hard_end - REFIT_GRACE
-        best = min((t for t in result.trials if t.ok), key=lambda t: (t.loss, t.trial_id), default=None)
-        if best is not None and self.ensemble_size and self.ensemble_members == "folds":
-            progress.phase("building the ensemble from the fold models")
-            built = fold_ensemble(result, data, self.ensemble_size, store.kept_models(), members_end)
-            if built is not None:
-                return built[0], best, built[1]
         progress.phase("refitting the best pipeline on all rows")
         pipeline, best = refit_best(worker, space, result.trials, data, hard_end, factor)
         if best is None:

@@ -6,7 +6,6 @@ they are (``FrozenEstimator`` keeps them from being refit):
 * a classifier: ``VotingClassifier(voting="soft")`` with the ensemble weights (one member for
   a single pipeline); it maps the class codes the pipelines learned back to the labels;
 * a regressor: the ``Pipeline`` itself, or ``VotingRegressor`` with the weights;
-* a member that averages fold models: a nested Voting estimator of its folds, equal weights.
 
 The file is written with skops; loading it needs scikit-learn, skops and, if the model uses
 them, lightgbm and xgboost. It takes the training columns as a DataFrame, as read from a CSV:
@@ -26,7 +25,7 @@ from sklearn.ensemble import VotingClassifier, VotingRegressor
 from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
 
-from automl.ensemble import FoldAverage, WeightedEnsemble
+from automl.ensemble import WeightedEnsemble
 from automl.errors import InputError
 from automl.modelfile import load_model
 
@@ -46,10 +45,9 @@ def to_sklearn(model):
     predictor = model.best_pipeline_
     if model.task_ == "regression":
         return _regressor(predictor)
-    n_classes = len(model.classes_)
     members = predictor.members if isinstance(predictor, WeightedEnsemble) else [predictor]
     weights = list(predictor.weights) if isinstance(predictor, WeightedEnsemble) else [1.0]
-    voting = VotingClassifier([(f"member_{i}", FrozenEstimator(_classifier(m, n_classes))) for i, m in enumerate(members)],
+    voting = VotingClassifier([(f"member_{i}", FrozenEstimator(m)) for i, m in enumerate(members)],
                               voting="soft", weights=weights)
     return voting.fit(None, np.asarray(model.classes_))  # members are frozen: this only records the labels
 
@@ -68,27 +66,12 @@ def export_model(source: str | Path, out: str | Path) -> Path:
     return out
 
 
-def _classifier(member, n_classes: int):
-    """A member as an estimator whose predict_proba has one column per class code 0..n_classes-1."""
-    if not isinstance(member, FoldAverage):
-        return member
-    for pipeline, codes in member.folds:
-        if codes is not None and len(codes) != n_classes:
-            raise InputError("Cannot export this model: one of its fold models was trained without every class; "
-                             "refit the ensemble members (ensemble_members='refit') to export it.")
-    folds = VotingClassifier([(f"fold_{i}", FrozenEstimator(p)) for i, (p, _) in enumerate(member.folds)],
-                             voting="soft")
-    return folds.fit(None, np.arange(n_classes))
-
-
 def _regressor(predictor) -> Pipeline | VotingRegressor:
-    if isinstance(predictor, FoldAverage):
-        return _voting_regressor([p for p, _ in predictor.folds], None)
     if isinstance(predictor, WeightedEnsemble):
-        return _voting_regressor([_regressor(m) for m in predictor.members], list(predictor.weights))
+        return _voting_regressor(predictor.members, list(predictor.weights))
     return predictor
 
 
-def _voting_regressor(members: list, weights: list[float] | None) -> VotingRegressor:
+def _voting_regressor(members: list, weights: list[float]) -> VotingRegressor:
     voting = VotingRegressor([(f"member_{i}", FrozenEstimator(m)) for i, m in enumerate(members)], weights=weights)
     return voting.fit(None, np.zeros(1))  # members are frozen: fit only sets up the estimator

@@ -2,32 +2,27 @@
 
 Everything here runs after the search and before the budget's end: each refit runs in the
 trial worker (isolated, limited in time and memory like a trial), and whatever cannot finish
-by the deadline is left out rather than overrunning it. Two ways to give ensemble members
-their final form: ``"refit"`` fits each on all rows; ``"folds"`` averages the fold models the
-search already fitted (kept on disk), so nothing is fit again but prediction costs one model per fold.
+by the deadline is left out rather than overrunning it. Members are refit on all rows: averaging
+each member's fold models instead was measured (benchmarks/ensemble_vs_single.py, see README)
+and cost 10 to 50 times the disk, 30 times the prediction time and overran the budget.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
 
 import numpy as np
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.pipeline import Pipeline
 
-from automl.ensemble import FoldAverage, WeightedEnsemble, select_weights
-from automl.errors import InputError
+from automl.ensemble import WeightedEnsemble, select_weights
 from automl.evaluation import TrialData
-from automl.modelfile import load_fitted
 from automl.search import SearchResult, TrialRecord
 from automl.space import SearchSpace
 from automl.worker import TrialWorker, WorkerFailure
 
 logger = logging.getLogger(__name__)
-
-MEMBER_FORMS = ("refit", "folds")
 
 
 def refit_best(worker: TrialWorker, space: SearchSpace, trials: list[TrialRecord], data: TrialData,
@@ -61,26 +56,6 @@ def refit_ensemble(worker: TrialWorker, space: SearchSpace, result: SearchResult
             if member is not None:
                 fitted[trial_id] = member
     return _assemble(fitted, weights, data) or (pipeline, {best.trial_id: 1.0})
-
-
-def fold_ensemble(result: SearchResult, data: TrialData, rounds: int, models: dict[int, Path],
-                  deadline: float | None) -> tuple[FoldAverage | WeightedEnsemble, dict[int, float]] | None:
-    """Caruana selection over the trials whose fold models were kept (``models``: trial id -> file),
-    each member the average of its fold models. None if no kept trial could be read back."""
-    by_id = {t.trial_id: t for t in result.trials}
-    ranked = sorted((i for i in result.predictions if i in models), key=lambda i: (by_id[i].loss, i))
-    weights = select_weights(result.predictions, ranked, data.y, data.metric, max(rounds, 1), deadline)
-    n_classes = None if data.task == "regression" else data.n_classes
-    fitted = {}
-    for trial_id in weights:
-        try:
-            fitted[trial_id] = FoldAverage(load_fitted(models[trial_id]), n_classes)
-        except (OSError, ValueError, InputError) as exc:
-            logger.warning("The fold models of trial %d could not be read (%s).", trial_id, exc)
-    if len(fitted) == 1:
-        only = next(iter(fitted))
-        return fitted[only], {only: 1.0}
-    return _assemble(fitted, weights, data)
 
 
 def _assemble(fitted: dict, weights: dict[int, float], data: TrialData):

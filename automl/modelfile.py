@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 FORMAT = 1
 TRUSTED_TYPES = frozenset({  # beyond what skops trusts by default; found by saving every family (tested)
-    "collections.OrderedDict", "numpy.dtype", "automl.ensemble.WeightedEnsemble", "automl.ensemble.FoldAverage",
+    "collections.OrderedDict", "numpy.dtype", "automl.ensemble.WeightedEnsemble",
     "lightgbm.basic.Booster", "lightgbm.sklearn.LGBMClassifier", "lightgbm.sklearn.LGBMRegressor",
     "xgboost.core.Booster", "xgboost.sklearn.XGBClassifier", "xgboost.sklearn.XGBRegressor",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",

@@ -228,10 +228,6 @@ class RunStore:
         """Record the final model's weight per trial id (the leaderboard shows them)."""
         write_json(self.path / "ensemble.json", {str(k): v for k, v in weights.items()})
 
-    def kept_models(self) -> dict[int, Path]:
-        """The model files on disk, by trial id."""
-        return {int(f.stem.split("_")[1]): f for f in (self.path / "models").glob("trial_*.skops")}
-
     def read_trials(self) -> list[TrialRecord]:
         """Every finished trial in the log; a last line cut by a kill is skipped."""
         fields = {f.name for f in dataclasses.fields(TrialRecord)}

@@ -139,7 +139,7 @@ def test_a_used_run_directory_is_refused_and_resume_takes_the_recorded_options(t
     again = CliRunner().invoke(main, ["fit", str(csv_file), "--target", "label", "--run-dir", str(run_dir)])
     assert again.exit_code == 2 and "already holds a run" in again.output
     settings = json.loads((run_dir / "settings.json").read_text())
-    for newer in ("n_jobs", "dask_address", "ensemble_members", "verbose"):  # as a run of an older automl
+    for newer in ("n_jobs", "dask_address", "verbose"):  # as a run of an older automl
         settings.pop(newer)
     (run_dir / "settings.json").write_text(json.dumps(settings))
     resumed = run("fit", csv_file, "--target", "label", "--resume", run_dir, "--trials", "3")

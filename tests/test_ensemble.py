@@ -63,22 +63,6 @@ def test_ensemble_size_zero_is_the_single_best():
     assert model.ensemble_weights_ == {model.leaderboard_["trial_id"].iloc[0]: 1.0}
 
 
-def test_fold_averaged_members_use_the_search_models_without_refitting(tmp_path):
-    rng = np.random.default_rng(2)
-    X = pd.DataFrame({"a": rng.normal(size=120), "b": rng.normal(size=120)})
-    y = np.where(X["a"] + np.sin(3 * X["b"]) > 0, "p", "n")
-    model = AutoClassifier(time_budget=None, max_trials=6, include=("logistic_regression", "k_nearest_neighbors",
-                                                                     "lightgbm"), ensemble_members="folds",
-                           run_dir=str(tmp_path / "run")).fit(X, y)
-    members = getattr(model.best_pipeline_, "members", [model.best_pipeline_])
-    assert all(type(m).__name__ == "FoldAverage" and len(m.folds) == 5 for m in members)
-    assert len(members) == len(model.ensemble_weights_)
-    assert len(list((tmp_path / "run" / "models").glob("trial_*.skops"))) == 6  # every candidate's folds kept
-    proba = model.predict_proba(X)
-    assert np.allclose(proba.sum(axis=1), 1) and (model.predict(X) == y).mean() > 0.8
-    np.testing.assert_allclose(load_model(tmp_path / "run" / "model.skops").predict_proba(X), proba)
-
-
 def test_leaderboard_shows_each_family_s_key_hyperparameters():
     rng = np.random.default_rng(3)
     X = pd.DataFrame({"a": rng.normal(size=60)})

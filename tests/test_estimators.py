@@ -70,7 +70,6 @@ def test_sklearn_tools_work():
     (dict(max_trials=0), "max_trials must be a positive integer"),
     (dict(search="grid"), "Unknown search 'grid'"),
     (dict(resampling="bootstrap"), "Unknown resampling 'bootstrap'"),
-    (dict(ensemble_members="average"), "Unknown ensemble_members 'average'; choose one of refit, folds."),
     (dict(include=("catboost",)), "Unknown component 'catboost' in include"),
 ])
 def test_bad_parameters_are_one_sentence(params, message):
