@@ -242,7 +242,7 @@ class DaskTrials:
             except Exception:  # it died meanwhile: place the trial anywhere; a hang there costs a restart
                 worker = None
         future = self._client.submit(_evaluate_on_worker, steps, self._data, pure=False,
-                                     workers=worker and [worker], allow_other_workers=worker is None)
+                                     workers=[worker] if worker else None)
         return future, worker
 
     def _free_worker(self) -> str | None:
