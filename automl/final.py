@@ -55,6 +55,8 @@ def refit_ensemble(worker: TrialWorker, space: SearchSpace, result: SearchResult
             member = _refit_in_time(worker, space, by_id[trial_id], hard_end, factor)
             if member is not None:
                 fitted[trial_id] = member
+    logger.info("Ensemble selection chose %d trial(s); %d of them refit in time.", len(weights),
+                sum(1 for i in weights if i in fitted))
     return _assemble(fitted, weights, data) or (pipeline, {best.trial_id: 1.0})
 
 
