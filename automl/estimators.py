@@ -48,6 +48,7 @@ MEMORY_SHARE = 0.75           # default per-trial memory limit: this share of th
 MODEL_SAVE_LIMIT = 30.0       # seconds a top-K trial's models may take to write
 ENSEMBLE_RESERVE_TRIALS = 6   # the search leaves time to refit this many of the best trials ...
 ENSEMBLE_RESERVE_SHARE = 0.15  # ... the ones after the best taking at most this share of the budget
+ENSEMBLE_OVERHEAD_S = 4.0     # a worker restart after a cut trial (2-3 s) and Caruana selection (about 1.5 s)
 
 
 @dataclass(frozen=True)
@@ -254,8 +255,8 @@ class _AutoBase(BaseEstimator):
         if not ranked:
             return 1.0
         need = ranked[0].fit_seconds * factor
-        if self.ensemble_size and self.time_budget is not None:
-            members = sum(t.fit_seconds * factor for t in ranked[1:ENSEMBLE_RESERVE_TRIALS])
+        if self.ensemble_size and self.time_budget is not None:  # + a worker restart and the selection itself
+            members = sum(t.fit_seconds * factor for t in ranked[1:ENSEMBLE_RESERVE_TRIALS]) + ENSEMBLE_OVERHEAD_S
             need += min(members, ENSEMBLE_RESERVE_SHARE * self.time_budget)
         return 1.0 + need
 
