@@ -118,9 +118,10 @@ class _AutoBase(BaseEstimator):
             space = self._build_space(data, n_classes, folds)
             extra = tuple(get_metric(name, data.task) for name in self._extra_metric_names(data.task))
             initial = space.initial_design(self.initial_configs or ())
-            store.begin(space.describe())  # every option checked: only now is the run directory written
+            described = space.describe()  # serialises the ConfigSpace: once
+            store.begin(described)  # every option checked: only now is the run directory written
             progress = make_progress(self.verbose, metric, self.time_budget, self.max_trials,
-                                     space.describe()["key_hyperparameters"])
+                                     described["key_hyperparameters"])
             trial_data = TrialData(data.X, data.y, data.schema, data.task, n_classes, folds, metric, self.seed, extra)
             worker.data = trial_data
             result, refit_factor, end_time = self._search(store, space, worker, trial_data, resampling, started,
@@ -132,7 +133,7 @@ class _AutoBase(BaseEstimator):
             progress.phase("saving the model")
             self._store(data, metric, resampling.describe(), pipeline, best, result, started)
             self.ensemble_weights_ = weights
-            self.leaderboard_ = leaderboard(result.trials, metric, space.describe()["key_hyperparameters"], weights)
+            self.leaderboard_ = leaderboard(result.trials, metric, described["key_hyperparameters"], weights)
             store.write_weights(weights)
             self.run_dir_ = str(store.path)
             save_model(self, store.path / "model.skops")

@@ -22,10 +22,7 @@ def leaderboard(trials, metric: Metric, key_hyperparameters: dict[str, list[str]
     rows, others = [], []
     for t in trials:
         others += [name for name in t.scores if name != metric.name and name not in others]
-        model = t.config["model"]
-        params = {k.split(":", 1)[1]: v for k, v in t.config.items() if k.startswith(f"{model}:")}
-        key = key_hyperparameters.get(model)
-        key_params = {k: params[k] for k in key if k in params} if key else params
+        params, key_params = family_params(t.config, key_hyperparameters)
         rows.append({
             "trial_id": t.trial_id,
             **{step: t.config.get(step, "") for step in STEP_COLUMNS},
@@ -58,6 +55,15 @@ def terminal_table(board: pd.DataFrame, metric_name: str, top: int | None = None
     table["key hyperparameters"] = [short_params(params, width) for params in shown["key_hyperparameters"]]
     table["error"] = [e if len(e) <= width else e[: width - 3] + "..." for e in shown["error"]]
     return table.to_string(index=False, float_format=lambda v: f"{v:.4f}", na_rep="")
+
+
+def family_params(config: dict, key_hyperparameters: dict[str, list[str]]) -> tuple[dict, dict]:
+    """The model family's hyperparameters in a configuration, all of them and the key ones
+    (all when the family names none)."""
+    model = config["model"]
+    params = {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith(f"{model}:")}
+    key = key_hyperparameters.get(model)
+    return params, ({k: params[k] for k in key if k in params} if key else params)
 
 
 def short_params(params: dict, width: int) -> str:

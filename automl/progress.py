@@ -17,7 +17,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from automl.leaderboard import short_params
+from automl.leaderboard import family_params, short_params
 from automl.metrics import Metric
 from automl.search import TrialRecord
 
@@ -65,12 +65,9 @@ class Progress:
 
     def describe(self, config: dict) -> str:
         """A configuration in short: family, its key hyperparameters, and its preprocessing."""
-        model = config["model"]
-        params = {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith(f"{model}:")}
-        key = self.key_hyperparameters.get(model)
-        shown = {k: params[k] for k in key if k in params} if key else params
+        _, shown = family_params(config, self.key_hyperparameters)
         steps = [v for s in ("preprocessor", "scaler", "encoder") if (v := config.get(s)) and not v.startswith("no_")]
-        return f"{model}({short_params(shown, 70)})" + (f" + {', '.join(steps)}" if steps else "")
+        return f"{config['model']}({short_params(shown, 70)})" + (f" + {', '.join(steps)}" if steps else "")
 
     def elapsed(self) -> float:
         return self.spent_before + time.monotonic() - self.started

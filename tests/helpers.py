@@ -1,6 +1,8 @@
 """Test-only estimators that misbehave on purpose, named by tests/components/*.yaml."""
 
 import os
+import subprocess
+import sys
 import time
 import warnings
 
@@ -41,3 +43,18 @@ class MisbehavingClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         return np.full(len(X), self.majority_)
+
+
+def start_fit_and_wait_for_trials(csv_file, run_dir, model, *options: str, trials: int = 2) -> subprocess.Popen:
+    """`automl fit` in its own process group (as a terminal runs it), returned once ``trials`` trials
+    are in the run's log (or after 90 s), for a test to interrupt."""
+    process = subprocess.Popen([sys.executable, "-m", "automl.cli", "fit", str(csv_file), "--target", "label",
+                                "--time", "120", "--run-dir", str(run_dir), "--out", str(model), *options],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 90
+    log = run_dir / "trials.jsonl"
+    while time.monotonic() < deadline and process.poll() is None:
+        if log.exists() and len(log.read_text().splitlines()) >= trials:
+            break
+        time.sleep(0.05)
+    return process

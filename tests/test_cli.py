@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pandas as pd
@@ -14,6 +13,7 @@ from click.testing import CliRunner
 
 from automl.cli import main
 from tests.conftest import COMPONENTS
+from tests.helpers import start_fit_and_wait_for_trials
 
 FAST = ["--trials", "2", "--include", "logistic_regression,ridge,lightgbm", "--ensemble-size", "0"]
 
@@ -150,15 +150,7 @@ def test_a_used_run_directory_is_refused_and_resume_takes_the_recorded_options(t
 
 def test_ctrl_c_stops_the_search_saves_the_best_model_and_says_how_to_resume(tmp_path, csv_file):
     run_dir, model = tmp_path / "run", tmp_path / "m.skops"
-    process = subprocess.Popen([sys.executable, "-m", "automl.cli", "fit", str(csv_file), "--target", "label",
-                                "--time", "120", "--run-dir", str(run_dir), "--out", str(model)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and process.poll() is None:
-        log = run_dir / "trials.jsonl"
-        if log.exists() and len(log.read_text().splitlines()) >= 2:
-            break
-        time.sleep(0.05)
+    process = start_fit_and_wait_for_trials(csv_file, run_dir, model)
     os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130, err

@@ -3,8 +3,6 @@ workers that die or hang mid-trial."""
 
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -18,6 +16,7 @@ from automl import AutoClassifier
 from automl.cli import main
 from automl.runstore import read_run
 from tests.conftest import COMPONENTS
+from tests.helpers import start_fit_and_wait_for_trials
 
 
 @pytest.fixture
@@ -88,16 +87,7 @@ def _launchers() -> list:
 
 def test_ctrl_c_with_parallel_trials_keeps_the_best_model_and_leaves_no_cluster_behind(tmp_path, csv_file):
     run_dir, model = tmp_path / "run", tmp_path / "m.skops"
-    process = subprocess.Popen([sys.executable, "-m", "automl.cli", "fit", str(csv_file), "--target", "label",
-                                "--time", "120", "--n-jobs", "2", "--run-dir", str(run_dir), "--out", str(model),
-                                "--ensemble-size", "0"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and process.poll() is None:
-        log = run_dir / "trials.jsonl"
-        if log.exists() and len(log.read_text().splitlines()) >= 2:
-            break
-        time.sleep(0.05)
+    process = start_fit_and_wait_for_trials(csv_file, run_dir, model, "--n-jobs", "2", "--ensemble-size", "0")
     ours = [p for p in _launchers() if p.ppid() == process.pid]  # the cluster this fit started
     os.killpg(process.pid, signal.SIGINT)  # a terminal's Ctrl-C: the driver's whole process group
     out, err = process.communicate(timeout=60)
