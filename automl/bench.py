@@ -62,8 +62,10 @@ def load_datasets(source: Path, target: str | None = None, only: tuple[str, ...]
 
 def run_bench(datasets: list[Dataset], *, systems: tuple[str, ...], seeds: tuple[int, ...], budget_s: float,
               out: Path, metric: str | None = None, jobs: int = 1,
-              progress: Callable[[str], None] = lambda line: None) -> Path:
-    """Run every missing (dataset, system, seed) and return the runs file."""
+              progress: Callable[[str], None] = lambda line: None,
+              options: Callable[[Dataset, str], dict] = lambda dataset, system: {}) -> Path:
+    """Run every missing (dataset, system, seed) and return the runs file; ``options(dataset, system)``
+    gives an automl system further estimator parameters for that dataset."""
     unknown = [s for s in systems if s not in SYSTEMS]
     if unknown:
         raise InputError(f"Unknown system {unknown[0]!r}; choose from {', '.join(SYSTEMS)}.")
@@ -81,7 +83,7 @@ def run_bench(datasets: list[Dataset], *, systems: tuple[str, ...], seeds: tuple
         index, (dataset, system, seed) = index_job
         progress(f"[{index + 1}/{len(todo)}] running {system} on {dataset.name} (seed {seed}), "
                  f"{time.monotonic() - started:.0f} s elapsed ...")
-        record = _run_isolated(dataset, system, seed, budget_s, metric)
+        record = _run_isolated(dataset, system, seed, budget_s, metric, options(dataset, system))
         with runs_file.open("a") as sink:
             sink.write(json.dumps(record) + "\n")
             sink.flush()
@@ -107,10 +109,11 @@ def read_runs(path: Path) -> list[dict]:
     return records
 
 
-def _run_isolated(dataset: Dataset, system: str, seed: int, budget_s: float, metric: str | None) -> dict:
+def _run_isolated(dataset: Dataset, system: str, seed: int, budget_s: float, metric: str | None,
+                  options: dict | None = None) -> dict:
     primary = metric or DEFAULT_METRIC[dataset.task]
     spec = {"file": str(dataset.file), "target": dataset.target, "task": dataset.task, "system": system,
-            "seed": seed, "budget_s": budget_s, "metric": primary}
+            "seed": seed, "budget_s": budget_s, "metric": primary, "options": options or {}}
     base = {"dataset": dataset.name, "task": dataset.task, "system": system, "seed": seed, "metric": primary,
             "budget_s": budget_s}
     limit = budget_s * 1.05 + 5 + GRACE_S

@@ -18,11 +18,12 @@ import numpy as np
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.model_selection import train_test_split
 
-SYSTEMS = ("automl", "automl_single", "automl_single_2jobs", "random", "lgbm_default", "xgb_default", "rf_default", "logreg", "dummy")
+SYSTEMS = ("automl", "automl_cold", "automl_single", "automl_single_2jobs", "random", "lgbm_default", "xgb_default",
+           "rf_default", "logreg", "dummy")
 SECONDARY = {"binary": ("roc_auc", "log_loss", "accuracy"), "multiclass": ("log_loss", "accuracy", "balanced_accuracy"),
              "regression": ("rmse", "mae", "r2")}
 _AUTOML = {  # system -> the AutoClassifier/AutoRegressor options that make it
-    "automl": {}, "automl_single": {"ensemble_size": 0},
+    "automl": {}, "automl_cold": {"warm_start": "none"}, "automl_single": {"ensemble_size": 0},
     "automl_single_2jobs": {"ensemble_size": 0, "n_jobs": 2},
     "random": {"search": "random"},
 }
@@ -44,21 +45,26 @@ def split(path: Path, target: str, task: str, seed: int):
     return train_test_split(frame.drop(columns=[target]), y, test_size=0.25, random_state=seed, stratify=stratify)
 
 
-def fit_system(system: str, task: str, X_train, y_train, *, budget: float, seed: int, metric: str | None):
-    """Fit one system; return a predict function giving probabilities (classification) or values."""
+def fit_system(system: str, task: str, X_train, y_train, *, budget: float, seed: int, metric: str | None,
+               options: dict | None = None):
+    """Fit one system; return a predict function giving probabilities (classification) or values.
+
+    ``options`` are further estimator parameters of an automl system (a metabase, say)."""
     from automl import AutoClassifier, AutoRegressor
 
     if system in _AUTOML:
         cls = AutoRegressor if task == "regression" else AutoClassifier
         with tempfile.TemporaryDirectory(prefix="automl-bench-") as run_dir:
-            model = cls(time_budget=budget, seed=seed, metric=metric, run_dir=run_dir, **_AUTOML[system])
+            model = cls(time_budget=budget, seed=seed, metric=metric, run_dir=run_dir, **{**_AUTOML[system], **(options or {})})
             started = time.monotonic()
             model.fit(X_train, y_train)
             fit_wall = time.monotonic() - started
         extra = {"trials": model.n_trials_, "failed_trials": int((model.leaderboard_["status"] == "failed").sum()),
                  "fit_wall_s": round(fit_wall, 2), "run_dir_mb": round(model.run_dir_bytes_ / 2**20, 1),
                  "optimizer_share": round(model.optimizer_share_, 4), "ensemble_members": len(model.ensemble_weights_),
-                 "best_model": model.best_config_["model"] if model.best_config_ else None}
+                 "best_model": model.best_config_["model"] if model.best_config_ else None,
+                 "resampling": model.resampling_,  # the search's validation: (finished s, loss or None) per trial
+                 "trace": [[t.finished_s, t.loss] for t in model.trials_]}
         return (model.predict if task == "regression" else model.predict_proba), extra
     if system == "dummy":
         model = DummyRegressor() if task == "regression" else DummyClassifier(strategy="prior")
@@ -97,7 +103,8 @@ def run(spec: dict) -> dict:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             predict, extra = fit_system(spec["system"], spec["task"], X_train, y_train,
-                                        budget=spec["budget_s"], seed=spec["seed"], metric=spec.get("metric"))
+                                        budget=spec["budget_s"], seed=spec["seed"], metric=spec.get("metric"),
+                                        options=spec.get("options"))
             scores = score_all(spec["task"], y_train, y_test, np.asarray(predict(X_test)), spec.get("metric"))
             rows_10k = X_test.sample(10_000, replace=True, random_state=spec["seed"])  # test rows, drawn again
             predict_started = time.perf_counter()

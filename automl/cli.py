@@ -65,7 +65,7 @@ _RESUMABLE = {  # fit option -> the estimator parameter a run directory records 
     "seed": "seed", "search": "search", "resampling": "resampling", "include": "include", "exclude": "exclude",
     "space_dir": "search_space_dir", "trial_time_limit": "trial_time_limit", "memory_limit": "memory_limit_mb",
     "keep_models": "keep_models", "ensemble_size": "ensemble_size",
-    "n_jobs": "n_jobs", "dask_address": "dask_address",
+    "n_jobs": "n_jobs", "dask_address": "dask_address", "warm_start": "warm_start", "metabase": "metabase",
 }
 
 
@@ -94,6 +94,13 @@ _RESUMABLE = {  # fit option -> the estimator parameter a run directory records 
               help="Trials run side by side on a local dask cluster of this many single-threaded workers.")
 @click.option("--dask-address", help="Run the trials on the dask cluster whose scheduler listens here "
               "(tcp://host:port).")
+@click.option("--warm-start", type=click.Choice(["both", "portfolio", "knn", "none"]), default="both", show_default=True,
+              help="Configurations tried first, learned from earlier datasets: a greedy portfolio, the best of the "
+              "nearest datasets (your remembered runs included), both, or none.")
+@click.option("--metabase", type=click.Path(path_type=Path), help="The metabase file or folder warm starts read "
+              "(default: the one shipped with automl).")
+@click.option("--remember/--no-remember", default=None, help="Add this run to your own metabase when it finishes "
+              "(default: only if AUTOML_REMEMBER_RUNS=1).")
 @click.option("--run-dir", type=click.Path(path_type=Path), help="Where the run is recorded (default: a new folder "
               "under automl-runs/).")
 @click.option("--resume", type=click.Path(path_type=Path), help="Continue the run recorded in this directory.")
@@ -103,7 +110,7 @@ _RESUMABLE = {  # fit option -> the estimator parameter a run directory records 
               "per trial).")
 @click.option("-v", "--verbose", is_flag=True, help="Also log what the search does inside (SMAC, refits).")
 @click.pass_context
-def fit(ctx, data, target, task, out, top, quiet, verbose, run_dir, resume, **options):
+def fit(ctx, data, target, task, out, top, quiet, verbose, run_dir, resume, remember, **options):
     """Search for the best pipeline for DATA (CSV or Parquet) and save it."""
     from automl.estimators import AutoClassifier, AutoRegressor
     from automl.leaderboard import terminal_table
@@ -137,7 +144,8 @@ def fit(ctx, data, target, task, out, top, quiet, verbose, run_dir, resume, **op
     run_dir = resume or run_dir or new_run_dir(name=stem)
     estimator_class = AutoRegressor if task == "regression" else AutoClassifier
     space_dir = options.pop("space_dir")
-    model = estimator_class(**{_RESUMABLE[k]: v for k, v in options.items()},
+    options["metabase"] = str(options["metabase"]) if options["metabase"] else None
+    model = estimator_class(**{_RESUMABLE[k]: v for k, v in options.items()}, remember=remember,
                             search_space_dir=str(space_dir) if space_dir else None,
                             run_dir=str(run_dir), resume=bool(resume), verbose=0 if quiet else 1)
     budget = f"{time_budget:g} s" if time_budget else f"{max_trials} trials"
@@ -291,6 +299,10 @@ def bench(source, budget, seeds, systems, out, jobs, target, metric, only):
     click.echo(write_report(runs_frame(runs_file), out))
     click.echo(f"\nTables written to {out}/results.md, scores.csv, summary.csv and versus.csv")
 
+
+from automl.cli_metabase import metabase  # noqa: E402  (its commands use this module's group and helpers)
+
+main.add_command(metabase)
 
 if __name__ == "__main__":
     main()

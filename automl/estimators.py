@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -32,7 +33,10 @@ from automl.modelfile import library_versions, save_model
 from automl.progress import Progress, make_progress
 from automl.runstore import RunStore, data_fingerprint, describe_size
 from automl.final import refit_best, refit_ensemble
-from automl.search import SEARCH_METHODS, SearchResult, TrialRecord, run_search
+from automl.metalearning.metabase import remember_run
+from automl.metalearning.metafeatures import compute_metafeatures
+from automl.metalearning.warmstart import check_warm_start, warm_start_design
+from automl.search import SEARCH_METHODS, SearchResult, TrialRecord, config_key, run_search
 from automl.space import SearchSpace, build_space
 from automl.worker import TrialWorker, WorkerTrials, available_memory_mb
 
@@ -48,6 +52,7 @@ MEMORY_SHARE = 0.75           # default per-trial memory limit: this share of th
 MODEL_SAVE_LIMIT = 30.0       # seconds a top-K trial's models may take to write
 ENSEMBLE_RESERVE_TRIALS = 6   # the search leaves time to refit this many of the best trials ...
 ENSEMBLE_RESERVE_SHARE = 0.15  # ... the ones after the best taking at most this share of the budget
+REMEMBER_ENV = "AUTOML_REMEMBER_RUNS"  # =1: every finished run joins the user's metabase
 ENSEMBLE_OVERHEAD_S = 4.0     # a worker restart after a cut trial (2-3 s) and Caruana selection (about 1.5 s)
 
 
@@ -72,7 +77,8 @@ class _AutoBase(BaseEstimator):
                  trial_time_limit: float | None = None, memory_limit_mb: float | None = None,
                  initial_configs: list[dict] | None = None, run_dir: str | None = None, resume: bool = False,
                  keep_models: int = 1, ensemble_size: int = 50, n_jobs: int = 1,
-                 dask_address: str | None = None, verbose: int = 0):
+                 dask_address: str | None = None, warm_start="both", metabase: str | None = None,
+                 remember: bool | None = None, verbose: int = 0):
         self.time_budget = time_budget
         self.max_trials = max_trials
         self.metric = metric
@@ -92,6 +98,9 @@ class _AutoBase(BaseEstimator):
         self.ensemble_size = ensemble_size
         self.n_jobs = n_jobs
         self.dask_address = dask_address
+        self.warm_start = warm_start
+        self.metabase = metabase
+        self.remember = remember
         self.verbose = verbose
 
     def fit(self, X, y) -> "_AutoBase":
@@ -117,15 +126,18 @@ class _AutoBase(BaseEstimator):
             n_classes = 0 if data.classes is None else len(data.classes)
             space = self._build_space(data, n_classes, folds)
             extra = tuple(get_metric(name, data.task) for name in self._extra_metric_names(data.task))
-            initial = space.initial_design(self.initial_configs or ())
+            metafeatures = compute_metafeatures(data.X, data.y, data.schema.categorical, data.classes is not None)
+            warm = warm_start_design(self.warm_start, data.task, metafeatures, self.metabase)
+            design = space.design_with_origins(self.initial_configs or (), warm)
             described = space.describe()  # serialises the ConfigSpace: once
             store.begin(described)  # every option checked: only now is the run directory written
+            store.write_metafeatures(metafeatures)
             progress = make_progress(self.verbose, metric, self.time_budget, self.max_trials,
                                      described["key_hyperparameters"])
             trial_data = TrialData(data.X, data.y, data.schema, data.task, n_classes, folds, metric, self.seed, extra)
             worker.data = trial_data
             result, refit_factor, end_time = self._search(store, space, worker, trial_data, resampling, started,
-                                                          initial, scratch / "smac", progress, dask)
+                                                          design, scratch / "smac", progress, dask)
             dask = None  # closed by the search
             hard_end = None if end_time is None else started + self.time_budget * (1 + BUDGET_SLACK) + REFIT_GRACE
             pipeline, best, weights = self._final_predictor(worker, space, result, trial_data, hard_end,
@@ -147,7 +159,15 @@ class _AutoBase(BaseEstimator):
             if store is not None:
                 store.close()
         logger.info("Run directory %s holds %s.", store.path, describe_size(self.run_dir_bytes_))
+        if self._remembers() and self.best_config_ is not None:
+            logger.info("This run joins your metabase: %s.", remember_run(store.path))
         return self
+
+    def _remembers(self) -> bool:
+        """``remember``, or when it is None the environment variable AUTOML_REMEMBER_RUNS=1."""
+        if self.remember is not None:
+            return bool(self.remember)
+        return os.environ.get(REMEMBER_ENV, "") not in ("", "0")
 
     def _open_run(self, data: "_Prepared", metric) -> tuple[RunStore, Resampling]:
         """Create the run directory, or reopen it to resume (then the run's resampling is kept)."""
@@ -165,7 +185,7 @@ class _AutoBase(BaseEstimator):
         return RunStore.create(Path(self.run_dir) if self.run_dir else None, settings, fingerprint), resampling
 
     def _search(self, store: RunStore, space: SearchSpace, worker: TrialWorker, data: TrialData,
-                resampling: Resampling, started: float, initial: list[dict],
+                resampling: Resampling, started: float, design: list[tuple[dict, str]],
                 smac_dir: Path, progress: Progress, dask) -> tuple[SearchResult, float, float | None]:
         """Run (or continue) the search; every finished trial goes to the run directory at once."""
         history = store.read_trials() if self.resume else []
@@ -203,7 +223,8 @@ class _AutoBase(BaseEstimator):
         try:
             result = run_search(
                 space, trials, method=self.search, seed=self.seed, end_time=end_time, max_trials=self.max_trials,
-                trial_time_limit=self._trial_limit(), initial_configs=initial, output_dir=smac_dir, reserve_s=reserve,
+                trial_time_limit=self._trial_limit(), initial_configs=[c for c, _ in design], output_dir=smac_dir,
+                origins={config_key(c): origin for c, origin in design}, reserve_s=reserve,
                 failure_loss=baseline_loss(data), history=history, elapsed_before=spent, on_trial=on_trial,
                 predictions=store.read_predictions(history) if history else None)
         finally:
@@ -303,6 +324,9 @@ class _AutoBase(BaseEstimator):
                 raise InputError(f"{name} must be a non-negative integer, got {value!r}.")
         if not isinstance(self.verbose, (bool, int, np.integer)) or self.verbose < 0:
             raise InputError(f"verbose must be 0 (quiet) or 1 (show progress), got {self.verbose!r}.")
+        check_warm_start(self.warm_start)
+        if self.remember not in (None, True, False):
+            raise InputError(f"remember must be True, False or None (then ${REMEMBER_ENV} decides), got {self.remember!r}.")
         if self.resume and not self.run_dir:
             raise InputError("resume=True needs run_dir, the directory of the run to continue.")
         if isinstance(self.extra_metrics, str):

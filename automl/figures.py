@@ -18,7 +18,7 @@ from sklearn.inspection import permutation_importance
 from automl.importance import hyperparameter_importance
 from automl.runview import RunView
 
-ORIGIN_MARKERS = {"initial design": ("s", "initial design / warm start"), "smac": ("o", "SMAC"),
+ORIGIN_MARKERS = {"initial design": ("s", "initial design"), "warm start": ("D", "warm start"), "smac": ("o", "SMAC"),
                   "random": ("^", "random search")}
 
 
@@ -34,7 +34,8 @@ def search_history(run) -> Figure:
     for axis, x, label in zip(figure.subplots(1, 2), (frame["finished_s"], frame.index + 1),
                               ("seconds since the run started", "trial")):
         axis.step(x, best, where="post", color="black", label="best so far")
-        for origin, group in frame[frame["ok"]].groupby("origin"):
+        kinds = frame["origin"].str.split(":").str[0]  # "warm start: knn credit_approval" -> "warm start"
+        for origin, group in frame[frame["ok"]].groupby(kinds[frame["ok"]]):
             marker, name = ORIGIN_MARKERS.get(origin, ("x", origin))
             axis.scatter(x[group.index], group["score"], marker=marker, alpha=0.6, label=name)
         failed = frame[~frame["ok"]]

@@ -224,6 +224,10 @@ class RunStore:
             if int(file.stem.split("_")[1]) not in ranked:
                 file.unlink(missing_ok=True)
 
+    def write_metafeatures(self, metafeatures: dict[str, float]) -> None:
+        """The data's meta-features: what ``automl metabase add`` needs to learn from this run."""
+        write_json(self.path / "metafeatures.json", metafeatures)
+
     def write_weights(self, weights: dict[int, float]) -> None:
         """Record the final model's weight per trial id (the leaderboard shows them)."""
         write_json(self.path / "ensemble.json", {str(k): v for k, v in weights.items()})

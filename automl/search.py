@@ -152,7 +152,7 @@ def run_search(space: SearchSpace, trials: Trials, *, method: str, seed: int, en
                output_dir: Path, reserve_s: Callable[[list[TrialRecord]], float] = lambda trials: 0.0,
                failure_loss: float = 1.0, history: list[TrialRecord] = (), elapsed_before: float = 0.0,
                on_trial: Callable[[TrialRecord, TrialOutcome, list[TrialRecord]], None] = lambda *finished: None,
-               predictions: dict[int, np.ndarray] | None = None) -> SearchResult:
+               predictions: dict[int, np.ndarray] | None = None, origins: dict[tuple, str] | None = None) -> SearchResult:
     """Evaluate configurations until the trial count or the (monotonic) end time is reached.
 
     The next configuration is asked for while the current trial runs, so the optimizer's time
@@ -163,7 +163,8 @@ def run_search(space: SearchSpace, trials: Trials, *, method: str, seed: int, en
     ``history`` holds trials finished by an earlier session of the same run (resume): they are
     told to the optimizer first and never re-run; ``max_trials`` counts them. ``on_trial`` sees
     every new trial as soon as it is finished, with all trials so far (the run store writes it). A first Ctrl-C stops
-    the search cleanly: the running trial is dropped, everything finished is kept.
+    the search cleanly: the running trial is dropped, everything finished is kept. ``origins``
+    (keyed by ``config_key``) names where an initial configuration came from (a warm start).
     """
     start = time.monotonic()
     result = SearchResult(trials=list(history), predictions=dict(predictions or {}), resumed_trials=len(history))
@@ -171,6 +172,7 @@ def run_search(space: SearchSpace, trials: Trials, *, method: str, seed: int, en
     initial = [c for c in initial_configs if _key(c) not in evaluated]
     proposer = _SmacProposer(space, seed, max_trials, initial, output_dir) if method == "smac" \
         else _RandomProposer(space, seed, initial)
+    proposer.origins = dict(origins or {})
     loop = _parallel_loop if hasattr(trials, "collect_any") else _loop
     with _CtrlC() as ctrl_c:
         proposer.replay(history, failure_loss)
@@ -351,6 +353,7 @@ class _SmacProposer:
             warnings.simplefilter("ignore", DeprecationWarning)  # SMAC 2.4 calls ConfigSpace's old API
             self._smac = self._facade(scenario, surrogate, design, seed)
         self._pending: dict[tuple, TrialInfo] = {}  # asked, not yet told (one runs while the next is asked)
+        self.origins: dict[tuple, str] = {}  # initial configuration -> where it came from
 
     @staticmethod
     def _facade(scenario: Scenario, surrogate: RandomForest, design, seed: int) -> HPO:
@@ -374,8 +377,8 @@ class _SmacProposer:
             info = self._smac.ask()
         config = plain(info.config)
         self._pending[_key(config)] = info
-        origin = "initial design" if "Initial" in (info.config.origin or "") else "smac"
-        return config, origin
+        initial = "Initial" in (info.config.origin or "")
+        return config, (self.origins.get(_key(config), "initial design") if initial else "smac")
 
     def tell(self, record: TrialRecord, worst: float) -> None:
         info = self._pending.pop(_key(record.config))
@@ -401,6 +404,7 @@ class _RandomProposer:
 
     def __init__(self, space: SearchSpace, seed: int, initial: list[dict]):
         self._queue = list(initial)
+        self.origins: dict[tuple, str] = {}
         self._space = space
         self._rng_seed = seed
         self._drawn = 0
@@ -408,7 +412,8 @@ class _RandomProposer:
 
     def ask(self) -> tuple[dict, str]:
         if self._queue:
-            return self._queue.pop(0), "initial design"
+            config = self._queue.pop(0)
+            return config, self.origins.get(_key(config), "initial design")
         for _ in range(1000):  # a small discrete space may repeat itself: never evaluate twice
             self._drawn += 1
             config = self._space.sample(1, seed=self._rng_seed * 100_003 + self._drawn)[0]
@@ -425,8 +430,12 @@ class _RandomProposer:
         self._drawn = len(history)  # draw on from there rather than re-drawing what was evaluated
 
 
-def _key(config: dict) -> tuple:
+def config_key(config: dict) -> tuple:
+    """A configuration as a hashable key (the same for equal configurations)."""
     return tuple(sorted(config.items()))
+
+
+_key = config_key
 
 
 def _never_called(config, seed: int = 0) -> float:  # SMAC wants a target function; we drive ask/tell

@@ -15,10 +15,15 @@ from typing import Any
 from ConfigSpace import (Categorical, Configuration, ConfigurationSpace, EqualsCondition, Float,
                          ForbiddenAndConjunction, ForbiddenEqualsClause, ForbiddenInClause, InCondition, Integer)
 
+from ConfigSpace.hyperparameters import UniformIntegerHyperparameter
+
 from automl.bounds import DataShape, resolve
 from automl.components import STEPS, Component, Hyperparameter, load_components
 from automl.errors import InputError
 from automl.steps import StepSpec, import_object
+
+
+WARM = "warm start: "  # how the origin of a warm-start configuration begins
 
 
 class SearchSpace:
@@ -44,11 +49,17 @@ class SearchSpace:
         return unique
 
     def initial_design(self, extra: tuple | list = ()) -> list[dict[str, Any]]:
-        """The configurations evaluated first: ``extra`` (warm starts, checked) then the defaults.
+        """The configurations evaluated first: ``extra`` (the user's) then the defaults.
 
-        This is the hook for warm starts: each extra configuration must be a complete, valid
-        configuration of this space, else one sentence says which and why.
+        Each extra configuration must be a complete, valid configuration of this space, else one
+        sentence says which and why.
         """
+        return [config for config, _ in self.design_with_origins(extra)]
+
+    def design_with_origins(self, extra: tuple | list = (), warm: tuple | list = ()) -> list[tuple[dict[str, Any], str]]:
+        """The initial design with where each configuration came from: ``extra`` (checked), then
+        ``warm``, (configuration, origin) pairs from other datasets adapted by ``project`` (those
+        that cannot be are left out), then the defaults; without repeats."""
         checked = []
         for i, values in enumerate(extra):
             try:
@@ -56,8 +67,41 @@ class SearchSpace:
             except Exception as exc:  # ConfigSpace raises several types for an invalid configuration
                 reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 raise InputError(f"Initial configuration {i} does not fit the search space: {reason}.") from None
-        return [c for i, c in enumerate(checked) if c not in checked[:i]] + \
-            [c for c in self.default_configs() if c not in checked]
+        projected = [(self.project(values), origin) for values, origin in warm]
+        design: list[tuple[dict[str, Any], str]] = []
+        for config, origin in ([(c, "initial design") for c in checked] + [p for p in projected if p[0] is not None]
+                               + [(c, "initial design") for c in self.default_configs()]):
+            same = next((i for i, (seen, _) in enumerate(design) if seen == config), None)
+            if same is None:
+                design.append((config, origin))
+            elif origin.startswith(WARM) and design[same][1].startswith(WARM):  # two warm starts became one here
+                design[same] = (config, f"{design[same][1]} + {origin[len(WARM):]}")
+        return design
+
+    def project(self, values: dict[str, Any]) -> dict[str, Any] | None:
+        """Adapt a configuration from another dataset's space to this one, or None if it cannot be.
+
+        Spaces differ by data: bounds follow the row and column counts, the encoder step exists
+        only with categorical columns, some components leave large data. A step this space has
+        but ``values`` lacks takes its default; a numeric value is clipped into this space's
+        bounds; a value this space does not offer falls back to the default. A component that
+        is not in this space (or a forbidden combination) makes the configuration unusable.
+        """
+        cs = self.configspace
+        default = dict(cs.get_default_configuration())
+        picked = {step: values.get(step, default[step]) for step in self.steps}
+        if any(name not in cs[step].choices for step, name in picked.items()):
+            return None
+        merged: dict[str, Any] = dict(picked)
+        for name in picked.values():
+            merged.update(_component_defaults(cs, self.components[name], self.task))
+        for key, value in values.items():
+            if key in merged and key not in self.steps:
+                merged[key] = _fit_value(cs[key], value, merged[key])
+        try:
+            return plain(Configuration(cs, values=_drop_inactive(cs, merged)))
+        except Exception:  # a forbidden combination, or a value ConfigSpace still refuses
+            return None
 
     def _values_for(self, choices: dict[str, str]) -> dict[str, Any]:
         default = dict(self.configspace.get_default_configuration())
@@ -212,6 +256,16 @@ def _component_defaults(cs: ConfigurationSpace, component: Component, task: str)
         if f"{key}:none" in cs:
             values[f"{key}:none"] = cs[f"{key}:none"].default_value
     return values
+
+
+def _fit_value(hp, value: Any, default: Any) -> Any:
+    """``value`` made valid for ``hp``: clipped into a numeric range, else ``default``."""
+    if hasattr(hp, "choices"):
+        return value if value in hp.choices else default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        return default
+    value = min(max(value, hp.lower), hp.upper)
+    return int(round(value)) if isinstance(hp, UniformIntegerHyperparameter) else float(value)
 
 
 def _drop_inactive(cs: ConfigurationSpace, values: dict[str, Any]) -> dict[str, Any]:

@@ -20,10 +20,15 @@ def render() -> str:
     """Every command's --help, as README sections, in the order `automl --help` lists them."""
     from automl.cli import main
 
+    import click
+
     parts = []
     for name in main.list_commands(None):
-        text = CliRunner().invoke(main, [name, "--help"], prog_name="automl", terminal_width=100).output.rstrip()
-        parts.append(f"### automl {name}\n\n```text\n{text}\n```\n")
+        command = main.get_command(None, name)
+        words = [[name]] + ([[name, sub] for sub in command.list_commands(None)] if isinstance(command, click.Group) else [])
+        for args in words:
+            text = CliRunner().invoke(main, [*args, "--help"], prog_name="automl", terminal_width=100).output.rstrip()
+            parts.append(f"### automl {' '.join(args)}\n\n```text\n{text}\n```\n")
     return "\n".join(parts)
 
 

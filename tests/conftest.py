@@ -27,3 +27,12 @@ def csv_file(tmp_path, mixed_frame):
     path = tmp_path / "data.csv"
     X.assign(label=y).to_csv(path, index=False)
     return path
+
+
+@pytest.fixture(autouse=True)
+def own_metabase_folder(tmp_path_factory, monkeypatch):
+    """Runs remembered by a test go to a folder of its own, never to the user's metabase."""
+    folder = tmp_path_factory.mktemp("user-metabase")
+    monkeypatch.setenv("AUTOML_METABASE_DIR", str(folder))
+    monkeypatch.delenv("AUTOML_REMEMBER_RUNS", raising=False)
+    return folder

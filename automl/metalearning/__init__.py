@@ -1,0 +1,1 @@
+"""Meta-learning: dataset meta-features, the metabase of past evaluations, and warm starts from it."""
