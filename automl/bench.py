@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -65,7 +66,11 @@ def run_bench(datasets: list[Dataset], *, systems: tuple[str, ...], seeds: tuple
               progress: Callable[[str], None] = lambda line: None,
               options: Callable[[Dataset, str], dict] = lambda dataset, system: {}) -> Path:
     """Run every missing (dataset, system, seed) and return the runs file; ``options(dataset, system)``
-    gives an automl system further estimator parameters for that dataset."""
+    gives an automl system further estimator parameters for that dataset.
+
+    No run learns from the dataset it is tested on: a dataset in the shipped metabase is left out
+    of the metabase its automl runs warm-start from, and no run reads or adds to the user's own
+    remembered runs."""
     unknown = [s for s in systems if s not in SYSTEMS]
     if unknown:
         raise InputError(f"Unknown system {unknown[0]!r}; choose from {', '.join(SYSTEMS)}.")
@@ -73,6 +78,9 @@ def run_bench(datasets: list[Dataset], *, systems: tuple[str, ...], seeds: tuple
         for dataset in datasets:
             get_metric(metric, dataset.task)
     out.mkdir(parents=True, exist_ok=True)
+    left_out = _leave_one_out(datasets, out / "metabases")
+    given = options
+    options = lambda dataset, system: {**left_out(dataset, system), **given(dataset, system)}  # noqa: E731
     runs_file = out / "runs.jsonl"
     done = {(r["dataset"], r["system"], r["seed"]) for r in read_runs(runs_file)}
     todo = [(d, s, seed) for d in datasets for seed in seeds for s in systems if (d.name, s, seed) not in done]
@@ -97,6 +105,23 @@ def run_bench(datasets: list[Dataset], *, systems: tuple[str, ...], seeds: tuple
     return runs_file
 
 
+def _leave_one_out(datasets: list[Dataset], folder: Path) -> Callable[[Dataset, str], dict]:
+    """Per dataset of the shipped metabase, a copy of it without that dataset (``Metabase.without``)."""
+    from automl.bench_systems import AUTOML_SYSTEMS
+    from automl.metalearning.metabase import load_metabase, shipped_path
+
+    if not shipped_path().exists():
+        return lambda dataset, system: {}
+    metabase = load_metabase(shipped_path())
+    files = {}
+    for name in {d.name for d in datasets} & {e.name for e in metabase.datasets}:
+        files[name] = folder / f"without-{name}.json.gz"
+        if not files[name].exists():
+            metabase.without(name).save(files[name])
+    return lambda dataset, system: ({"metabase": str(files[dataset.name])}
+                                    if system in AUTOML_SYSTEMS and dataset.name in files else {})
+
+
 def read_runs(path: Path) -> list[dict]:
     if not path.exists():
         return []
@@ -118,9 +143,12 @@ def _run_isolated(dataset: Dataset, system: str, seed: int, budget_s: float, met
             "budget_s": budget_s}
     limit = budget_s * 1.05 + 5 + GRACE_S
     started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-c", "from automl.bench_systems import main; main()"],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = _watch(process, json.dumps(spec), limit)
+    with tempfile.TemporaryDirectory(prefix="automl-bench-metabase-") as no_user_runs:  # nothing remembered
+        environment = {**os.environ, "AUTOML_METABASE_DIR": no_user_runs, "AUTOML_REMEMBER_RUNS": "0"}
+        process = subprocess.Popen([sys.executable, "-c", "from automl.bench_systems import main; main()"],
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   env=environment)
+        peak = _watch(process, json.dumps(spec), limit)
     wall = round(time.monotonic() - started, 2)
     out = process.stdout.read() if process.stdout else ""
     err = process.stderr.read() if process.stderr else ""

@@ -27,6 +27,7 @@ _AUTOML = {  # system -> the AutoClassifier/AutoRegressor options that make it
     "automl_single_2jobs": {"ensemble_size": 0, "n_jobs": 2},
     "random": {"search": "random"},
 }
+AUTOML_SYSTEMS = tuple(_AUTOML)
 _FIXED = {  # baseline -> (model family for classification, for regression, preprocessing it needs)
     "lgbm_default": ("lightgbm", "lightgbm", ("ordinal", "no_scaling")),
     "xgb_default": ("xgboost", "xgboost", ("ordinal", "no_scaling")),

@@ -160,14 +160,17 @@ class _AutoBase(BaseEstimator):
                 store.close()
         logger.info("Run directory %s holds %s.", store.path, describe_size(self.run_dir_bytes_))
         if self._remembers() and self.best_config_ is not None:
-            logger.info("This run joins your metabase: %s.", remember_run(store.path))
+            try:
+                logger.info("This run joins your metabase: %s.", remember_run(store.path))
+            except (OSError, InputError) as problem:  # the model is fitted and saved: only remembering failed
+                logger.warning("This run could not be added to your metabase: %s", problem)
         return self
 
     def _remembers(self) -> bool:
         """``remember``, or when it is None the environment variable AUTOML_REMEMBER_RUNS=1."""
         if self.remember is not None:
             return bool(self.remember)
-        return os.environ.get(REMEMBER_ENV, "") not in ("", "0")
+        return os.environ.get(REMEMBER_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
     def _open_run(self, data: "_Prepared", metric) -> tuple[RunStore, Resampling]:
         """Create the run directory, or reopen it to resume (then the run's resampling is kept)."""
@@ -325,6 +328,8 @@ class _AutoBase(BaseEstimator):
         if not isinstance(self.verbose, (bool, int, np.integer)) or self.verbose < 0:
             raise InputError(f"verbose must be 0 (quiet) or 1 (show progress), got {self.verbose!r}.")
         check_warm_start(self.warm_start)
+        if self.metabase is not None and not Path(self.metabase).exists():
+            raise InputError(f"Metabase not found: {self.metabase}.")
         if self.remember not in (None, True, False):
             raise InputError(f"remember must be True, False or None (then ${REMEMBER_ENV} decides), got {self.remember!r}.")
         if self.resume and not self.run_dir:

@@ -31,6 +31,7 @@ from automl.bench import Dataset, load_datasets
 from automl.bounds import DataShape
 from automl.data import clean_target, infer_schema, prepare_features, read_table
 from automl.estimators import AutoClassifier, AutoRegressor
+from automl.errors import InputError
 from automl.evaluation import choose_resampling
 from automl.metalearning.metabase import DatasetEntry, Metabase, task_kind
 from automl.metalearning.metafeatures import compute_metafeatures
@@ -88,10 +89,11 @@ def build_metabase(manifest: Path, out: Path, *, only: tuple[str, ...] = (), lim
 
 def assemble(out: Path, manifest: Path | None = None) -> Path:
     """metabase.json.gz from the pools and every finished dataset in ``out``."""
-    pools, origins = {}, {}
+    pools, origins, options = {}, {}, {}
     for file in sorted(out.glob("pool-*.json")):
         pool = json.loads(file.read_text())
         pools[pool["kind"]], origins[pool["kind"]] = pool["configs"], pool["origins"]
+        options = pool.get("options", options)
     entries, wall = [], 0.0
     for done in sorted(out.glob("runs/*/done.json")):
         item = json.loads(done.read_text())
@@ -101,7 +103,7 @@ def assemble(out: Path, manifest: Path | None = None) -> Path:
     wall += sum(json.loads(f.read_text()).get("wall_s", 0.0) for f in out.glob("pool-*.json"))
     built = {"command": f"automl metabase build {manifest or 'MANIFEST'} --out {out}", "versions": library_versions(),
              "datasets": len(entries), "pool_sizes": {k: len(v) for k, v in pools.items()},
-             "compute_seconds": round(wall, 1), "max_rows": MAX_ROWS, "date": time.strftime("%Y-%m-%d")}
+             "compute_seconds": round(wall, 1), "options": options, "date": time.strftime("%Y-%m-%d")}
     path = out / "metabase.json.gz"
     Metabase(pools, origins, entries, built).save(path)
     return path
@@ -128,8 +130,14 @@ def _pool(kind: str, datasets: list[Dataset], sizes: dict[str, int], out: Path, 
           random_configs: int, smac_datasets: int, smac_trials: int, progress, options: dict) -> dict | None:
     """The pool of one kind of task, read back or built (None if the time ran out first)."""
     file = out / f"pool-{kind}.json"
+    wanted = {"random_configs": random_configs, "smac_datasets": smac_datasets, "smac_trials": smac_trials,
+              "max_rows": options["max_rows"]}
     if file.exists():
-        return json.loads(file.read_text())
+        pool = json.loads(file.read_text())
+        if pool.get("options", wanted) != wanted:
+            changed = ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in pool["options"].items() if wanted[k] != v)
+            raise InputError(f"The {kind} pool in {out} was built with {changed}; give the same options or a new --out.")
+        return pool
     started = time.monotonic()
     task = "regression" if kind == "regression" else "binary"
     reference = build_space(task, DataShape(options["max_rows"], options["max_rows"] * 4 // 5, REFERENCE_FEATURES,
@@ -160,7 +168,8 @@ def _pool(kind: str, datasets: list[Dataset], sizes: dict[str, int], out: Path, 
                 found.append(config)
         configs += found
         origins += [f"smac {dataset.name}"] * len(found)
-    pool = {"kind": kind, "configs": configs, "origins": origins, "wall_s": round(time.monotonic() - started, 1)}
+    pool = {"kind": kind, "configs": configs, "origins": origins, "options": wanted,
+            "wall_s": round(time.monotonic() - started, 1)}
     write_json(file, pool)
     progress(f"Pool ({kind}): {len(configs)} configurations ({origins.count('default')} defaults, "
              f"{origins.count('random')} random, {len(configs) - origins.count('default') - origins.count('random')} from SMAC).")
@@ -195,6 +204,8 @@ def _run(dataset: Dataset, run_dir: Path, left: float | None, *, search: str, wa
     resampling = choose_resampling(len(X), X.shape[1], None).kind  # fixed, whatever time is left
     cls = AutoRegressor if dataset.task == "regression" else AutoClassifier
     resume = (run_dir / "trials.jsonl").exists()
+    if resume and left is not None:  # a resumed run's budget counts the time its earlier sessions spent
+        left += max((t.finished_s for t in read_run(run_dir)[1]), default=0.0)
     model = cls(time_budget=left, max_trials=max_trials, search=search, seed=seed, resampling=resampling,
                 trial_time_limit=trial_time_limit, warm_start=warm_start, ensemble_size=0, keep_models=0,
                 run_dir=str(run_dir), resume=resume, remember=False)

@@ -9,7 +9,9 @@ stay inside this module and ``search.py``: elsewhere a configuration is a plain 
 
 from __future__ import annotations
 
+import logging
 import math
+import numbers
 from typing import Any
 
 from ConfigSpace import (Categorical, Configuration, ConfigurationSpace, EqualsCondition, Float,
@@ -23,6 +25,7 @@ from automl.errors import InputError
 from automl.steps import StepSpec, import_object
 
 
+logger = logging.getLogger(__name__)
 WARM = "warm start: "  # how the origin of a warm-start configuration begins
 
 
@@ -68,6 +71,9 @@ class SearchSpace:
                 reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 raise InputError(f"Initial configuration {i} does not fit the search space: {reason}.") from None
         projected = [(self.project(values), origin) for values, origin in warm]
+        for (config, origin) in projected:
+            if config is None:
+                logger.info("Skipped %s: its family or a combination of it is not in this data's space.", origin)
         design: list[tuple[dict[str, Any], str]] = []
         for config, origin in ([(c, "initial design") for c in checked] + [p for p in projected if p[0] is not None]
                                + [(c, "initial design") for c in self.default_configs()]):
@@ -89,9 +95,14 @@ class SearchSpace:
         """
         cs = self.configspace
         default = dict(cs.get_default_configuration())
-        picked = {step: values.get(step, default[step]) for step in self.steps}
-        if any(name not in cs[step].choices for step, name in picked.items()):
-            return None
+        family = self.components.get(values.get("model"))
+        preferred = family.initial_with if family is not None else {}  # e.g. scaling for a linear model
+        picked = {}
+        for step in self.steps:
+            if step in values and values[step] not in cs[step].choices:
+                return None
+            fallback = preferred.get(step) if preferred.get(step) in cs[step].choices else default[step]
+            picked[step] = values.get(step, fallback)
         merged: dict[str, Any] = dict(picked)
         for name in picked.values():
             merged.update(_component_defaults(cs, self.components[name], self.task))
@@ -262,7 +273,7 @@ def _fit_value(hp, value: Any, default: Any) -> Any:
     """``value`` made valid for ``hp``: clipped into a numeric range, else ``default``."""
     if hasattr(hp, "choices"):
         return value if value in hp.choices else default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
         return default
     value = min(max(value, hp.lower), hp.upper)
     return int(round(value)) if isinstance(hp, UniformIntegerHyperparameter) else float(value)

@@ -1,8 +1,8 @@
 """Do warm starts pay? Leave-one-dataset-out over the shipped metabase; prints the tables.
 
 For each dataset, the metabase loses that dataset: its row, and the pool configurations that
-SMAC found on it (``Metabase.without``); the greedy portfolio and the nearest datasets are then
-computed without it. Three automl systems run on the same 75/25 split (seed 0), each with the
+SMAC found on it (``Metabase.without``, as ``automl bench`` always does); the greedy portfolio
+and the nearest datasets are then computed without it. Three automl systems run on the same 75/25 split (seed 0), each with the
 whole budget and the default ensemble:
 
 * ``warm30``: warm start from the leave-one-out metabase, 30 s;
@@ -28,24 +28,11 @@ import pandas as pd
 
 from automl.bench import load_datasets, read_runs, run_bench
 from automl.bench_report import TIE, _higher_is_better, markdown
-from automl.metalearning.metabase import load_metabase, shipped_path
 
 DATASETS = ("credit_approval", "diabetes_pima", "kc1", "phoneme", "ionosphere", "churn_mlc", "wdbc", "sonar",
             "vowel", "segment", "glass", "cmc", "satimage", "soybean",
             "abalone", "concrete", "bikeshare", "ames_housing", "house_prices_windsor", "cpus", "saratoga_houses")
 SYSTEMS = ("warm30", "cold30", "cold120")
-
-
-def leave_one_out(metabase_file: Path, names: list[str], folder: Path) -> dict[str, Path]:
-    """One metabase file per dataset, without that dataset."""
-    metabase = load_metabase(metabase_file)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for name in names:
-        paths[name] = folder / f"without-{name}.json.gz"
-        if not paths[name].exists():
-            metabase.without(name).save(paths[name])
-    return paths
 
 
 def reached_at(warm: dict, cold: dict) -> str:
@@ -102,16 +89,13 @@ def comparison(runs30: list[dict], runs120: list[dict]) -> tuple[pd.DataFrame, p
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("manifest", type=Path)
-    parser.add_argument("--metabase", type=Path, default=shipped_path(), help="Default: the shipped metabase.")
     parser.add_argument("--only", default=",".join(DATASETS))
     parser.add_argument("--out", type=Path, default=Path("bench-out/warm-start"))
     parser.add_argument("--jobs", type=int, default=1, help="Runs side by side (each its own process).")
     args = parser.parse_args()
     datasets = load_datasets(args.manifest, None, tuple(args.only.split(",")))
-    loo = leave_one_out(args.metabase, [d.name for d in datasets], args.out / "metabases")
-    warm = lambda dataset, system: {"metabase": str(loo[dataset.name])} if system == "automl" else {}  # noqa: E731
     run_bench(datasets, systems=("automl", "automl_cold", "dummy"), seeds=(0,), budget_s=30, out=args.out / "30s",
-              jobs=args.jobs, progress=print, options=warm)
+              jobs=args.jobs, progress=print)  # run_bench leaves each dataset out of the metabase it tests
     run_bench(datasets, systems=("automl_cold",), seeds=(0,), budget_s=120, out=args.out / "120s", jobs=args.jobs,
               progress=print)
     names = {d.name for d in datasets}

@@ -69,6 +69,17 @@ def test_project_adapts_a_configuration_to_another_space():
     assert moved["lightgbm:learning_rate"] == 0.05
     only_trees = build_space("binary", SHAPE, has_categorical=False, include=("random_forest",))
     assert only_trees.project(config) is None  # its family is not in that space
+    assert narrow.project({**moved, "lightgbm:num_leaves": np.int64(7)})["lightgbm:num_leaves"] == 7
+
+
+def test_project_takes_the_family_preprocessing_and_refuses_forbidden_combinations():
+    space = build_space("binary", SHAPE, has_categorical=True)
+    linear = space.project({"model": "logistic_regression"})
+    assert linear["scaler"] == "standard" and linear["encoder"] == "onehot"  # its initial_design.with
+    assert space.project({"model": "logistic_regression", "scaler": "no_scaling"})["scaler"] == "no_scaling"
+    chi2 = {"model": "lightgbm", "preprocessor": "select_percentile", "select_percentile:score_func": "chi2"}
+    assert space.project({**chi2, "scaler": "quantile"}) is not None
+    assert space.project({**chi2, "scaler": "standard"}) is None  # chi2 needs non-negative features
 
 
 def test_warm_configurations_come_first_labelled_and_without_repeats():
@@ -149,6 +160,27 @@ def test_metabase_round_trip_and_unreadable_files(tmp_path):
         load_metabase(tmp_path / "broken.json.gz")
     with pytest.raises(InputError, match="Metabase not found"):
         warm_start_design("both", "binary", _features(), tmp_path / "nothing.json.gz")
+    whole = (tmp_path / "metabase.json.gz").read_bytes()
+    for name, content, reason in (("cut.json.gz", whole[: len(whole) // 2], "not a gzipped JSON file"),
+                                  ("list.json.gz", gzip.compress(b"[1, 2]"), "not a metabase of format 1"),
+                                  ("partial.json.gz", gzip.compress(b'{"format": 1, "pools": {}}'), "lacks 'datasets'")):
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(InputError, match=f"^Metabase .*{name} cannot be read: .*{reason}.*\\.$"):
+            load_metabase(tmp_path / name)
+
+
+def test_pool_results_read_merged_origins(tmp_path):
+    from automl.metabase_build import pool_results
+    from automl.runstore import RunStore
+    from automl.search import TrialRecord
+
+    store = RunStore.create(tmp_path / "run", {"task": "binary"}, {})
+    store.begin({})
+    for i, (origin, loss) in enumerate([("warm start: given 0 + given 2", 0.1), ("warm start: given 1", None),
+                                        ("initial design", 0.05)]):
+        store.add(TrialRecord(i, {"model": "m"}, origin, loss, 1.5, 0.1, {}, None, float(i), i + 1.0), None)
+    store.close()
+    assert pool_results(tmp_path / "run", 4) == ([0.1, None, 0.1, None], [1.5, 1.5, 1.5, None])
 
 
 # -- the estimators and the command line ---------------------------------------------------------
@@ -251,8 +283,22 @@ def test_metabase_build_in_pieces_stops_at_its_time_limit(tmp_path):
     (tmp_path / "manifest.csv").write_text("name,task,target,file\ntiny,binary,label,tiny.csv\n")
     result = CliRunner().invoke(main, ["metabase", "build", str(tmp_path / "manifest.csv"), "--out", str(tmp_path / "mb"),
                                        "--limit-minutes", "0.01"])
-    assert result.exit_code == 0 and "--limit-minutes reached" in result.output
-    assert load_metabase(tmp_path / "mb").datasets == []
+    assert result.exit_code == 0 and "Stopped while building the classification pool" in result.output
+    assert not (tmp_path / "mb" / "pool-classification.json").exists() and not (tmp_path / "mb" / "runs").exists()
+    assert load_metabase(tmp_path / "mb").datasets == []  # what is finished (nothing yet) is still written
     unknown = CliRunner().invoke(main, ["metabase", "build", str(tmp_path / "manifest.csv"), "--out", str(tmp_path / "mb"),
                                         "--only", "nope"])
     assert unknown.exit_code == 2 and "Unknown dataset 'nope' in --only." in unknown.output
+
+
+def test_bench_leaves_the_tested_dataset_out_of_the_metabase(tmp_path, monkeypatch):
+    import automl.metalearning.metabase as metabase_module
+    from automl.bench import Dataset, _leave_one_out
+
+    _metabase().save(tmp_path / "shipped.json.gz")
+    monkeypatch.setattr(metabase_module, "shipped_path", lambda: tmp_path / "shipped.json.gz")
+    datasets = [Dataset("trees", tmp_path / "t.csv", "y", "binary"), Dataset("other", tmp_path / "o.csv", "y", "binary")]
+    options = _leave_one_out(datasets, tmp_path / "loo")
+    assert options(datasets[1], "automl") == {} and options(datasets[0], "rf_default") == {}
+    used = load_metabase(options(datasets[0], "automl")["metabase"])
+    assert "trees" not in [d.name for d in used.datasets] and "smac trees" not in used.pool_origins["classification"]

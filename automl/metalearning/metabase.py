@@ -92,7 +92,7 @@ class Metabase:
     def save(self, path: Path) -> None:
         """Written to a temporary name and renamed, so a kill never leaves half a file."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")  # two builds may assemble at once
         with gzip.open(partial, "wt", encoding="utf-8", compresslevel=9) as sink:
             json.dump(self.to_json(), sink, separators=(",", ":"))
         os.replace(partial, path)
@@ -123,11 +123,14 @@ def load_metabase(path: Path | str) -> Metabase:
     try:
         with gzip.open(path, "rt", encoding="utf-8") as source:
             data = json.load(source)
-        if data.get("format") != FORMAT:
-            raise ValueError(f"format {data.get('format')!r}, expected {FORMAT}")
+    except (OSError, EOFError, ValueError) as exc:
+        raise InputError(f"Metabase {path} cannot be read: it is not a gzipped JSON file ({type(exc).__name__}).") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise InputError(f"Metabase {path} cannot be read: it is not a metabase of format {FORMAT}.")
+    try:
         return Metabase.from_json(data)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"Metabase {path} cannot be read: {exc}.") from None
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise InputError(f"Metabase {path} cannot be read: an entry lacks {exc}.") from None
 
 
 def load_user_runs(folder: Path | None = None) -> list[DatasetEntry]:
