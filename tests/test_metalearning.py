@@ -138,7 +138,13 @@ def test_warm_start_modes():
     assert [(c["model"], o) for c, o in knn] == [("lightgbm", "warm start: knn boosting"),
                                                   ("extra_trees", "warm start: knn trees")]
     both = warm_start_configs("both", "binary", near_boosting, metabase)
-    assert [c["model"] for c, _ in both] == ["lightgbm", "extra_trees"]  # interleaved, without repeats
+    assert [c["model"] for c, _ in both] == ["lightgbm", "extra_trees"]  # portfolio, then the nearest, once each
+    mine = DatasetEntry("my run", "binary", "roc_auc", near_boosting, [0.3, 0.2], [{"model": "mlp"}, {"model": "xgboost"}])
+    with_mine = warm_start_configs("both", "binary", near_boosting, metabase, [mine])
+    assert [(c["model"], o) for c, o in with_mine[:3]] == [("xgboost", "warm start: knn my run"),
+                                                            ("mlp", "warm start: knn my run"),
+                                                            ("lightgbm", "warm start: portfolio 1")]
+    assert warm_start_configs("portfolio", "binary", near_boosting, metabase, [mine]) == portfolio
     assert warm_start_configs("none", "binary", near_boosting, metabase) == []
     regression = warm_start_configs("both", "regression", _features(), metabase)
     assert [c["model"] for c, _ in regression] == ["ridge"]

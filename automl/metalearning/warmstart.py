@@ -8,12 +8,16 @@ Two mechanisms, as in auto-sklearn 2 and 1:
 * the **k nearest datasets** on scaled meta-features (L1), each giving its best configuration;
   the user's own remembered runs take part here (a run on the same data is at distance 0).
 
-``both`` interleaves them (portfolio first), without repeats.
+``both`` (the default) takes the user's own nearby runs first, then the portfolio, then the
+shipped nearest datasets, without repeats: replayed leave-one-dataset-out on the metabase
+(``benchmarks/portfolio_simulation.py``), the portfolio reached a lower regret than the nearest
+datasets after any number of configurations and any number of seconds.
 """
 
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +33,8 @@ MODES = ("both", "portfolio", "knn", "none")
 PORTFOLIO_SIZE = 16
 NEIGHBOURS = 8
 MAX_WARM_CONFIGS = 24
+START_COST_S = 2.0   # a trial's fixed cost in the portfolio's gain-per-second (measured best of 0.5-20 s
+                     # in benchmarks/portfolio_simulation.py's leave-one-out replay)
 OTHER_TASK_PENALTY = 0.1  # added to the distance between a binary and a multiclass dataset (about two
                           # meta-features at opposite ends of their range; the distance is a mean over 19)
 
@@ -44,25 +50,44 @@ def regret_matrix(entries: list[DatasetEntry]) -> np.ndarray:
     return np.vstack(rows) if rows else np.zeros((0, 0))
 
 
-def greedy_portfolio(regret: np.ndarray, size: int) -> list[int]:
-    """Pool indices chosen greedily to minimise the mean over datasets of the best regret so far.
+def greedy_portfolio(regret: np.ndarray, size: int, seconds: np.ndarray | None = None) -> list[int]:
+    """Pool indices chosen greedily to lower the mean over datasets of the best regret so far.
+
+    Without ``seconds`` each step takes the configuration leaving the lowest mean regret
+    (auto-sklearn 2). With ``seconds`` (each configuration's typical fit time), it takes the one
+    with the largest drop in mean regret per second (plus START_COST_S, so that near-free
+    configurations do not win on speed alone): a budget is wall-clock time, not a count.
 
     >>> greedy_portfolio(np.array([[0.0, 1.0, 0.2], [1.0, 0.0, 0.2]]), 2)
     [2, 0]
+    >>> greedy_portfolio(np.array([[0.0, 1.0, 0.2], [1.0, 0.0, 0.2]]), 2, seconds=np.array([1.0, 1.0, 30.0]))
+    [0, 1]
     """
     if regret.size == 0:
         return []
     chosen: list[int] = []
     best = np.ones(regret.shape[0])
     for _ in range(min(size, regret.shape[1])):
-        scores = np.minimum(best[:, None], regret).mean(axis=0)
-        scores[chosen] = np.inf
-        pick = int(np.argmin(scores))
+        remaining = np.minimum(best[:, None], regret).mean(axis=0)
+        score = remaining if seconds is None else -(best.mean() - remaining) / (seconds + START_COST_S)
+        score[chosen] = np.inf
+        pick = int(np.argmin(score))
         chosen.append(pick)
         best = np.minimum(best, regret[:, pick])
         if best.max() == 0.0:
             break
     return chosen
+
+
+def typical_seconds(entries: list[DatasetEntry], n: int) -> np.ndarray | None:
+    """The median fit seconds of each pool configuration over the datasets, or None if unrecorded."""
+    rows = [[np.nan if v is None else v for v in e.seconds] for e in entries if e.seconds is not None]
+    if not rows:
+        return None
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a configuration that failed everywhere: all NaN
+        median = np.nanmedian(np.array(rows, dtype=float).reshape(len(rows), n), axis=0)
+    return np.where(np.isfinite(median), median, np.nanmax(median) if np.isfinite(median).any() else 1.0)
 
 
 def nearest_datasets(entries: list[DatasetEntry], metafeatures: dict[str, float], task: str,
@@ -92,19 +117,21 @@ def warm_start_configs(mode: str, task: str, metafeatures: dict[str, float], met
     shipped = metabase.entries(kind) if metabase else []
     portfolio: list[tuple[dict, str]] = []
     if mode in ("both", "portfolio") and pool and shipped:
-        portfolio = [(pool[i], f"warm start: portfolio {rank + 1}")
-                     for rank, i in enumerate(greedy_portfolio(regret_matrix(shipped), PORTFOLIO_SIZE))]
-    near: list[tuple[dict, str]] = []
+        order = greedy_portfolio(regret_matrix(shipped), PORTFOLIO_SIZE, typical_seconds(shipped, len(pool)))
+        portfolio = [(pool[i], f"warm start: portfolio {rank + 1}") for rank, i in enumerate(order)]
+    own: list[tuple[dict, str]] = []   # from the user's remembered runs: the most specific, first
+    near: list[tuple[dict, str]] = []  # from the shipped datasets: after the portfolio (slower to pay off)
     if mode in ("both", "knn"):
-        own = [e for e in user_runs if task_kind(e.task) == kind]
-        for entry, _ in nearest_datasets(shipped + own, metafeatures, task, NEIGHBOURS):
-            take = 2 if entry.configs is not None else 1  # the user's own runs give their two best
-            near += [(config, f"warm start: knn {entry.name}") for config in entry.best_configs(pool, take)]
+        mine = [e for e in user_runs if task_kind(e.task) == kind]
+        for entry, _ in nearest_datasets(shipped + mine, metafeatures, task, NEIGHBOURS):
+            if entry.configs is not None:  # a remembered run gives its two best
+                own += [(config, f"warm start: knn {entry.name}") for config in entry.best_configs(pool, 2)]
+            else:
+                near += [(config, f"warm start: knn {entry.name}") for config in entry.best_configs(pool, 1)]
     design: list[tuple[dict, str]] = []
-    for i in range(max(len(portfolio), len(near))):
-        for source in (portfolio, near):
-            if i < len(source) and all(source[i][0] != seen for seen, _ in design):
-                design.append(source[i])
+    for config, origin in own + portfolio + near:
+        if all(config != seen for seen, _ in design):
+            design.append((config, origin))
     return design[:MAX_WARM_CONFIGS]
 
 
