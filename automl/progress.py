@@ -106,8 +106,9 @@ class LineProgress(Progress):
         super().trial_finished(record)
         outcome = (f"{self.metric.name} {self.metric.score_from_loss(record.loss):.4f}" if record.ok
                    else f"failed: {record.error}")
+        warm = f" | {record.origin}" if record.origin.startswith("warm start") else ""
         self._write(f"trial {record.trial_id} {described}: {outcome} | best {self.best_text()} | "
-                    f"{self.done} done, {self.failed} failed | {self.budget_text()}")
+                    f"{self.done} done, {self.failed} failed | {self.budget_text()}{warm}")
 
     def phase(self, name: str) -> None:
         super().phase(name)

@@ -13,7 +13,7 @@ def _data(n=80, seed=0):
 
 def test_same_seed_and_trial_budget_give_the_same_run():
     X, y = _data()
-    runs = [AutoClassifier(time_budget=None, max_trials=10, seed=3,
+    runs = [AutoClassifier(time_budget=None, max_trials=10, seed=3, warm_start="none",  # SMAC soon, not the portfolio
                            include=("lightgbm", "logistic_regression", "k_nearest_neighbors")).fit(X, y)
             for _ in range(2)]
     first, second = ([t.config for t in r.trials_] for r in runs)
@@ -27,7 +27,8 @@ def test_same_seed_and_trial_budget_give_the_same_run():
 
 def test_random_search_explores_the_same_space():
     X, y = _data()
-    model = AutoClassifier(time_budget=None, max_trials=6, search="random", include=("lightgbm", "mlp")).fit(X, y)
+    model = AutoClassifier(time_budget=None, max_trials=6, search="random", warm_start="none",
+                           include=("lightgbm", "mlp")).fit(X, y)
     origins = [t.origin for t in model.trials_]
     assert origins[:2] == ["initial design"] * 2 and origins[2:] == ["random"] * 4
     assert len({str(t.config) for t in model.trials_}) == 6
