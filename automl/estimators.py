@@ -52,8 +52,8 @@ MEMORY_SHARE = 0.75           # default per-trial memory limit: this share of th
 MODEL_SAVE_LIMIT = 30.0       # seconds a top-K trial's models may take to write
 ENSEMBLE_RESERVE_TRIALS = 6   # the search leaves time to refit this many of the best trials ...
 ENSEMBLE_RESERVE_SHARE = 0.15  # ... the ones after the best taking at most this share of the budget
-REMEMBER_ENV = "AUTOML_REMEMBER_RUNS"  # =1: every finished run joins the user's metabase
 ENSEMBLE_OVERHEAD_S = 4.0     # a worker restart after a cut trial (2-3 s) and Caruana selection (about 1.5 s)
+REMEMBER_ENV = "AUTOML_REMEMBER_RUNS"  # =1: every finished run joins the user's metabase
 
 
 @dataclass(frozen=True)
