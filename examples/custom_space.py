@@ -16,6 +16,7 @@ model = AutoClassifier(
     time_budget=None, max_trials=n_trials, seed=0,
     search_space_dir=str(Path(__file__).parent / "custom_space"),  # adds the adaboost family
     include=("adaboost", "lightgbm", "logistic_regression"),  # only these model families
+    warm_start="none",  # the shipped metabase knows nothing of adaboost: start from every family's defaults
 )
 model.fit(X, y)
 print(model.leaderboard_[["rank", "model", "roc_auc", "status"]].head(8).to_string(index=False))

@@ -115,7 +115,8 @@ def test_predict_refuses_a_file_not_written_by_automl(tmp_path, csv_file):
 
 def test_user_yaml_family_through_the_cli(tmp_path, csv_file):
     result = run("fit", csv_file, "--target", "label", "--out", tmp_path / "m.skops", "--trials", "2",
-                 "--space-dir", COMPONENTS / "raise", "--include", "raise_model,logistic_regression")
+                 "--space-dir", COMPONENTS / "raise", "--include", "raise_model,logistic_regression",
+                 "--warm-start", "none")
     assert result.exit_code == 0
     assert "raise_model" in result.output and "failed" in result.output
 

@@ -34,7 +34,7 @@ def _overlapping(trials) -> bool:
 
 def test_a_worker_that_dies_mid_trial_is_a_failed_trial_and_the_search_goes_on(data):
     X, y = data
-    model = AutoClassifier(time_budget=None, max_trials=5, n_jobs=2, ensemble_size=0,
+    model = AutoClassifier(time_budget=None, max_trials=5, n_jobs=2, ensemble_size=0, warm_start="none",
                            search_space_dir=str(COMPONENTS / "abort"),
                            include=("abort_model", "logistic_regression")).fit(X, y)
     board = model.leaderboard_
@@ -47,7 +47,7 @@ def test_a_worker_that_dies_mid_trial_is_a_failed_trial_and_the_search_goes_on(d
 def test_a_hanging_trial_is_stopped_at_its_limit_and_the_budget_holds(data):
     X, y = data
     started = time.monotonic()
-    model = AutoClassifier(time_budget=20, n_jobs=2, trial_time_limit=2, ensemble_size=0,
+    model = AutoClassifier(time_budget=20, n_jobs=2, trial_time_limit=2, ensemble_size=0, warm_start="none",
                            search_space_dir=str(COMPONENTS / "sleep"),
                            include=("sleep_model", "logistic_regression")).fit(X, y)
     elapsed = time.monotonic() - started

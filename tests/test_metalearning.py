@@ -209,6 +209,8 @@ def test_bad_warm_start_is_one_sentence():
         AutoClassifier(warm_start="bogus").fit(X, y)
     with pytest.raises(InputError, match="list of configuration dicts"):
         AutoClassifier(warm_start=[{"no": "model"}]).fit(X, y)
+    assert AutoClassifier(warm_start=False).get_params()["warm_start"] is False  # scikit-learn's checks set it
+    assert warm_start_design(False, "binary", _features(), None) == []
     with pytest.raises(InputError, match="remember must be True, False or None"):
         AutoClassifier(remember="yes").fit(X, y)
 

@@ -25,7 +25,7 @@ def fitted_run(tmp_path_factory):
     X = pd.DataFrame({"a": rng.normal(size=150), "b": rng.normal(size=150), "c": rng.choice(["x", "y"], 150)})
     X.loc[::11, "b"] = np.nan
     y = pd.Series(np.where(X["a"] + (X["c"] == "x") > 0.5, "yes", "no"), name="label")
-    model = AutoClassifier(time_budget=None, max_trials=10, ensemble_size=20, run_dir=str(folder / "run"),
+    model = AutoClassifier(time_budget=None, max_trials=10, ensemble_size=20, run_dir=str(folder / "run"), warm_start="none",
                            search_space_dir=str(COMPONENTS / "raise"),
                            include=("logistic_regression", "lightgbm", "k_nearest_neighbors", "raise_model")).fit(X, y)
     X.assign(label=y).iloc[:60].to_csv(folder / "held_out.csv", index=False)

@@ -139,10 +139,12 @@ def warm_start_design(setting, task: str, metafeatures: dict[str, float],
                       metabase_path: str | Path | None) -> list[tuple[dict, str]]:
     """What the estimators' ``warm_start`` and ``metabase`` options ask for.
 
-    ``setting`` is a mode of ``MODES`` or a list of configurations (from any run or dataset,
-    adapted to this space later). ``metabase_path`` None means the shipped metabase (skipped with
+    ``setting`` is a mode of ``MODES``, True ("both") or False ("none"), or a list of
+    configurations (from any run or dataset, adapted to this space later). ``metabase_path`` None means the shipped metabase (skipped with
     a log line when absent); the user's remembered runs always join the nearest-datasets search.
     """
+    if isinstance(setting, bool):  # scikit-learn's sense of the word: True is the default, False none
+        setting = "both" if setting else "none"
     if not isinstance(setting, str):
         return [(dict(config), f"warm start: given {i}") for i, config in enumerate(setting)]
     if setting == "none":
@@ -160,6 +162,8 @@ def warm_start_design(setting, task: str, metafeatures: dict[str, float],
 
 def check_warm_start(setting) -> None:
     """One sentence when ``warm_start`` is neither a mode nor a list of configuration dicts."""
+    if isinstance(setting, bool):
+        return
     if isinstance(setting, str):
         if setting not in MODES:
             raise InputError(f"Unknown warm_start {setting!r}; choose one of {', '.join(MODES)}, or give a list of configurations.")
