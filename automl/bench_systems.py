@@ -77,6 +77,7 @@ def fit_system(system: str, task: str, X_train, y_train, *, budget: float, seed:
     with tempfile.TemporaryDirectory(prefix="automl-bench-") as run_dir:
         model = (AutoRegressor if task == "regression" else AutoClassifier)(
             time_budget=None, max_trials=1, seed=seed, resampling="holdout", run_dir=run_dir, keep_models=0,
+            warm_start="none", ensemble_size=0,  # the family's own defaults, nothing learned
             include=(family, *preprocessing, "no_preprocessing", "simple_imputer"))
         model.fit(X_train, y_train)  # one trial: the family's defaults, then the refit on all rows
     return (model.predict if task == "regression" else model.predict_proba), {}

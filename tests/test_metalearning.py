@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from automl import AutoClassifier, AutoRegressor
+from automl import AutoClassifier
 from automl.bounds import DataShape
 from automl.cli import main
 from automl.errors import InputError
-from automl.metalearning.metabase import DatasetEntry, Metabase, load_metabase, load_user_runs, remember_run
+from automl.metalearning.metabase import DatasetEntry, Metabase, load_metabase, load_user_runs
 from automl.metalearning.metafeatures import NAMES, compute_metafeatures
 from automl.metalearning.warmstart import (greedy_portfolio, nearest_datasets, regret_matrix, warm_start_configs,
                                            warm_start_design)
@@ -217,7 +217,7 @@ def test_bad_warm_start_is_one_sentence():
 
 def test_a_remembered_run_warm_starts_the_next_fit_on_similar_data(tmp_path, mixed_frame, own_metabase_folder):
     X, y = mixed_frame
-    first = AutoClassifier(time_budget=None, max_trials=3, warm_start="none", ensemble_size=0, remember=True,
+    first = AutoClassifier(time_budget=None, max_trials=2, warm_start="none", ensemble_size=0, remember=True,
                            run_dir=str(tmp_path / "first")).fit(X, y)
     remembered = load_user_runs(own_metabase_folder)
     assert len(remembered) == 1 and remembered[0].task == "binary"
@@ -232,20 +232,15 @@ def test_a_remembered_run_warm_starts_the_next_fit_on_similar_data(tmp_path, mix
     assert second.trials_[0].config == first.best_config_
 
 
-def test_remember_through_the_environment(tmp_path, monkeypatch, own_metabase_folder):
+def test_metabase_add_through_the_cli_and_every_run_through_the_environment(tmp_path, csv_file, monkeypatch,
+                                                                             own_metabase_folder):
     monkeypatch.setenv("AUTOML_REMEMBER_RUNS", "1")
-    X = pd.DataFrame({"a": np.arange(40.0), "b": np.arange(40.0) % 7})
-    AutoRegressor(time_budget=None, max_trials=1, warm_start="none", ensemble_size=0,
-                  run_dir=str(tmp_path / "run")).fit(X, X["a"] * 2)
-    assert [e.task for e in load_user_runs(own_metabase_folder)] == ["regression"]
-
-
-def test_metabase_add_through_the_cli(tmp_path, csv_file, own_metabase_folder):
     runner = CliRunner()
     fit = runner.invoke(main, ["fit", str(csv_file), "--target", "label", "--trials", "2", "--warm-start", "none",
                                "--ensemble-size", "0", "--run-dir", str(tmp_path / "run"),
                                "--out", str(tmp_path / "m.skops"), "-q"])
     assert fit.exit_code == 0, fit.output
+    assert [e.task for e in load_user_runs(own_metabase_folder)] == ["binary"]  # remembered as it finished
     added = runner.invoke(main, ["metabase", "add", str(tmp_path / "run"), "--to", str(tmp_path / "mine")])
     assert added.exit_code == 0 and "Added" in added.output
     assert len(list((tmp_path / "mine").glob("*.json"))) == 1
@@ -258,9 +253,9 @@ def test_metabase_add_through_the_cli(tmp_path, csv_file, own_metabase_folder):
 
 def test_metabase_build_resumes_and_feeds_warm_starts(tmp_path):
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(80, 3))
+    X = rng.normal(size=(50, 3))
     pd.DataFrame(X, columns=list("abc")).assign(label=(X[:, 0] > 0).astype(int)).to_csv(tmp_path / "tiny.csv", index=False)
-    (tmp_path / "manifest.csv").write_text("name,task,target,n_rows,file\ntiny,binary,label,80,tiny.csv\n")
+    (tmp_path / "manifest.csv").write_text("name,task,target,n_rows,file\ntiny,binary,label,50,tiny.csv\n")
     args = ["metabase", "build", str(tmp_path / "manifest.csv"), "--out", str(tmp_path / "mb"), "--random-configs", "1",
             "--smac-datasets", "1", "--smac-trials", "9", "--trial-time-limit", "20"]
     result = CliRunner().invoke(main, args)
