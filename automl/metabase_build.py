@@ -180,13 +180,13 @@ def _evaluate_pool(dataset: Dataset, pool: list[dict], run_dir: Path, left: floa
                    trial_time_limit: float, seed: int) -> dict | None:
     """Every pool configuration as a trial of one run on the dataset; None if the time ran out first."""
     started = time.monotonic()
-    X, y = _subsample(*_read(dataset), dataset.task, max_rows, seed)
+    full_X, full_y = _read(dataset)  # read once: subsampled for the trials, whole for the meta-features
+    X, y = _subsample(full_X, full_y, dataset.task, max_rows, seed)
     model = _run(dataset, run_dir, left, search="random", warm_start=pool, max_trials=len(pool), max_rows=max_rows,
                  trial_time_limit=trial_time_limit, seed=seed, data=(X, y))
     if model is None:
         return None
     losses, seconds = pool_results(run_dir, len(pool))
-    full_X, full_y = _read(dataset)
     _, target, _ = clean_target(full_X, full_y, dataset.task)
     schema = infer_schema(full_X)
     codes = target.to_numpy() if dataset.task == "regression" else pd.factorize(target)[0]
