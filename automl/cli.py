@@ -66,7 +66,9 @@ _RESUMABLE = {  # fit option -> the estimator parameter a run directory records 
     "space_dir": "search_space_dir", "trial_time_limit": "trial_time_limit", "memory_limit": "memory_limit_mb",
     "keep_models": "keep_models", "ensemble_size": "ensemble_size",
     "n_jobs": "n_jobs", "dask_address": "dask_address", "warm_start": "warm_start", "metabase": "metabase",
+    "multi_fidelity": "multi_fidelity",
 }
+_FIDELITY = {"auto": "auto", "on": True, "off": False}
 
 
 @main.command()
@@ -99,6 +101,9 @@ _RESUMABLE = {  # fit option -> the estimator parameter a run directory records 
               "nearest datasets (your remembered runs included), both, or none.")
 @click.option("--metabase", type=click.Path(path_type=Path), help="The metabase file or folder warm starts read "
               "(default: the one shipped with automl).")
+@click.option("--multi-fidelity", type=click.Choice(list(_FIDELITY)), default="auto", show_default=True,
+              help="Successive halving over data fractions (1/9, 1/3, all of each training fold); auto: on when "
+              "a training fold holds 100,000 rows or more.")
 @click.option("--remember/--no-remember", default=None, help="Add this run to your own metabase when it finishes "
               "(default: only if AUTOML_REMEMBER_RUNS=1).")
 @click.option("--run-dir", type=click.Path(path_type=Path), help="Where the run is recorded (default: a new folder "
@@ -145,6 +150,7 @@ def fit(ctx, data, target, task, out, top, quiet, verbose, run_dir, resume, reme
     estimator_class = AutoRegressor if task == "regression" else AutoClassifier
     space_dir = options.pop("space_dir")
     options["metabase"] = str(options["metabase"]) if options["metabase"] else None
+    options["multi_fidelity"] = _FIDELITY.get(options["multi_fidelity"], options["multi_fidelity"])
     model = estimator_class(**{_RESUMABLE[k]: v for k, v in options.items()}, remember=remember,
                             search_space_dir=str(space_dir) if space_dir else None,
                             run_dir=str(run_dir), resume=bool(resume), verbose=0 if quiet else 1)

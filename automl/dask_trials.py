@@ -39,10 +39,10 @@ WORKERS_TIMEOUT_S = 1.0
 CLOSE_WAIT_S = 2.0  # for restarts of remote workers at the end; one still running finishes its trial unheard
 
 
-def _evaluate_on_worker(steps: dict, data: TrialData | str) -> TrialOutcome:
+def _evaluate_on_worker(steps: dict, data: TrialData | str, fraction: float = 1.0) -> TrialOutcome:
     """Runs on a dask worker. ``data`` is the data itself (a remote cluster) or the file it was
     written to (a local cluster: a restarted worker reads it again, nothing to lose)."""
-    return evaluate(steps, _read_data(data) if isinstance(data, str) else data)
+    return evaluate(steps, _read_data(data) if isinstance(data, str) else data, fraction=fraction)
 
 
 @functools.lru_cache(maxsize=1)
@@ -60,6 +60,7 @@ class _Running:
     started: float
     worker: str | None            # the worker it was placed on
     steps: dict                   # what it evaluates, to place it again if its worker vanished first
+    fraction: float = 1.0         # the share of each training fold it fits on
     placed_again: bool = False
 
 
@@ -157,17 +158,17 @@ class DaskTrials:
         self._pids: dict[str, int] = {}  # local workers' process ids, to stop a trial by killing its process
         self._tickets = itertools.count()
 
-    def submit(self, config: dict, timeout_s: float | None, limit_s: float | None) -> int:
+    def submit(self, config: dict, timeout_s: float | None, limit_s: float | None, fraction: float = 1.0) -> int:
         """Start a trial; it is stopped ``timeout_s`` from now (the budget) or after ``limit_s`` (its own limit)."""
         self._on_submit(config)
         now = time.monotonic()
         steps = self._to_steps(config)
-        future, worker = self._place(steps)
+        future, worker = self._place(steps, fraction)
         ends = [(now + timeout_s, True)] if timeout_s is not None else []
         ends += [(now + limit_s, False)] if limit_s is not None else []
         deadline, at_budget_end = min(ends) if ends else (None, False)
         ticket = next(self._tickets)
-        self._running[ticket] = _Running(future, deadline, at_budget_end, limit_s, now, worker, steps)
+        self._running[ticket] = _Running(future, deadline, at_budget_end, limit_s, now, worker, steps, fraction)
         return ticket
 
     def collect_any(self, should_stop: Callable[[], bool] = lambda: False,
@@ -181,7 +182,7 @@ class DaskTrials:
             for ticket, running in list(self._running.items()):
                 if running.future.done():
                     if running.future.status == "cancelled" and not running.placed_again:
-                        running.future, running.worker = self._place(running.steps)  # its worker was gone
+                        running.future, running.worker = self._place(running.steps, running.fraction)  # its worker was gone
                         running.placed_again = True
                         continue
                     return ticket, self._outcome(self._running.pop(ticket))
@@ -231,7 +232,7 @@ class DaskTrials:
         """Whether a worker is free for a trial now (none is while every worker restarts)."""
         return self._free_worker() is not None
 
-    def _place(self, steps: dict):
+    def _place(self, steps: dict, fraction: float):
         """Submit the evaluation to a worker running none of our trials: a worker's death takes one trial."""
         if not isinstance(self._data, str) and self._data.status != "finished":  # every copy was lost
             self._scatter()
@@ -241,7 +242,7 @@ class DaskTrials:
                 self._pids[worker] = self._client.run(os.getpid, workers=[worker])[worker]
             except Exception:  # it died meanwhile: place the trial anywhere; a hang there costs a restart
                 worker = None
-        future = self._client.submit(_evaluate_on_worker, steps, self._data, pure=False,
+        future = self._client.submit(_evaluate_on_worker, steps, self._data, fraction, pure=False,
                                      workers=[worker] if worker else None)
         return future, worker
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 TASKS = ("binary", "multiclass", "regression")
 MIN_ROWS_FOR_ID_CHECK = 20
+FLOAT32_CELLS = 2_000_000  # numeric cells above which columns are kept as float32 where that loses next to nothing:
+FLOAT32_MERGED_SHARE = 0.01  # at most this share of a column's distinct values may become equal to a neighbour
 MAX_INTEGER_CLASSES = 20  # an integer target with more distinct values is read as regression
 
 
@@ -32,17 +34,20 @@ class Schema:
     numeric: tuple[str, ...]
     categorical: tuple[str, ...]
     dropped: tuple[str, ...] = ()
+    float32: tuple[str, ...] = ()  # numeric columns kept as float32 (large data, no two values merged)
 
     @property
     def columns(self) -> tuple[str, ...]:
         return self.numeric + self.categorical
 
     def to_json(self) -> dict:
-        return {"numeric": list(self.numeric), "categorical": list(self.categorical), "dropped": list(self.dropped)}
+        return {"numeric": list(self.numeric), "categorical": list(self.categorical), "dropped": list(self.dropped),
+                "float32": list(self.float32)}
 
     @classmethod
     def from_json(cls, data: dict) -> Schema:
-        return cls(tuple(data["numeric"]), tuple(data["categorical"]), tuple(data.get("dropped", ())))
+        return cls(tuple(data["numeric"]), tuple(data["categorical"]), tuple(data.get("dropped", ())),
+                   tuple(data.get("float32", ())))
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -61,7 +66,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     suffixes = [s.lower() for s in path.suffixes]
     try:
         if ".parquet" in suffixes or ".pq" in suffixes:
-            frame = pd.read_parquet(path)
+            frame = _read_parquet(path)
         else:
             frame = pd.read_csv(path, low_memory=False)
     except pd.errors.EmptyDataError:
@@ -71,6 +76,17 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise InputError(f"Could not parse {path} as a table: {reason}.") from None
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise InputError(f"File {path} has no data rows.")
+    return frame
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """Parquet through pyarrow, freeing each column's Arrow memory as pandas takes it over and
+    handing the pool's freed memory back: a plain read keeps a second copy of the table resident."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = pq.read_table(path).to_pandas(self_destruct=True, split_blocks=True)
+    pa.default_memory_pool().release_unused()
     return frame
 
 
@@ -192,8 +208,46 @@ def _looks_like_id(values: pd.Series, n_unique: int, n_rows: int, is_numeric: bo
     return False
 
 
+def with_float32(X: pd.DataFrame, schema: Schema) -> Schema:
+    """The schema with the numeric columns that may be kept as float32, when the table is large.
+
+    Above FLOAT32_CELLS numeric cells, a column is kept as float32 when hardly any two of its
+    distinct values become one in float32 (a continuous measurement, yes; timestamps or large IDs
+    in seconds or units, no). scikit-learn's trees, LightGBM and XGBoost split on float32 values
+    anyway; the data then takes half the memory in the driver, in each worker and in every copy.
+    """
+    if len(X) * len(schema.numeric) < FLOAT32_CELLS:
+        return schema
+    kept = tuple(name for name in schema.numeric if _float32_is_lossless(_numeric_values(X[name], name)))
+    if kept:
+        logger.info("Keeping %d of %d numeric columns as float32.", len(kept), len(schema.numeric))
+    return replace(schema, float32=kept)
+
+
+def _float32_is_lossless(values: np.ndarray) -> bool:
+    finite = np.sort(values[np.isfinite(values)])
+    if finite.size and np.abs(finite[[0, -1]]).max() >= np.finfo(np.float32).max:
+        return False
+    narrow = finite.astype(np.float32)
+    distinct = finite[1:] != finite[:-1]
+    merged = np.count_nonzero((narrow[1:] == narrow[:-1]) & distinct)
+    return merged <= FLOAT32_MERGED_SHARE * (np.count_nonzero(distinct) + 1)
+
+
+def _numeric_values(column: pd.Series, name: str) -> np.ndarray:
+    """A numeric column as float64 values; one sentence naming the first row that is not a number."""
+    if pd.api.types.is_bool_dtype(column):
+        column = column.astype(float)
+    numeric = pd.to_numeric(column, errors="coerce")
+    bad = numeric.isna() & column.notna()
+    if bad.any():
+        raise InputError(f"Column {name!r} should be numeric but row {int(np.flatnonzero(bad)[0])} holds {column[bad].iloc[0]!r}.")
+    return numeric.astype("float64").to_numpy()
+
+
 def prepare_features(X: pd.DataFrame, schema: Schema) -> pd.DataFrame:
-    """Select the schema's columns: numeric as float64, categorical as object with NaN for missing.
+    """Select the schema's columns: numeric as float64 (float32 where the schema says),
+    categorical as object with NaN for missing.
 
     Raises one sentence naming the columns a model needs but the data lacks.
     """
@@ -201,20 +255,14 @@ def prepare_features(X: pd.DataFrame, schema: Schema) -> pd.DataFrame:
     if missing:
         raise InputError(f"The data lacks {len(missing)} column(s) the model needs: {', '.join(map(repr, missing))}.")
     out = {}
+    narrow = set(schema.float32)
     for name in schema.numeric:
-        column = X[name]
-        if pd.api.types.is_bool_dtype(column):
-            column = column.astype(float)
-        numeric = pd.to_numeric(column, errors="coerce")
-        bad = numeric.isna() & column.notna()
-        if bad.any():
-            raise InputError(f"Column {name!r} should be numeric but row {int(np.flatnonzero(bad)[0])} holds {column[bad].iloc[0]!r}.")
-        values = numeric.astype("float64").to_numpy()
+        values = _numeric_values(X[name], name)
         infinite = np.isinf(values)
         if infinite.any():
             logger.warning("Column %r holds %d infinite value(s); they are treated as missing.", name, int(infinite.sum()))
             values = np.where(infinite, np.nan, values)
-        out[name] = pd.Series(values)
+        out[name] = pd.Series(values.astype(np.float32) if name in narrow else values, copy=False)
     for name in schema.categorical:
         column = X[name]
         values = column.astype(object).to_numpy().astype(str).astype(object)

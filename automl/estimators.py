@@ -24,15 +24,17 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from automl.bounds import DataShape
-from automl.data import Schema, as_frame, clean_target, infer_schema, prepare_features, summarise_data
+from automl.data import (Schema, as_frame, clean_target, infer_schema, prepare_features, summarise_data,
+                         with_float32)
 from automl.errors import InputError
 from automl.evaluation import Resampling, TrialData, baseline_loss, choose_resampling, make_folds, predict
+from automl.final import full_fit_seconds, refit_best, refit_ensemble
 from automl.leaderboard import leaderboard
+from automl.memory import TableShape, estimate_mb, headroom_mb
 from automl.metrics import SCORED_ALONGSIDE, get_metric
 from automl.modelfile import library_versions, save_model
 from automl.progress import Progress, make_progress
 from automl.runstore import RunStore, data_fingerprint, describe_size
-from automl.final import refit_best, refit_ensemble
 from automl.metalearning.metabase import remember_run
 from automl.metalearning.metafeatures import compute_metafeatures
 from automl.metalearning.warmstart import check_warm_start, warm_start_design
@@ -54,6 +56,8 @@ ENSEMBLE_RESERVE_TRIALS = 6   # the search leaves time to refit this many of the
 ENSEMBLE_RESERVE_SHARE = 0.15  # ... the ones after the best taking at most this share of the budget
 ENSEMBLE_OVERHEAD_S = 4.0     # a worker restart after a cut trial (2-3 s) and Caruana selection (about 1.5 s)
 REMEMBER_ENV = "AUTOML_REMEMBER_RUNS"  # =1: every finished run joins the user's metabase
+MULTI_FIDELITY_ROWS = 100_000  # multi_fidelity="auto" turns on when a training fold holds at least this many rows
+MIN_FRACTION = 1 / 9           # ... and successive halving then starts on a ninth of each fold
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ class _AutoBase(BaseEstimator):
                  initial_configs: list[dict] | None = None, run_dir: str | None = None, resume: bool = False,
                  keep_models: int = 1, ensemble_size: int = 50, n_jobs: int = 1,
                  dask_address: str | None = None, warm_start="both", metabase: str | None = None,
-                 remember: bool | None = None, verbose: int = 0):
+                 remember: bool | None = None, multi_fidelity="auto", verbose: int = 0):
         self.time_budget = time_budget
         self.max_trials = max_trials
         self.metric = metric
@@ -101,6 +105,7 @@ class _AutoBase(BaseEstimator):
         self.warm_start = warm_start
         self.metabase = metabase
         self.remember = remember
+        self.multi_fidelity = multi_fidelity
         self.verbose = verbose
 
     def fit(self, X, y) -> "_AutoBase":
@@ -229,7 +234,8 @@ class _AutoBase(BaseEstimator):
                 trial_time_limit=self._trial_limit(), initial_configs=[c for c, _ in design], output_dir=smac_dir,
                 origins={config_key(c): origin for c, origin in design}, reserve_s=reserve,
                 failure_loss=baseline_loss(data), history=history, elapsed_before=spent, on_trial=on_trial,
-                predictions=store.read_predictions(history) if history else None)
+                predictions=store.read_predictions(history) if history else None,
+                min_fraction=self._min_fraction(data), skip=self._memory_skip(space, data, parallel))
         finally:
             if parallel:
                 trials.close()
@@ -273,15 +279,49 @@ class _AutoBase(BaseEstimator):
             return float(self.memory_limit_mb)
         return MEMORY_SHARE * available_memory_mb()
 
+    def _memory_skip(self, space: SearchSpace, data: TrialData, parallel: bool):
+        """``skip(config, fraction)`` for the search: a reason when the trial's estimated memory
+        (automl.memory) exceeds what its worker may add under the per-trial memory limit."""
+        limit = self._memory_limit() / (self.n_jobs if parallel else 1)
+        X = data.X
+        shape = TableShape(rows=max(len(train) for train, _ in data.folds), n_numeric=len(data.schema.numeric),
+                           categorical_levels=tuple(int(X[c].nunique()) for c in data.schema.categorical),
+                           n_classes=data.n_classes, itemsize=4 if set(data.schema.float32) == set(data.schema.numeric)
+                           and not data.schema.categorical else 8,
+                           valid_rows=max(len(valid) for _, valid in data.folds))
+        room = headroom_mb(limit, X.memory_usage(deep=True).sum() / 2**20)
+
+        def skip(config: dict, fraction: float) -> str | None:
+            need = estimate_mb(space.to_steps(config), shape, fraction)
+            if need <= room:
+                return None
+            return (f"MemoryEstimate: skipped, predicted to need {need:,.0f} MB where a trial may add "
+                    f"{max(room, 0):,.0f} MB under its memory limit of {limit:,.0f} MB")
+
+        return skip
+
+    def _min_fraction(self, data: TrialData) -> float | None:
+        """The smallest data fraction of a multi-fidelity search, or None for one at full data only.
+
+        "auto": on for SMAC when a training fold holds at least MULTI_FIDELITY_ROWS rows, where a
+        fit on a ninth of them is cheap and already telling.
+        """
+        if self.search != "smac" or self.multi_fidelity is False:
+            return None
+        fold_rows = min(len(train) for train, _ in data.folds)
+        if self.multi_fidelity is True or fold_rows >= MULTI_FIDELITY_ROWS:
+            return MIN_FRACTION
+        return None
+
     def _reserve(self, trials: list[TrialRecord], factor: float) -> float:
         """Seconds the search leaves for the final model: the refit of the best trial and, for a refit
         ensemble, of the next best ones it will likely use (at most a share of the budget)."""
         ranked = sorted((t for t in trials if t.ok), key=lambda t: (t.loss, t.trial_id))
         if not ranked:
             return 1.0
-        need = ranked[0].fit_seconds * factor
+        need = full_fit_seconds(ranked[0]) * factor
         if self.ensemble_size and self.time_budget is not None:  # + a worker restart and the selection itself
-            members = sum(t.fit_seconds * factor for t in ranked[1:ENSEMBLE_RESERVE_TRIALS]) + ENSEMBLE_OVERHEAD_S
+            members = sum(full_fit_seconds(t) * factor for t in ranked[1:ENSEMBLE_RESERVE_TRIALS]) + ENSEMBLE_OVERHEAD_S
             need += min(members, ENSEMBLE_RESERVE_SHARE * self.time_budget)
         return 1.0 + need
 
@@ -330,6 +370,10 @@ class _AutoBase(BaseEstimator):
         check_warm_start(self.warm_start)
         if self.metabase is not None and not Path(self.metabase).exists():
             raise InputError(f"Metabase not found: {self.metabase}.")
+        if self.multi_fidelity not in ("auto", True, False):
+            raise InputError(f"multi_fidelity must be 'auto', True or False, got {self.multi_fidelity!r}.")
+        if self.multi_fidelity is True and self.search != "smac":
+            raise InputError("multi_fidelity=True needs search='smac' (random search evaluates on all rows).")
         if self.remember not in (None, True, False):
             raise InputError(f"remember must be True, False or None (then ${REMEMBER_ENV} decides), got {self.remember!r}.")
         if self.resume and not self.run_dir:
@@ -363,7 +407,7 @@ class _AutoBase(BaseEstimator):
         frame, target, task = clean_target(frame, y, self._task_for(y))
         if len(frame) < 2:
             raise InputError(f"Need at least 2 rows with a target to learn from, got {len(frame)}.")
-        schema = infer_schema(frame)
+        schema = with_float32(frame, infer_schema(frame))
         features = prepare_features(frame, schema)
         if task == "regression":
             return _Prepared(features, target.to_numpy(dtype=np.float64), task, schema, columns, None,

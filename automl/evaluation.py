@@ -107,11 +107,14 @@ class TrialOutcome:
     scores: dict[str, float] = field(default_factory=dict)  # every metric of the run, in its usual direction
 
 
-def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = None) -> TrialOutcome:
+def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = None,
+             fraction: float = 1.0) -> TrialOutcome:
     """Fit a fresh pipeline on each training fold and predict its validation fold.
 
     Warnings raised inside are counted by category, never shown. ``fitted`` (a list) receives
     each fold's (pipeline, class codes), for a caller that may keep the trial's models.
+    ``fraction`` < 1 fits on that share of each training fold (multi-fidelity search); the
+    validation rows stay the same, so losses at every fraction compare.
     """
     fit_seconds = predict_seconds = 0.0
     classification = data.task != "regression"
@@ -123,6 +126,7 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = 
         try:
             template = build_pipeline(steps, data.schema, seed=data.seed)
             for train, valid in data.folds:
+                train = subsample(train, fraction, data.seed)
                 pipeline = clone(template)
                 y_train, codes = data.y[train], None
                 if classification:  # a fold may lack a class: train on consecutive codes (XGBoost needs them)
@@ -157,6 +161,18 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = 
         except ValueError:  # e.g. AUC when a validation fold holds one class: that metric is left out
             continue
     return TrialOutcome(loss, fit_seconds, predict_seconds, counts, None, predictions, scores)
+
+
+def subsample(rows: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    """A fixed random ``fraction`` of ``rows`` (the same for every trial at that fraction), in order.
+
+    >>> subsample(np.arange(10), 0.5, seed=0).size
+    5
+    """
+    if fraction >= 1.0:
+        return rows
+    keep = max(2, int(np.ceil(fraction * len(rows))))
+    return np.sort(np.random.default_rng(seed).permutation(rows)[:keep])
 
 
 def refit(steps: dict[str, StepSpec], data: TrialData) -> Pipeline:

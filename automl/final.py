@@ -71,6 +71,11 @@ def _assemble(fitted: dict, weights: dict[int, float], data: TrialData):
     return ensemble, {i: w / total for i, w in members.items()}
 
 
+def full_fit_seconds(trial: TrialRecord) -> float:
+    """The seconds a trial's folds would have taken on all their rows (a multi-fidelity trial saw a fraction)."""
+    return trial.fit_seconds / trial.fraction
+
+
 def _ranked(trials: list[TrialRecord]) -> list[TrialRecord]:
     return sorted((t for t in trials if t.ok), key=lambda t: (t.loss, t.trial_id))
 
@@ -79,7 +84,7 @@ def _refit_in_time(worker: TrialWorker, space: SearchSpace, trial: TrialRecord, 
                    factor: float) -> Pipeline | None:
     """The trial refit on all rows in the worker, or None if it cannot finish by ``hard_end`` or fails."""
     left = None if hard_end is None else hard_end - time.monotonic()
-    need = trial.fit_seconds * factor + (0.0 if worker.alive else worker.startup_s)
+    need = full_fit_seconds(trial) * factor + (0.0 if worker.alive else worker.startup_s)
     if left is not None and need > left:
         return None
     try:

@@ -30,6 +30,7 @@ def leaderboard(trials, metric: Metric, key_hyperparameters: dict[str, list[str]
             metric.name: metric.score_from_loss(t.loss) if t.ok else None,
             **{name: t.scores.get(name) for name in others},
             "fit_seconds": round(t.fit_seconds, 3),
+            "fraction": round(t.fraction, 4),
             "ensemble_weight": None if weights is None else round(weights.get(t.trial_id, 0.0), 4),
             "warnings": t.n_warnings,
             "status": "ok" if t.ok else "failed",
@@ -38,8 +39,8 @@ def leaderboard(trials, metric: Metric, key_hyperparameters: dict[str, list[str]
             "hyperparameters": params,
             "error": t.error or "",
         })
-    frame = pd.DataFrame(rows, columns=["trial_id", *STEP_COLUMNS, "loss", metric.name, *others, "fit_seconds", "ensemble_weight", "warnings",
-                                        "status", "origin", "key_hyperparameters", "hyperparameters", "error"])
+    frame = pd.DataFrame(rows, columns=["trial_id", *STEP_COLUMNS, "loss", metric.name, *others, "fit_seconds", "fraction", "ensemble_weight",
+                                        "warnings", "status", "origin", "key_hyperparameters", "hyperparameters", "error"])
     frame = frame.sort_values(["loss", "trial_id"], na_position="last", kind="stable").reset_index(drop=True)
     frame.insert(0, "rank", range(1, len(frame) + 1))
     return frame
@@ -51,6 +52,8 @@ def terminal_table(board: pd.DataFrame, metric_name: str, top: int | None = None
     shown = board.head(top) if top else board
     columns = ["rank", "trial_id", "model", "encoder", "scaler", "preprocessor", metric_name, "fit_seconds",
                "ensemble_weight", "warnings", "status"]
+    if "fraction" in shown and (shown["fraction"] < 1).any():  # a multi-fidelity run: which share each trial saw
+        columns.insert(columns.index("fit_seconds") + 1, "fraction")
     table = shown[[c for c in columns if c in shown]].copy()
     table["key hyperparameters"] = [short_params(params, width) for params in shown["key_hyperparameters"]]
     table["error"] = [e if len(e) <= width else e[: width - 3] + "..." for e in shown["error"]]

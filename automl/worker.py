@@ -75,8 +75,8 @@ def _serve(conn: Connection) -> None:
         try:
             fitted = [] if kind != "save" else fitted  # fold models live until the next job, no longer
             if kind == "evaluate":
-                steps, keep = payload
-                answer = evaluate(steps, data, fitted if keep else None)
+                steps, keep, fraction = payload
+                answer = evaluate(steps, data, fitted if keep else None, fraction)
             elif kind == "save":  # the fold models of the last evaluated trial
                 from automl.modelfile import save_fitted
 
@@ -331,10 +331,10 @@ class WorkerTrials:
         self._on_submit = on_submit  # e.g. the progress display, showing what is being evaluated
         self._started = 0.0
 
-    def submit(self, config: dict, timeout_s: float | None, limit_s: float | None = None) -> None:
+    def submit(self, config: dict, timeout_s: float | None, limit_s: float | None = None, fraction: float = 1.0) -> None:
         self._on_submit(config)
         self._started = time.perf_counter()
-        self._worker.submit("evaluate", (self._to_steps(config), self.keep_models), timeout_s, limit_s)
+        self._worker.submit("evaluate", (self._to_steps(config), self.keep_models, fraction), timeout_s, limit_s)
 
     def collect(self, should_stop: Callable[[], bool] = lambda: False) -> TrialOutcome:
         try:
