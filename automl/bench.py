@@ -144,7 +144,8 @@ def _run_isolated(dataset: Dataset, system: str, seed: int, budget_s: float, met
     limit = budget_s * 1.05 + 5 + GRACE_S
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="automl-bench-metabase-") as no_user_runs:  # nothing remembered
-        environment = {**os.environ, "AUTOML_METABASE_DIR": no_user_runs, "AUTOML_REMEMBER_RUNS": "0"}
+        environment = {**os.environ, "AUTOML_METABASE_DIR": no_user_runs, "AUTOML_REMEMBER_RUNS": "0",
+                       "ARROW_DEFAULT_MEMORY_POOL": "system"}  # Arrow's own allocator keeps a read table's memory
         process = subprocess.Popen([sys.executable, "-c", "from automl.bench_systems import main; main()"],
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                    env=environment)

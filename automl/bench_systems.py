@@ -42,13 +42,17 @@ _FIXED = {  # baseline -> (model family for classification, for regression, prep
 def split(path: Path, target: str, task: str, seed: int):
     """The seed's 75/25 split of a dataset; rows with a missing target are dropped first."""
     from automl.data import read_table
+    from automl.memory import release_freed_memory
 
     frame = read_table(path)
     if frame[target].isna().any():
         frame = frame.dropna(subset=[target])
     y = frame.pop(target)  # one copy of the table at a time: a million rows are hundreds of MB
     stratify = y if task != "regression" and y.value_counts().min() >= 2 else None
-    return train_test_split(frame, y, test_size=0.25, random_state=seed, stratify=stratify)
+    parts = train_test_split(frame, y, test_size=0.25, random_state=seed, stratify=stratify)
+    del frame
+    release_freed_memory()
+    return parts
 
 
 def fit_system(system: str, task: str, X_train, y_train, *, budget: float, seed: int, metric: str | None,
@@ -84,7 +88,7 @@ def fit_system(system: str, task: str, X_train, y_train, *, budget: float, seed:
     with tempfile.TemporaryDirectory(prefix="automl-bench-") as run_dir:
         model = (AutoRegressor if task == "regression" else AutoClassifier)(
             time_budget=None, max_trials=1, seed=seed, resampling="holdout", run_dir=run_dir, keep_models=0,
-            warm_start="none", ensemble_size=0,  # the family's own defaults, nothing learned
+            warm_start="none", ensemble_size=0, multi_fidelity=False,  # the family's own defaults, nothing learned
             include=(family, *preprocessing, "no_preprocessing", "simple_imputer"))
         model.fit(X_train, y_train)  # one trial: the family's defaults, then the refit on all rows
     return (model.predict if task == "regression" else model.predict_proba), {}

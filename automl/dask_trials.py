@@ -30,6 +30,7 @@ from distributed import Client
 
 from automl.errors import InputError
 from automl.evaluation import BUDGET_END, TrialData, TrialOutcome, evaluate
+from automl.memory import LEAN_MALLOC_ENV
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ class DaskConnection:
             launcher = subprocess.Popen(  # its own session: a Ctrl-C at the terminal never reaches the cluster
                 [sys.executable, "-m", "automl.dask_launcher", str(n_jobs), str(memory_limit_mb or 0)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                env={**os.environ, "OMP_NUM_THREADS": "1"}, start_new_session=True)
+                env={**os.environ, "OMP_NUM_THREADS": "1", **LEAN_MALLOC_ENV}, start_new_session=True)
             self._made = (None, launcher)
             address = launcher.stdout.readline().strip()
             if not address:

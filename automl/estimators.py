@@ -30,7 +30,7 @@ from automl.errors import InputError
 from automl.evaluation import Resampling, TrialData, baseline_loss, choose_resampling, make_folds, predict
 from automl.final import full_fit_seconds, refit_best, refit_ensemble
 from automl.leaderboard import leaderboard
-from automl.memory import TableShape, estimate_mb, headroom_mb
+from automl.memory import TableShape, estimate_mb, headroom_mb, release_freed_memory
 from automl.metrics import SCORED_ALONGSIDE, get_metric
 from automl.modelfile import library_versions, save_model
 from automl.progress import Progress, make_progress
@@ -118,6 +118,7 @@ class _AutoBase(BaseEstimator):
         started = time.monotonic()
         self._check_params()
         data = self._prepare(X, y)
+        release_freed_memory()  # preparing a large table made short-lived copies
         worker = TrialWorker(None, memory_limit_mb=self._memory_limit())
         worker.start()  # the process imports its libraries while we build the space
         dask = self._dask_connection()  # a local cluster starts meanwhile too
@@ -144,6 +145,7 @@ class _AutoBase(BaseEstimator):
             result, refit_factor, end_time = self._search(store, space, worker, trial_data, resampling, started,
                                                           design, scratch / "smac", progress, dask)
             dask = None  # closed by the search
+            release_freed_memory()  # the data's pickled copy (sent to the worker) is gone
             hard_end = None if end_time is None else started + self.time_budget * (1 + BUDGET_SLACK) + REFIT_GRACE
             pipeline, best, weights = self._final_predictor(worker, space, result, trial_data, hard_end,
                                                             refit_factor, progress)

@@ -11,6 +11,7 @@ an unknown one the generic bound.
 
 from __future__ import annotations
 
+import ctypes
 from dataclasses import dataclass
 
 from automl.steps import StepSpec
@@ -78,3 +79,17 @@ def headroom_mb(limit_mb: float, data_mb: float) -> float:
     """What a trial may add to a worker whose whole process is limited to ``limit_mb``: the limit
     less the worker's own interpreter and libraries and its copy of the training data."""
     return limit_mb - WORKER_BASE_MB - data_mb
+
+
+# glibc keeps freed memory for reuse instead of returning it to the system: after a trial on a large
+# table a worker would hold hundreds of MB it no longer uses. As dask's nannies do, trial workers
+# start with a low trim threshold, and automl's own process trims after its large, short-lived copies.
+LEAN_MALLOC_ENV = {"MALLOC_TRIM_THRESHOLD_": "65536"}
+
+
+def release_freed_memory() -> None:
+    """Hand memory freed in this process back to the system (glibc's malloc_trim; elsewhere a no-op)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass

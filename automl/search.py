@@ -43,7 +43,8 @@ SMAC_SETTINGS = {  # every SMAC default that would silently shape a CASH run, ch
     "local_search_steps": 20,      # conditional space dominated the ask time with SMAC's settings
     "retrain_after": 4,          # refit the surrogate and maximise EI every 4 trials
     "optimizer_share": 0.03,     # above this share of the search's wall time, SMAC's next ask is replaced by a
-                                 # random configuration (told to SMAC all the same): fast trials, fewer refits
+                                 # random configuration (told to SMAC all the same): fast trials, fewer refits.
+                                 # Only under a time budget: a budget in trials alone must stay reproducible
     "n_trees": 10,               # surrogate forest as in the facade, but single-threaded: joblib's
     "surrogate_jobs": 1,         # thread pool spent most of each ask sleeping on 10 tiny trees, and
                                  # max_leaf_nodes=2**20 made scikit-learn's best-first builder take 0.1 s a tree
@@ -92,7 +93,7 @@ class SearchResult:
     wall_seconds: float = 0.0
     stop_reason: str = ""
     resumed_trials: int = 0  # finished in an earlier session and read back, not re-run
-    skipped: int = 0  # configurations not run because they were predicted to exceed the memory limit
+    skipped: int = 0  # configurations not run: predicted to exceed their memory limit or their time
 
     @property
     def interrupted(self) -> bool:
@@ -187,7 +188,8 @@ def run_search(space: SearchSpace, trials: Trials, *, method: str, seed: int, en
 
     ``skip(config, fraction)`` gives a reason not to run a configuration (say, its predicted
     memory); it is then recorded as a failed trial with that reason, told to the optimizer as a
-    failure, and counted in ``SearchResult.skipped``.
+    failure, and counted in ``SearchResult.skipped``. So is a configuration promoted to a larger
+    fraction whose time on the smaller one, scaled up, predicts that it cannot finish in time.
     """
     start = time.monotonic()
     result = SearchResult(trials=list(history), predictions=dict(predictions or {}), resumed_trials=len(history))
@@ -196,7 +198,9 @@ def run_search(space: SearchSpace, trials: Trials, *, method: str, seed: int, en
     proposer = _SmacProposer(space, seed, max_trials, initial, output_dir, min_fraction) if method == "smac" \
         else _RandomProposer(space, seed, initial)
     proposer.origins = dict(origins or {})
-    proposer.over_share = lambda: result.optimizer_seconds > SMAC_SETTINGS["optimizer_share"] * (time.monotonic() - start)
+    if end_time is not None:  # a budget in trials alone stays reproducible: the wall clock never steers it
+        share = SMAC_SETTINGS["optimizer_share"]
+        proposer.over_share = lambda: result.optimizer_seconds > share * (time.monotonic() - start)
     loop = _parallel_loop if hasattr(trials, "collect_any") else _loop
     with _CtrlC() as ctrl_c:
         proposer.replay(history, failure_loss)
@@ -207,8 +211,8 @@ def run_search(space: SearchSpace, trials: Trials, *, method: str, seed: int, en
     logger.info("search stopped (%s): %d trials, optimizer %.1f%% of %.1fs", result.stop_reason,
                 len(result.trials), 100 * result.optimizer_share, result.wall_seconds)
     if result.skipped:
-        logger.warning("%d configuration(s) were skipped: predicted to need more memory than a trial may use.",
-                       result.skipped)
+        logger.warning("%d configuration(s) were skipped before running: predicted to need more memory or "
+                       "time than a trial may use.", result.skipped)
     return result
 
 
@@ -235,7 +239,8 @@ def _loop(proposer, trials: Trials, result: SearchResult, ctrl_c: _CtrlC, *, sta
                 break
         config, origin, fraction = upcoming
         started = elapsed_before + time.monotonic() - start
-        if _skipped(proposer, result, config, origin, fraction, skip, round(started, 3), failure_loss, on_trial):
+        limit = min(t for t in (timeout, trial_time_limit) if t is not None) if timeout or trial_time_limit else None
+        if _skipped(proposer, result, config, origin, fraction, skip, limit, round(started, 3), failure_loss, on_trial):
             upcoming = _timed_ask(proposer, result)
             continue
         trials.submit(config, timeout, trial_time_limit, fraction)
@@ -288,7 +293,9 @@ def _parallel_loop(proposer, pool: "TrialPool", result: SearchResult, ctrl_c: _C
         result.stop_reason = result.stop_reason or stop_reason()
         while not result.stop_reason and len(running) < pool.slots and pool.ready():
             config, origin, fraction = upcoming
-            if _skipped(proposer, result, config, origin, fraction, skip,
+            left = time_left()
+            limit = min(t for t in (left, trial_time_limit) if t is not None) if left or trial_time_limit else None
+            if _skipped(proposer, result, config, origin, fraction, skip, limit,
                         round(elapsed_before + time.monotonic() - start, 3), failure_loss, on_trial):
                 upcoming = _timed_ask(proposer, result)
                 result.stop_reason = stop_reason()
@@ -340,16 +347,32 @@ def _record(proposer, result: SearchResult, config: dict, origin: str, fraction:
                 f" {record.error}" if record.error else "")
 
 
-def _skipped(proposer, result: SearchResult, config: dict, origin: str, fraction: float, skip, at_s: float,
-             failure_loss: float, on_trial) -> bool:
-    """Record a configuration that is not to run (``skip`` gave a reason) as a failed trial."""
-    reason = skip(config, fraction)
+def _skipped(proposer, result: SearchResult, config: dict, origin: str, fraction: float, skip,
+             limit_s: float | None, at_s: float, failure_loss: float, on_trial) -> bool:
+    """Record a configuration that is not to run as a failed trial: ``skip`` gave a reason, or it
+    ran on a smaller fraction before and, scaled up, would not finish within ``limit_s``."""
+    reason = skip(config, fraction) or _too_slow(result.trials, config, fraction, limit_s)
     if reason is None:
         return False
     result.skipped += 1
     _record(proposer, result, config, origin, fraction, TrialOutcome(None, 0.0, 0.0, {}, reason), at_s, at_s,
             failure_loss, on_trial)
     return True
+
+
+def _too_slow(trials: list[TrialRecord], config: dict, fraction: float, limit_s: float | None) -> str | None:
+    """Successive halving promotes by loss alone; a configuration whose trial on a smaller fraction,
+    scaled linearly in rows, predicts a run past its time limit (or the budget) would only waste it."""
+    key = _key(config)
+    earlier = [t for t in trials if t.ok and t.fraction < fraction and _key(t.config) == key]
+    if limit_s is None or not earlier:
+        return None
+    last = max(earlier, key=lambda t: t.fraction)
+    predicted = (last.finished_s - last.started_s) * fraction / last.fraction
+    if predicted <= limit_s:
+        return None
+    return (f"TimeEstimate: skipped, predicted to take {predicted:,.0f} s on {fraction:.0%} of the rows "
+            f"({last.finished_s - last.started_s:,.0f} s on {last.fraction:.0%}), over the {limit_s:,.0f} s it may take")
 
 
 def _cut_by_budget(outcome: TrialOutcome) -> bool:

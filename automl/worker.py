@@ -32,6 +32,7 @@ from typing import Any, Callable
 import psutil
 
 from automl.evaluation import BUDGET_END, TrialData, TrialOutcome, evaluate, refit
+from automl.memory import LEAN_MALLOC_ENV, release_freed_memory
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +85,8 @@ def _serve(conn: Connection) -> None:
             else:
                 answer = refit(payload, data)
             conn.send(("ok", answer))
+            answer = None
+            release_freed_memory()  # the trial's copies are gone: hand their memory back before the next
         except MemoryError:
             conn.send(("error", "MemoryError: the trial ran out of memory"))
         except Exception as exc:  # report, keep serving
@@ -147,7 +150,7 @@ class TrialWorker:
             _stop(process, conn)
         else:
             parent, child = socket.socketpair()
-            env = {**os.environ, "OMP_NUM_THREADS": "1"}
+            env = {**os.environ, "OMP_NUM_THREADS": "1", **LEAN_MALLOC_ENV}
             self._launched = time.monotonic()
             self._process = subprocess.Popen([sys.executable, "-c", "import automl.worker as w; w.main()",
                                               str(child.fileno())], env=env, stdin=subprocess.DEVNULL,

@@ -40,7 +40,7 @@ def generate(folder: Path, rows: tuple[int, ...], tasks: tuple[str, ...]) -> Pat
             path = folder / f"{name}.parquet"
             if not path.exists():
                 if task == "binary":
-                    X, y = make_classification(n_samples=n, n_features=20, random_state=0)
+                    X, y = make_classification(n_samples=n, n_features=20, n_informative=10, random_state=0)
                 else:
                     X, y = make_regression(n_samples=n, n_features=20, noise=10.0, random_state=0)
                 frame = pd.DataFrame(X.astype(np.float64), columns=[f"x{i}" for i in range(20)])

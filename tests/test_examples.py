@@ -13,7 +13,7 @@ from tests.conftest import REPO
     ("regress_dataframe.py", ["4"], "test R^2"),
     ("custom_space.py", ["4"], "adaboost"),
     ("resume_run.py", ["6"], "resumed: 2 trials read back, 4 new"),
-    ("parallel_dask.py", ["6"], "dask_address: "),
+    ("parallel_dask.py", ["4"], "dask_address: "),
 ])
 def test_example_runs(tmp_path, script, args, expected):
     done = subprocess.run([sys.executable, str(REPO / "examples" / script), *args], cwd=tmp_path,

@@ -1,4 +1,6 @@
-"""Large tables: multi-fidelity search, memory estimates and skipping, float32 data, lean predictions."""
+"""Large tables (multi-fidelity search, memory estimates, float32, lean predictions) and a cheap optimizer loop."""
+
+import time
 
 import numpy as np
 import pandas as pd
@@ -154,3 +156,31 @@ def test_a_million_row_run_keeps_fewer_out_of_fold_predictions():
         result.predictions[i] = np.zeros((1_000_000, 2), dtype=np.float32)
         keep_best_predictions(result)
     assert sorted(result.predictions) == list(range(13))  # 100 MB of 8 MB arrays, the best ones
+
+
+def test_smac_gives_way_to_random_configurations_when_it_takes_more_than_its_share(tmp_path):
+    trials = FakeTrials()  # instant trials: SMAC's own time is soon over 3 % of the wall time
+    timed = run_search(_space(), trials, method="smac", seed=0, end_time=time.monotonic() + 600, max_trials=30,
+                       trial_time_limit=None, initial_configs=[], output_dir=tmp_path / "timed")
+    origins = [t.origin for t in timed.trials]
+    assert "random (SMAC over its time share)" in origins
+    assert len({str(t.config) for t in timed.trials}) == 30  # never the same configuration twice
+    counted = run_search(_space(), FakeTrials(), method="smac", seed=0, end_time=None, max_trials=30,
+                         trial_time_limit=None, initial_configs=[], output_dir=tmp_path / "counted")
+    assert "random (SMAC over its time share)" not in [t.origin for t in counted.trials]  # reproducible
+
+
+def test_a_promotion_that_cannot_finish_in_time_is_skipped(tmp_path):
+    class SlowForest(FakeTrials):
+        def collect(self, should_stop):
+            config, fraction = self.submitted[-1]
+            if config["model"] == "random_forest":
+                time.sleep(0.3 * fraction * 9)  # 0.3 s on a ninth: 0.9 s on a third, over the 0.5 s limit
+            return TrialOutcome(0.3 if config["model"] == "random_forest" else 0.5, 0.01, 0.0)
+
+    forest = next(c for c in _space().default_configs() if c["model"] == "random_forest")
+    result = run_search(_space(), SlowForest(), method="smac", seed=0, end_time=None, max_trials=11,
+                        trial_time_limit=0.5, initial_configs=[forest], output_dir=tmp_path, min_fraction=1 / 9)
+    promoted = [t for t in result.trials if t.config == forest and t.fraction > 0.2]
+    assert promoted and promoted[0].error.startswith("TimeEstimate: skipped, predicted to take")
+    assert result.skipped == sum((t.error or "").startswith("TimeEstimate") for t in result.trials)

@@ -13,7 +13,7 @@ def _data(n=80, seed=0):
 
 def test_same_seed_and_trial_budget_give_the_same_run():
     X, y = _data()
-    runs = [AutoClassifier(time_budget=None, max_trials=10, seed=3, warm_start="none",  # SMAC soon, not the portfolio
+    runs = [AutoClassifier(time_budget=None, max_trials=10, seed=3, warm_start="none", ensemble_size=0,  # SMAC soon
                            include=("lightgbm", "logistic_regression", "k_nearest_neighbors")).fit(X, y)
             for _ in range(2)]
     first, second = ([t.config for t in r.trials_] for r in runs)
