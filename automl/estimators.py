@@ -237,7 +237,9 @@ class _AutoBase(BaseEstimator):
                 origins={config_key(c): origin for c, origin in design}, reserve_s=reserve,
                 failure_loss=baseline_loss(data), history=history, elapsed_before=spent, on_trial=on_trial,
                 predictions=store.read_predictions(history) if history else None,
-                min_fraction=self._min_fraction(data), skip=self._memory_skip(space, data, parallel))
+                min_fraction=self._min_fraction(data),
+                skip=self._memory_skip(space, data, self._memory_limit() / (self.n_jobs if parallel else 1),
+                                       max(len(train) for train, _ in data.folds)))
         finally:
             if parallel:
                 trials.close()
@@ -281,12 +283,12 @@ class _AutoBase(BaseEstimator):
             return float(self.memory_limit_mb)
         return MEMORY_SHARE * available_memory_mb()
 
-    def _memory_skip(self, space: SearchSpace, data: TrialData, parallel: bool):
-        """``skip(config, fraction)`` for the search: a reason when the trial's estimated memory
-        (automl.memory) exceeds what its worker may add under the per-trial memory limit."""
-        limit = self._memory_limit() / (self.n_jobs if parallel else 1)
+    @staticmethod
+    def _memory_skip(space: SearchSpace, data: TrialData, limit: float, rows: int):
+        """``skip(config, fraction)``: a reason when fitting on ``fraction`` of ``rows`` rows is estimated
+        (automl.memory) to need more than its worker may add under the memory limit ``limit``."""
         X = data.X
-        shape = TableShape(rows=max(len(train) for train, _ in data.folds), n_numeric=len(data.schema.numeric),
+        shape = TableShape(rows=rows, n_numeric=len(data.schema.numeric),
                            categorical_levels=tuple(int(X[c].nunique()) for c in data.schema.categorical),
                            n_classes=data.n_classes, itemsize=4 if set(data.schema.float32) == set(data.schema.numeric)
                            and not data.schema.categorical else 8,
@@ -429,14 +431,16 @@ class _AutoBase(BaseEstimator):
         """
         members_end = None if hard_end is None else hard_end - REFIT_GRACE
         progress.phase("refitting the best pipeline on all rows")
-        pipeline, best = refit_best(worker, space, result.trials, data, hard_end, factor)
+        check = self._memory_skip(space, data, self._memory_limit(), len(data.y))  # a refit sees every row
+        too_big = functools.partial(check, fraction=1.0)
+        pipeline, best = refit_best(worker, space, result.trials, data, hard_end, factor, too_big)
         if best is None:
             return pipeline, None, {}
         if not self.ensemble_size:
             return pipeline, best, {best.trial_id: 1.0}
         progress.phase("building the ensemble")
         ensemble, weights = refit_ensemble(worker, space, result, data, self.ensemble_size, pipeline, best,
-                                           members_end, factor)
+                                           members_end, factor, too_big)
         return ensemble, best, weights
 
     def _features_for_predict(self, X) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Callable
 
 import numpy as np
 from sklearn.dummy import DummyClassifier, DummyRegressor
@@ -26,14 +27,17 @@ logger = logging.getLogger(__name__)
 
 
 def refit_best(worker: TrialWorker, space: SearchSpace, trials: list[TrialRecord], data: TrialData,
-               hard_end: float | None, factor: float) -> tuple[Pipeline, TrialRecord | None]:
+               hard_end: float | None, factor: float,
+               too_big: Callable[[dict], str | None] = lambda config: None) -> tuple[Pipeline, TrialRecord | None]:
     """Refit the best trial on all rows, in the worker; if it cannot finish in time, the next best that can.
 
     A worker killed at the end of the search is started again for the refit (its start-up is
-    what the budget's few extra seconds are for). With nothing refit, a constant predictor.
+    what the budget's few extra seconds are for). ``too_big(config)`` gives a reason when a
+    configuration's refit on all rows is estimated to exceed the memory limit: it is passed over
+    (a multi-fidelity trial may have seen a ninth of the rows). With nothing refit, a constant predictor.
     """
     for trial in _ranked(trials):
-        pipeline = _refit_in_time(worker, space, trial, hard_end, factor)
+        pipeline = _refit_in_time(worker, space, trial, hard_end, factor, too_big)
         if pipeline is not None:
             return pipeline, trial
     logger.warning("No configuration could be refit within the budget; falling back to a constant predictor.")
@@ -42,8 +46,9 @@ def refit_best(worker: TrialWorker, space: SearchSpace, trials: list[TrialRecord
 
 
 def refit_ensemble(worker: TrialWorker, space: SearchSpace, result: SearchResult, data: TrialData, rounds: int,
-                   pipeline: Pipeline, best: TrialRecord, hard_end: float | None,
-                   factor: float) -> tuple[Pipeline | WeightedEnsemble, dict[int, float]]:
+                   pipeline: Pipeline, best: TrialRecord, hard_end: float | None, factor: float,
+                   too_big: Callable[[dict], str | None] = lambda config: None,
+                   ) -> tuple[Pipeline | WeightedEnsemble, dict[int, float]]:
     """Caruana selection over the kept out-of-fold predictions, then each member refit in the worker
     while time is left; members that do not fit in time are dropped (the rest re-weighted)."""
     by_id = {t.trial_id: t for t in result.trials}
@@ -52,7 +57,7 @@ def refit_ensemble(worker: TrialWorker, space: SearchSpace, result: SearchResult
     fitted = {best.trial_id: pipeline}
     for trial_id in sorted(weights, key=lambda i: (-weights[i], i)):
         if trial_id not in fitted:
-            member = _refit_in_time(worker, space, by_id[trial_id], hard_end, factor)
+            member = _refit_in_time(worker, space, by_id[trial_id], hard_end, factor, too_big)
             if member is not None:
                 fitted[trial_id] = member
     logger.info("Ensemble selection chose %d trial(s); %d of them refit in time.", len(weights),
@@ -81,8 +86,13 @@ def _ranked(trials: list[TrialRecord]) -> list[TrialRecord]:
 
 
 def _refit_in_time(worker: TrialWorker, space: SearchSpace, trial: TrialRecord, hard_end: float | None,
-                   factor: float) -> Pipeline | None:
-    """The trial refit on all rows in the worker, or None if it cannot finish by ``hard_end`` or fails."""
+                   factor: float, too_big: Callable[[dict], str | None]) -> Pipeline | None:
+    """The trial refit on all rows in the worker, or None if it cannot finish by ``hard_end``, is
+    estimated to exceed the memory limit, or fails."""
+    reason = too_big(trial.config)
+    if reason is not None:
+        logger.info("Trial %d is not refit on all rows: %s.", trial.trial_id, reason.split(": ", 1)[-1])
+        return None
     left = None if hard_end is None else hard_end - time.monotonic()
     need = full_fit_seconds(trial) * factor + (0.0 if worker.alive else worker.startup_s)
     if left is not None and need > left:

@@ -1,7 +1,9 @@
 """How does automl scale in rows? Wall time, peak memory, trials and test score against LightGBM defaults.
 
 Generates tables of 10k, 100k and 1M rows x 20 features with scikit-learn's make_classification
-and make_regression (seed 0), writes them as Parquet, and runs `automl bench` on them: automl
+(10 informative features: LightGBM's defaults then reach the test AUC of 0.9867 at 1M rows that
+issue 9 quotes, 0.9868) and make_regression (noise 10), seed 0, writes them as Parquet, and runs
+`automl bench` on them: automl
 with a 600 s budget, and LightGBM's defaults trained on the same 75 % of rows. Each run is a
 whole process (interpreter start, reading the file, fit, predicting the 25 % test rows), timed
 from outside; peak RSS is that of the whole process tree (trial workers included), sampled

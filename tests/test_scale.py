@@ -184,3 +184,21 @@ def test_a_promotion_that_cannot_finish_in_time_is_skipped(tmp_path):
     promoted = [t for t in result.trials if t.config == forest and t.fraction > 0.2]
     assert promoted and promoted[0].error.startswith("TimeEstimate: skipped, predicted to take")
     assert result.skipped == sum((t.error or "").startswith("TimeEstimate") for t in result.trials)
+
+
+def test_the_refit_passes_over_a_configuration_too_big_for_all_rows():
+    from automl.final import refit_best
+    from automl.search import TrialRecord
+
+    class Worker:
+        alive, startup_s = True, 0.0
+
+        def run(self, kind, steps, timeout_s):
+            return f"refit {steps['model'].component}"
+
+    configs = {c["model"]: c for c in _space().default_configs()}
+    trials = [TrialRecord(0, configs["random_forest"], "smac", 0.1, 1.0, 0.0, {}, None, 0.0, 1.0, fraction=1 / 9),
+              TrialRecord(1, configs["lightgbm"], "smac", 0.2, 1.0, 0.0, {}, None, 1.0, 2.0, fraction=1 / 9)]
+    too_big = lambda config: "MemoryEstimate: too big" if config["model"] == "random_forest" else None  # noqa: E731
+    pipeline, best = refit_best(Worker(), _space(), trials, None, None, 1.0, too_big)
+    assert pipeline == "refit lightgbm" and best.trial_id == 1
