@@ -52,6 +52,7 @@ MIN_TRIAL_LIMIT = 10.0        # ... but at least this many seconds
 NO_BUDGET_TRIAL_LIMIT = 600.0  # with a trial-count budget only, one trial may still not run forever
 MEMORY_SHARE = 0.75           # default per-trial memory limit: this share of the memory available at fit
 MODEL_SAVE_LIMIT = 30.0       # seconds a top-K trial's models may take to write
+BEST_RESERVE_SHARE = 0.25     # the search keeps back at most this share of the budget for the best's refit
 ENSEMBLE_RESERVE_TRIALS = 6   # the search leaves time to refit this many of the best trials ...
 ENSEMBLE_RESERVE_SHARE = 0.15  # ... the ones after the best taking at most this share of the budget
 ENSEMBLE_OVERHEAD_S = 4.0     # a worker restart after a cut trial (2-3 s) and Caruana selection (about 1.5 s)
@@ -319,11 +320,14 @@ class _AutoBase(BaseEstimator):
 
     def _reserve(self, trials: list[TrialRecord], factor: float) -> float:
         """Seconds the search leaves for the final model: the refit of the best trial and, for a refit
-        ensemble, of the next best ones it will likely use (at most a share of the budget)."""
+        ensemble, of the next best ones it will likely use (each part at most a share of the budget;
+        a best whose refit would not fit in its share is passed over for the next best at the end)."""
         ranked = sorted((t for t in trials if t.ok), key=lambda t: (t.loss, t.trial_id))
         if not ranked:
             return 1.0
         need = full_fit_seconds(ranked[0]) * factor
+        if self.time_budget is not None:  # a best too slow to refit in this share gives way to the next best
+            need = min(need, BEST_RESERVE_SHARE * self.time_budget)
         if self.ensemble_size and self.time_budget is not None:  # + a worker restart and the selection itself
             members = sum(full_fit_seconds(t) * factor for t in ranked[1:ENSEMBLE_RESERVE_TRIALS]) + ENSEMBLE_OVERHEAD_S
             need += min(members, ENSEMBLE_RESERVE_SHARE * self.time_budget)

@@ -55,7 +55,7 @@ SMAC_SETTINGS = {  # every SMAC default that would silently shape a CASH run, ch
 }
 MIN_TRIAL_SECONDS = 0.5
 KEEP_PREDICTIONS = 50        # out-of-fold predictions held for the ensemble: of the 50 best trials ...
-KEEP_PREDICTIONS_MB = 100    # ... or as many as fit in this many MB (a million rows: 16 binary trials) ...
+KEEP_PREDICTIONS_MB = 100    # ... or as many as fit in this many MB (a million binary rows: 13 trials) ...
 MIN_KEEP_PREDICTIONS = 5     # ... but never fewer than 5
 
 
@@ -239,11 +239,12 @@ def _loop(proposer, trials: Trials, result: SearchResult, ctrl_c: _CtrlC, *, sta
                 break
         config, origin, fraction = upcoming
         started = elapsed_before + time.monotonic() - start
-        limit = min(t for t in (timeout, trial_time_limit) if t is not None) if timeout or trial_time_limit else None
+        own_limit = _fraction_limit(trial_time_limit, fraction)
+        limit = min(t for t in (timeout, own_limit) if t is not None) if timeout or own_limit else None
         if _skipped(proposer, result, config, origin, fraction, skip, limit, round(started, 3), failure_loss, on_trial):
             upcoming = _timed_ask(proposer, result)
             continue
-        trials.submit(config, timeout, trial_time_limit, fraction)
+        trials.submit(config, timeout, own_limit, fraction)
         last = max_trials is not None and len(result.trials) + 1 >= max_trials
         ahead = proposer.ask_ahead and not last  # the last trial of the budget needs no successor
         if ahead:
@@ -293,14 +294,14 @@ def _parallel_loop(proposer, pool: "TrialPool", result: SearchResult, ctrl_c: _C
         result.stop_reason = result.stop_reason or stop_reason()
         while not result.stop_reason and len(running) < pool.slots and pool.ready():
             config, origin, fraction = upcoming
-            left = time_left()
-            limit = min(t for t in (left, trial_time_limit) if t is not None) if left or trial_time_limit else None
+            left, own_limit = time_left(), _fraction_limit(trial_time_limit, fraction)
+            limit = min(t for t in (left, own_limit) if t is not None) if left or own_limit else None
             if _skipped(proposer, result, config, origin, fraction, skip, limit,
                         round(elapsed_before + time.monotonic() - start, 3), failure_loss, on_trial):
                 upcoming = _timed_ask(proposer, result)
                 result.stop_reason = stop_reason()
                 continue
-            ticket = pool.submit(config, time_left(), trial_time_limit, fraction)
+            ticket = pool.submit(config, time_left(), own_limit, fraction)
             running[ticket] = (config, origin, fraction, elapsed_before + time.monotonic() - start)
             upcoming = _timed_ask(proposer, result)
             result.stop_reason = stop_reason()
@@ -358,6 +359,12 @@ def _skipped(proposer, result: SearchResult, config: dict, origin: str, fraction
     _record(proposer, result, config, origin, fraction, TrialOutcome(None, 0.0, 0.0, {}, reason), at_s, at_s,
             failure_loss, on_trial)
     return True
+
+
+def _fraction_limit(limit_s: float | None, fraction: float) -> float | None:
+    """A trial on a fraction of the rows gets that fraction of the time limit, but at least a third of it:
+    a configuration that needs more on a ninth of the rows could never finish on all of them."""
+    return None if limit_s is None else limit_s * max(fraction, 1 / SMAC_SETTINGS["halving_eta"])
 
 
 def _too_slow(trials: list[TrialRecord], config: dict, fraction: float, limit_s: float | None) -> str | None:
