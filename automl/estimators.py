@@ -430,10 +430,12 @@ class _AutoBase(BaseEstimator):
                          data: TrialData, hard_end: float | None, factor: float, progress: Progress):
         """The predictor to return, the trial it is built around, and the ensemble weights by trial id.
 
-        The grace seconds before ``hard_end`` are for restarting a killed worker, so ensemble
-        members (which are optional) must be done before them.
+        Ensemble members are optional, so they must be done by the budget itself: the 5 % slack
+        and the grace seconds before ``hard_end`` are for the best's refit (a killed worker's
+        restart) and for the unexpected, so the whole process (reading the data, predicting) can
+        end within the budget x 1.05 too.
         """
-        members_end = None if hard_end is None else hard_end - REFIT_GRACE
+        members_end = None if hard_end is None else hard_end - REFIT_GRACE - self.time_budget * BUDGET_SLACK
         progress.phase("refitting the best pipeline on all rows")
         check = self._memory_skip(space, data, self._memory_limit(), len(data.y))  # a refit sees every row
         too_big = functools.partial(check, fraction=1.0)
