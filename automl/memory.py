@@ -2,7 +2,7 @@
 
 A trial's worker is killed when it grows past the trial's memory limit; on a large table a forest
 of fully grown trees or a k-NN distance matrix can get there after minutes of work. The estimate
-below is a deliberately rough upper bound from the data's shape and the step's arguments (no
+below is deliberately rough and errs high, from the data's shape and the step's arguments (no
 fitting): the fold's feature matrix and the copies preprocessing makes of it, plus what the
 model itself holds (tree nodes, bins, stored rows, kernel features). It reads estimator classes
 by name, so a family of the user's own YAML that uses a known estimator gets the same rule, and
