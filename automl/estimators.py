@@ -329,8 +329,9 @@ class _AutoBase(BaseEstimator):
         if self.time_budget is not None:  # a best too slow to refit in this share gives way to the next best
             need = min(need, BEST_RESERVE_SHARE * self.time_budget)
         if self.ensemble_size and self.time_budget is not None:  # + a worker restart and the selection itself
-            members = sum(full_fit_seconds(t) * factor for t in ranked[1:ENSEMBLE_RESERVE_TRIALS]) + ENSEMBLE_OVERHEAD_S
-            need += min(members, ENSEMBLE_RESERVE_SHARE * self.time_budget)
+            share = ENSEMBLE_RESERVE_SHARE * self.time_budget  # a member that could never be refit in it is not counted
+            refits = [full_fit_seconds(t) * factor for t in ranked[1:ENSEMBLE_RESERVE_TRIALS]]
+            need += min(sum(r for r in refits if r <= share) + ENSEMBLE_OVERHEAD_S, share)
         return 1.0 + need
 
     def _dask_connection(self):
