@@ -12,7 +12,6 @@ Every dask type stays in this module.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import logging
 import os
@@ -29,7 +28,8 @@ from typing import Any, Callable
 from distributed import Client
 
 from automl.errors import InputError
-from automl.evaluation import BUDGET_END, TrialData, TrialOutcome, evaluate
+from automl.dask_task import evaluate_on_worker
+from automl.evaluation import BUDGET_END, TrialData, TrialOutcome
 from automl.memory import LEAN_MALLOC_ENV
 
 logger = logging.getLogger(__name__)
@@ -38,18 +38,6 @@ POLL_S = 0.05
 START_TIMEOUT_S = 60
 WORKERS_TIMEOUT_S = 1.0
 CLOSE_WAIT_S = 2.0  # for restarts of remote workers at the end; one still running finishes its trial unheard
-
-
-def _evaluate_on_worker(steps: dict, data: TrialData | str, fraction: float = 1.0) -> TrialOutcome:
-    """Runs on a dask worker. ``data`` is the data itself (a remote cluster) or the file it was
-    written to (a local cluster: a restarted worker reads it again, nothing to lose)."""
-    return evaluate(steps, _read_data(data) if isinstance(data, str) else data, fraction=fraction)
-
-
-@functools.lru_cache(maxsize=1)
-def _read_data(path: str) -> TrialData:
-    with open(path, "rb") as source:
-        return pickle.load(source)  # our own file, written by the driver a moment ago
 
 
 @dataclass
@@ -243,7 +231,7 @@ class DaskTrials:
                 self._pids[worker] = self._client.run(os.getpid, workers=[worker])[worker]
             except Exception:  # it died meanwhile: place the trial anywhere; a hang there costs a restart
                 worker = None
-        future = self._client.submit(_evaluate_on_worker, steps, self._data, fraction, pure=False,
+        future = self._client.submit(evaluate_on_worker, steps, self._data, fraction, pure=False,
                                      workers=[worker] if worker else None)
         return future, worker
 
