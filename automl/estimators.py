@@ -14,6 +14,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 
 import numpy as np
@@ -143,16 +144,18 @@ class _AutoBase(BaseEstimator):
                                      described["key_hyperparameters"])
             trial_data = TrialData(data.X, data.y, data.schema, data.task, n_classes, folds, metric, self.seed, extra)
             worker.data = trial_data
+            memory_checks = self._memory_checks(space, trial_data)
             result, refit_factor, end_time = self._search(store, space, worker, trial_data, resampling, started,
-                                                          design, scratch / "smac", progress, dask)
+                                                          design, scratch / "smac", progress, dask, memory_checks)
             dask = None  # closed by the search
             release_freed_memory()  # the data's pickled copy (sent to the worker) is gone
             hard_end = None if end_time is None else started + self.time_budget * (1 + BUDGET_SLACK) + REFIT_GRACE
-            pipeline, best, weights = self._final_predictor(worker, space, result, trial_data, hard_end,
-                                                            refit_factor, progress)
+            pipeline, best, weights, refit_fraction = self._final_predictor(worker, space, result, trial_data, hard_end,
+                                                            refit_factor, progress, memory_checks)
             progress.phase("saving the model")
             self._store(data, metric, resampling.describe(), pipeline, best, result, started)
             self.ensemble_weights_ = weights
+            self.refit_fraction_ = refit_fraction
             self.leaderboard_ = leaderboard(result.trials, metric, described["key_hyperparameters"], weights)
             store.write_weights(weights)
             self.run_dir_ = str(store.path)
@@ -197,7 +200,7 @@ class _AutoBase(BaseEstimator):
 
     def _search(self, store: RunStore, space: SearchSpace, worker: TrialWorker, data: TrialData,
                 resampling: Resampling, started: float, design: list[tuple[dict, str]],
-                smac_dir: Path, progress: Progress, dask) -> tuple[SearchResult, float, float | None]:
+                smac_dir: Path, progress: Progress, dask, memory_checks) -> tuple[SearchResult, float, float | None]:
         """Run (or continue) the search; every finished trial goes to the run directory at once."""
         history = store.read_trials() if self.resume else []
         spent = max((t.finished_s for t in history), default=0.0)
@@ -239,8 +242,8 @@ class _AutoBase(BaseEstimator):
                 failure_loss=baseline_loss(data), history=history, elapsed_before=spent, on_trial=on_trial,
                 predictions=store.read_predictions(history) if history else None,
                 min_fraction=self._min_fraction(data),
-                skip=self._memory_skip(space, data, self._memory_limit() / (self.n_jobs if parallel else 1),
-                                       max(len(train) for train, _ in data.folds)))
+                skip=memory_checks(self._memory_limit() / (self.n_jobs if parallel else 1),
+                                   max(len(train) for train, _ in data.folds)))
         finally:
             if parallel:
                 trials.close()
@@ -285,25 +288,33 @@ class _AutoBase(BaseEstimator):
         return MEMORY_SHARE * available_memory_mb()
 
     @staticmethod
-    def _memory_skip(space: SearchSpace, data: TrialData, limit: float, rows: int):
-        """``skip(config, fraction)``: a reason when fitting on ``fraction`` of ``rows`` rows is estimated
-        (automl.memory) to need more than its worker may add under the memory limit ``limit``."""
+    def _memory_checks(space: SearchSpace,
+                       data: TrialData) -> Callable[[float, int], Callable[[dict, float], str | None]]:
+        """``checks(limit, rows)`` gives ``skip(config, fraction)``: a reason when fitting on ``fraction``
+        of ``rows`` rows is estimated (automl.memory) to need more than its worker may add under the
+        memory limit ``limit``. The table's facts (distinct values, size in memory) are read once here:
+        on a million rows that is seconds."""
         X = data.X
-        shape = TableShape(rows=rows, n_numeric=len(data.schema.numeric),
-                           categorical_levels=tuple(int(X[c].nunique()) for c in data.schema.categorical),
-                           n_classes=data.n_classes, itemsize=4 if set(data.schema.float32) == set(data.schema.numeric)
-                           and not data.schema.categorical else 8,
-                           valid_rows=max(len(valid) for _, valid in data.folds))
-        room = headroom_mb(limit, X.memory_usage(deep=True).sum() / 2**20)
+        levels = tuple(int(X[c].nunique()) for c in data.schema.categorical)
+        data_mb = X.memory_usage(deep=True).sum() / 2**20
+        itemsize = 4 if set(data.schema.float32) == set(data.schema.numeric) and not data.schema.categorical else 8
+        valid_rows = max(len(valid) for _, valid in data.folds)
 
-        def skip(config: dict, fraction: float) -> str | None:
-            need = estimate_mb(space.to_steps(config), shape, fraction)
-            if need <= room:
-                return None
-            return (f"MemoryEstimate: skipped, predicted to need {need:,.0f} MB where a trial may add "
-                    f"{max(room, 0):,.0f} MB under its memory limit of {limit:,.0f} MB")
+        def checks(limit: float, rows: int) -> Callable[[dict, float], str | None]:
+            shape = TableShape(rows=rows, n_numeric=len(data.schema.numeric), categorical_levels=levels,
+                               n_classes=data.n_classes, itemsize=itemsize, valid_rows=valid_rows)
+            room = headroom_mb(limit, data_mb)
 
-        return skip
+            def skip(config: dict, fraction: float) -> str | None:
+                need = estimate_mb(space.to_steps(config), shape, fraction)
+                if need <= room:
+                    return None
+                return (f"MemoryEstimate: skipped, predicted to need {need:,.0f} MB where a trial may add "
+                        f"{max(room, 0):,.0f} MB under its memory limit of {limit:,.0f} MB")
+
+            return skip
+
+        return checks
 
     def _min_fraction(self, data: TrialData) -> float | None:
         """The smallest data fraction of a multi-fidelity search, or None for one at full data only.
@@ -428,8 +439,9 @@ class _AutoBase(BaseEstimator):
         return _Prepared(features, codes, task, schema, columns, encoder.classes_, isinstance(X, pd.DataFrame), name)
 
     def _final_predictor(self, worker: TrialWorker, space: SearchSpace, result: SearchResult,
-                         data: TrialData, hard_end: float | None, factor: float, progress: Progress):
-        """The predictor to return, the trial it is built around, and the ensemble weights by trial id.
+                         data: TrialData, hard_end: float | None, factor: float, progress: Progress, memory_checks):
+        """The predictor to return, the trial it is built around, the ensemble weights by trial id, and
+        the share of the rows the best was refit on (below 1 when the time left was too short for all).
 
         Ensemble members are optional, so they must be done by the budget itself: the 5 % slack
         and the grace seconds before ``hard_end`` are for the best's refit (a killed worker's
@@ -438,17 +450,16 @@ class _AutoBase(BaseEstimator):
         """
         members_end = None if hard_end is None else hard_end - REFIT_GRACE - self.time_budget * BUDGET_SLACK
         progress.phase("refitting the best pipeline on all rows")
-        check = self._memory_skip(space, data, self._memory_limit(), len(data.y))  # a refit sees every row
-        too_big = functools.partial(check, fraction=1.0)
-        pipeline, best = refit_best(worker, space, result.trials, data, hard_end, factor, too_big)
+        too_big = memory_checks(self._memory_limit(), len(data.y))  # a refit sees every row (or a share)
+        pipeline, best, fraction = refit_best(worker, space, result.trials, data, hard_end, factor, too_big)
         if best is None:
-            return pipeline, None, {}
+            return pipeline, None, {}, 1.0
         if not self.ensemble_size:
-            return pipeline, best, {best.trial_id: 1.0}
+            return pipeline, best, {best.trial_id: 1.0}, fraction
         progress.phase("building the ensemble")
         ensemble, weights = refit_ensemble(worker, space, result, data, self.ensemble_size, pipeline, best,
                                            members_end, factor, too_big)
-        return ensemble, best, weights
+        return ensemble, best, weights, fraction
 
     def _features_for_predict(self, X) -> pd.DataFrame:
         check_is_fitted(self, "best_pipeline_")

@@ -28,26 +28,29 @@ logger = logging.getLogger(__name__)
 
 def refit_best(worker: TrialWorker, space: SearchSpace, trials: list[TrialRecord], data: TrialData,
                hard_end: float | None, factor: float,
-               too_big: Callable[[dict], str | None] = lambda config: None) -> tuple[Pipeline, TrialRecord | None]:
-    """Refit the best trial on all rows, in the worker; if it cannot finish in time, the next best that can.
+               too_big: Callable[[dict, float], str | None] = lambda config, fraction: None,
+               ) -> tuple[Pipeline, TrialRecord | None, float]:
+    """Refit the best trial on all rows, in the worker, and return it with the share of rows it saw.
 
+    When there is no time for all rows, the best is refit on as many as the time left allows, but
+    never fewer than it was validated on (a multi-fidelity trial may have shown its loss on a
+    ninth of them): more rows than that only help. Failing that, the next best, and so on.
     A worker killed at the end of the search is started again for the refit (its start-up is
-    what the budget's few extra seconds are for). ``too_big(config)`` gives a reason when a
-    configuration's refit on all rows is estimated to exceed the memory limit: it is passed over
-    (a multi-fidelity trial may have seen a ninth of the rows). With nothing refit, a constant predictor.
+    what the budget's few extra seconds are for). ``too_big(config, fraction)`` gives a reason
+    when a refit is estimated to exceed the memory limit. With nothing refit, a constant predictor.
     """
     for trial in _ranked(trials):
-        pipeline = _refit_in_time(worker, space, trial, hard_end, factor, too_big)
-        if pipeline is not None:
-            return pipeline, trial
+        fitted = _refit_in_time(worker, space, trial, hard_end, factor, too_big, min_fraction=trial.fraction)
+        if fitted is not None:
+            return fitted[0], trial, fitted[1]
     logger.warning("No configuration could be refit within the budget; falling back to a constant predictor.")
     dummy = DummyRegressor() if data.task == "regression" else DummyClassifier(strategy="prior")
-    return Pipeline([("model", dummy)]).fit(np.zeros((len(data.y), 1)), data.y), None
+    return Pipeline([("model", dummy)]).fit(np.zeros((len(data.y), 1)), data.y), None, 1.0
 
 
 def refit_ensemble(worker: TrialWorker, space: SearchSpace, result: SearchResult, data: TrialData, rounds: int,
                    pipeline: Pipeline, best: TrialRecord, hard_end: float | None, factor: float,
-                   too_big: Callable[[dict], str | None] = lambda config: None,
+                   too_big: Callable[[dict, float], str | None] = lambda config, fraction: None,
                    ) -> tuple[Pipeline | WeightedEnsemble, dict[int, float]]:
     """Caruana selection over the kept out-of-fold predictions, then each member refit in the worker
     while time is left; members that do not fit in time are dropped (the rest re-weighted)."""
@@ -59,7 +62,7 @@ def refit_ensemble(worker: TrialWorker, space: SearchSpace, result: SearchResult
         if trial_id not in fitted:
             member = _refit_in_time(worker, space, by_id[trial_id], hard_end, factor, too_big)
             if member is not None:
-                fitted[trial_id] = member
+                fitted[trial_id] = member[0]
     logger.info("Ensemble selection chose %d trial(s); %d of them refit in time.", len(weights),
                 sum(1 for i in weights if i in fitted))
     return _assemble(fitted, weights, data) or (pipeline, {best.trial_id: 1.0})
@@ -86,19 +89,27 @@ def _ranked(trials: list[TrialRecord]) -> list[TrialRecord]:
 
 
 def _refit_in_time(worker: TrialWorker, space: SearchSpace, trial: TrialRecord, hard_end: float | None,
-                   factor: float, too_big: Callable[[dict], str | None]) -> Pipeline | None:
-    """The trial refit on all rows in the worker, or None if it cannot finish by ``hard_end``, is
-    estimated to exceed the memory limit, or fails."""
-    reason = too_big(trial.config)
-    if reason is not None:
-        logger.info("Trial %d is not refit on all rows: %s.", trial.trial_id, reason.split(": ", 1)[-1])
-        return None
+                   factor: float, too_big: Callable[[dict, float], str | None],
+                   min_fraction: float = 1.0) -> tuple[Pipeline, float] | None:
+    """The trial refit in the worker, on all rows or on the largest share of them (at least
+    ``min_fraction``) that the time to ``hard_end`` allows, with that share; None if even that
+    cannot finish in time, is estimated to exceed the memory limit, or fails."""
     left = None if hard_end is None else hard_end - time.monotonic()
-    need = full_fit_seconds(trial) * factor + (0.0 if worker.alive else worker.startup_s)
-    if left is not None and need > left:
+    fraction = 1.0
+    if left is not None:
+        startup = 0.0 if worker.alive else worker.startup_s
+        fraction = min(1.0, (left - startup) / max(full_fit_seconds(trial) * factor, 1e-9))
+        if fraction < min(min_fraction, 1.0):
+            return None
+    reason = too_big(trial.config, fraction)
+    if reason is not None:
+        logger.info("Trial %d is not refit: %s.", trial.trial_id, reason.split(": ", 1)[-1])
         return None
+    if fraction < 1.0:
+        logger.info("Trial %d is refit on %.0f%% of the rows: all of them would take about %.0f s, %.0f s are left.",
+                    trial.trial_id, 100 * fraction, full_fit_seconds(trial) * factor, left)
     try:
-        return worker.run("refit", space.to_steps(trial.config), left)
+        return worker.run("refit", (space.to_steps(trial.config), fraction), left), fraction
     except WorkerFailure as failure:
         logger.warning("Refit of trial %d failed (%s).", trial.trial_id, failure)
         return None

@@ -83,7 +83,8 @@ def _serve(conn: Connection) -> None:
 
                 answer = save_fitted(fitted, Path(payload))
             else:
-                answer = refit(payload, data)
+                steps, fraction = payload
+                answer = refit(steps, data, fraction)
             conn.send(("ok", answer))
             answer = None
             release_freed_memory()  # the trial's copies are gone: hand their memory back before the next
