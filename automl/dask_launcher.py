@@ -21,6 +21,7 @@ SETTINGS = {  # the cluster runs whole trials, not dask collections: no retries,
     "distributed.worker.memory.pause": False,
     "distributed.worker.memory.terminate": 0.95,
     "logging.distributed": "error",
+    "distributed.worker.multiprocessing-method": "forkserver",
 }
 PRELOAD = ("automl.evaluation", "lightgbm", "xgboost")  # imported as each worker starts, not in its first trial
 
@@ -31,6 +32,11 @@ def main() -> None:
 
     dask.config.set(SETTINGS)
     from distributed import LocalCluster
+    from distributed.utils import get_mp_context
+
+    # workers fork from a server that imported the libraries once: a worker killed with its trial is
+    # back in a fraction of a second, not after seconds of imports (longer on a busy machine)
+    get_mp_context().set_forkserver_preload(["distributed", *PRELOAD])
 
     cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
                            memory_limit=f"{memory_mb:.0f}MB" if memory_mb > 0 else "0", preload=list(PRELOAD),

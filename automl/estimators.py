@@ -451,7 +451,8 @@ class _AutoBase(BaseEstimator):
         members_end = None if hard_end is None else hard_end - REFIT_GRACE - self.time_budget * BUDGET_SLACK
         progress.phase("refitting the best pipeline on all rows")
         too_big = memory_checks(self._memory_limit(), len(data.y))  # a refit sees every row (or a share)
-        pipeline, best, fraction = refit_best(worker, space, result.trials, data, hard_end, factor, too_big)
+        pipeline, best, fraction = refit_best(worker, space, result.trials, data, hard_end, factor, too_big,
+                                              share_end=members_end)
         if best is None:
             return pipeline, None, {}, 1.0
         if not self.ensemble_size:

@@ -29,18 +29,21 @@ logger = logging.getLogger(__name__)
 def refit_best(worker: TrialWorker, space: SearchSpace, trials: list[TrialRecord], data: TrialData,
                hard_end: float | None, factor: float,
                too_big: Callable[[dict, float], str | None] = lambda config, fraction: None,
-               ) -> tuple[Pipeline, TrialRecord | None, float]:
+               share_end: float | None = None) -> tuple[Pipeline, TrialRecord | None, float]:
     """Refit the best trial on all rows, in the worker, and return it with the share of rows it saw.
 
     When there is no time for all rows, the best is refit on as many as the time left allows, but
     never fewer than it was validated on (a multi-fidelity trial may have shown its loss on a
-    ninth of them): more rows than that only help. Failing that, the next best, and so on.
+    ninth of them): more rows than that only help. That share is sized to end by ``share_end``
+    (the budget itself), leaving the slack before ``hard_end`` for an estimate that was short.
+    Failing that, the next best, and so on.
     A worker killed at the end of the search is started again for the refit (its start-up is
     what the budget's few extra seconds are for). ``too_big(config, fraction)`` gives a reason
     when a refit is estimated to exceed the memory limit. With nothing refit, a constant predictor.
     """
     for trial in _ranked(trials):
-        fitted = _refit_in_time(worker, space, trial, hard_end, factor, too_big, min_fraction=trial.fraction)
+        fitted = _refit_in_time(worker, space, trial, hard_end, factor, too_big, min_fraction=trial.fraction,
+                                share_end=share_end)
         if fitted is not None:
             return fitted[0], trial, fitted[1]
     logger.warning("No configuration could be refit within the budget; falling back to a constant predictor.")
@@ -90,24 +93,27 @@ def _ranked(trials: list[TrialRecord]) -> list[TrialRecord]:
 
 def _refit_in_time(worker: TrialWorker, space: SearchSpace, trial: TrialRecord, hard_end: float | None,
                    factor: float, too_big: Callable[[dict, float], str | None],
-                   min_fraction: float = 1.0) -> tuple[Pipeline, float] | None:
-    """The trial refit in the worker, on all rows or on the largest share of them (at least
-    ``min_fraction``) that the time to ``hard_end`` allows, with that share; None if even that
-    cannot finish in time, is estimated to exceed the memory limit, or fails."""
+                   min_fraction: float = 1.0, share_end: float | None = None) -> tuple[Pipeline, float] | None:
+    """The trial refit in the worker, on all rows if that can finish by ``hard_end``, else on the
+    largest share of them (at least ``min_fraction``) that can finish by ``share_end``, with that
+    share; None if neither can, the refit is estimated to exceed the memory limit, or it fails."""
     left = None if hard_end is None else hard_end - time.monotonic()
-    fraction = 1.0
+    fraction, share_left = 1.0, left
     if left is not None:
         startup = 0.0 if worker.alive else worker.startup_s
-        fraction = min(1.0, (left - startup) / max(full_fit_seconds(trial) * factor, 1e-9))
-        if fraction < min(min_fraction, 1.0):
-            return None
+        need = max(full_fit_seconds(trial) * factor, 1e-9)
+        if need > left - startup:
+            share_left = left if share_end is None else min(share_end - time.monotonic(), left)
+            fraction = (share_left - startup) / need
+            if fraction < min_fraction:
+                return None
     reason = too_big(trial.config, fraction)
     if reason is not None:
         logger.info("Trial %d is not refit: %s.", trial.trial_id, reason.split(": ", 1)[-1])
         return None
     if fraction < 1.0:
         logger.info("Trial %d is refit on %.0f%% of the rows: all of them would take about %.0f s, %.0f s are left.",
-                    trial.trial_id, 100 * fraction, full_fit_seconds(trial) * factor, left)
+                    trial.trial_id, 100 * fraction, full_fit_seconds(trial) * factor, share_left)
     try:
         return worker.run("refit", (space.to_steps(trial.config), fraction), left), fraction
     except WorkerFailure as failure:

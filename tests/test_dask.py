@@ -3,6 +3,8 @@ workers that die or hang mid-trial."""
 
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -42,6 +44,16 @@ def test_a_worker_that_dies_mid_trial_is_a_failed_trial_and_the_search_goes_on(d
     assert list(failed["model"].unique()) == ["abort_model"]
     assert failed["error"].str.startswith("ProcessError: the dask worker running the trial died").all()
     assert (board["status"] == "ok").sum() >= 2 and model.best_config_["model"] == "logistic_regression"
+
+
+def test_the_scheduler_can_read_a_trial_task_without_importing_pandas_or_scikit_learn():
+    """dask's scheduler unpickles each task and imports its function's module: a heavy one stalled
+    the scheduler for seconds at the first trial, so no second trial could start beside it."""
+    probe = ("import pickle, sys; from automl.dask_task import evaluate_on_worker; "
+             "pickle.loads(pickle.dumps(evaluate_on_worker)); "
+             "print(sorted(m for m in ('pandas', 'sklearn', 'numpy', 'lightgbm') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_a_hanging_trial_is_stopped_at_its_limit_and_the_budget_holds(data):

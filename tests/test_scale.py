@@ -228,6 +228,11 @@ def test_a_best_too_slow_for_all_rows_is_refit_on_the_share_the_time_left_allows
                                           time.monotonic() + 30.0, 1.0)
     assert best.trial_id == 0 and pipeline == "refit random_forest"
     assert 0.25 < fraction < 1 / 3 and worker.refits == [("random_forest", fraction)]
+    # the share is sized to the budget's end when one is given, leaving the slack after it unused
+    worker = _RecordingWorker()
+    _, best, fraction = refit_best(worker, _space(), [best_on_a_ninth, fast], None, time.monotonic() + 30.0, 1.0,
+                                   share_end=time.monotonic() + 18.0)
+    assert best.trial_id == 0 and 0.15 < fraction < 0.2
     # with less time than its own ninth would need, it gives way to the next best, on all rows
     worker = _RecordingWorker()
     pipeline, best, fraction = refit_best(worker, _space(), [best_on_a_ninth, fast], None,
