@@ -12,7 +12,7 @@ four times a second.
     python benchmarks/scale_table.py --budget 600 --jobs 2
 
 Runs already in OUT are kept (the script can be stopped and restarted, or run one size at a time
-with --rows).
+with --rows); --seeds repeats each run on other splits and searches.
 """
 
 from __future__ import annotations
@@ -55,14 +55,15 @@ def generate(folder: Path, rows: tuple[int, ...], tasks: tuple[str, ...]) -> Pat
 
 
 def scale_table(runs: list[dict]) -> pd.DataFrame:
+    """One row per dataset and seed: automl beside LightGBM's defaults on the same split."""
     rows = []
-    by_key = {(r["dataset"], r["system"]): r for r in runs}
-    for (dataset, system), run in sorted(by_key.items()):
+    by_key = {(r["dataset"], r["system"], r["seed"]): r for r in runs}
+    for (dataset, system, seed), run in sorted(by_key.items()):
         if system != "automl":
             continue
-        lgbm = by_key.get((dataset, "lgbm_default"), {})
+        lgbm = by_key.get((dataset, "lgbm_default", seed), {})
         ok = run["status"] == "ok"
-        rows.append({"dataset": dataset, "metric": run["metric"], "status": run["status"],
+        rows.append({"dataset": dataset, "seed": seed, "metric": run["metric"], "status": run["status"],
                      "automl_score": run.get("test_score"), "lgbm_default_score": lgbm.get("test_score"),
                      "wall_s": run["wall_s"], "wall_over_budget": run["wall_s"] / run["budget_s"],
                      "fit_s": run.get("fit_wall_s"), "peak_rss_mb": run["peak_rss_mb"],
@@ -78,13 +79,14 @@ def main() -> None:
     parser.add_argument("--rows", default=",".join(map(str, ROWS)))
     parser.add_argument("--tasks", default=",".join(TASKS))
     parser.add_argument("--systems", default=",".join(SYSTEMS))
+    parser.add_argument("--seeds", default="0", help="comma-separated; each seed is another 75/25 split and search")
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("bench-out/scale"))
     args = parser.parse_args()
     rows = tuple(int(n) for n in args.rows.split(","))
     manifest = generate(args.out / "data", rows, tuple(args.tasks.split(",")))
     datasets = load_datasets(manifest)
-    run_bench(datasets, systems=tuple(args.systems.split(",")), seeds=(0,), budget_s=args.budget, out=args.out,
+    run_bench(datasets, systems=tuple(args.systems.split(",")), seeds=tuple(int(s) for s in args.seeds.split(",")), budget_s=args.budget, out=args.out,
               jobs=args.jobs, progress=print)
     table = scale_table(read_runs(args.out / "runs.jsonl"))
     print(markdown(table.round(4)))
