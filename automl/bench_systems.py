@@ -73,6 +73,7 @@ def fit_system(system: str, task: str, X_train, y_train, *, budget: float, seed:
                  "fit_wall_s": round(fit_wall, 2), "run_dir_mb": round(model.run_dir_bytes_ / 2**20, 1),
                  "optimizer_share": round(model.optimizer_share_, 4), "ensemble_members": len(model.ensemble_weights_),
                  "best_model": model.best_config_["model"] if model.best_config_ else None,
+                 "refit_fraction": round(model.refit_fraction_, 3),  # below 1: the best refit on a share of the rows
                  "resampling": model.resampling_,  # the search's validation: (finished s, loss or None) per trial
                  "trace": [[t.finished_s, t.loss] for t in model.trials_],
                  "search_s": round(model.search_seconds_, 2),  # the search alone, and the part of it trials ran
