@@ -1,4 +1,5 @@
-"""The final predictor: the best trial refit on all rows, or an ensemble of the best trials.
+"""The final predictor: the best trial refit on all rows (or on as many as the time left
+allows), or an ensemble of the best trials.
 
 Everything here runs after the search and before the budget's end: each refit runs in the
 trial worker (isolated, limited in time and memory like a trial), and whatever cannot finish
