@@ -150,8 +150,8 @@ class _AutoBase(BaseEstimator):
             dask = None  # closed by the search
             release_freed_memory()  # the data's pickled copy (sent to the worker) is gone
             hard_end = None if end_time is None else started + self.time_budget * (1 + BUDGET_SLACK) + REFIT_GRACE
-            pipeline, best, weights, refit_fraction = self._final_predictor(worker, space, result, trial_data, hard_end,
-                                                            refit_factor, progress, memory_checks)
+            pipeline, best, weights, refit_fraction = self._final_predictor(
+                worker, space, result, trial_data, hard_end, refit_factor, progress, memory_checks)
             progress.phase("saving the model")
             self._store(data, metric, resampling.describe(), pipeline, best, result, started)
             self.ensemble_weights_ = weights

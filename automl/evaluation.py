@@ -178,13 +178,14 @@ def subsample(rows: np.ndarray, fraction: float, seed: int) -> np.ndarray:
 def refit(steps: dict[str, StepSpec], data: TrialData, fraction: float = 1.0) -> Pipeline:
     """The configuration fit on every training row (or a fixed ``fraction`` of them, when there is
     no time for all): the final model."""
-    rows = subsample(np.arange(len(data.y)), fraction, data.seed)
-    y = data.y[rows]
-    if data.task != "regression" and np.unique(y).size < data.n_classes:
-        raise ValueError(f"{fraction:.0%} of the rows lack a class")
+    X, y = data.X, data.y
+    if fraction < 1.0:  # all rows hold every class; a share may not
+        rows = subsample(np.arange(len(y)), fraction, data.seed)
+        X, y = X.iloc[rows], y[rows]
+        if data.task != "regression" and np.unique(y).size < data.n_classes:
+            raise ValueError(f"{fraction:.0%} of the rows lack a class")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        X = data.X if fraction >= 1.0 else data.X.iloc[rows]
         return build_pipeline(steps, data.schema, seed=data.seed).fit(X, y)
 
 
