@@ -16,11 +16,10 @@ import numpy as np
 import pandas as pd
 
 from automl.errors import InputError
-from sklearn.utils.validation import check_array
+from automl.settings import TASKS
 
 logger = logging.getLogger(__name__)
 
-TASKS = ("binary", "multiclass", "regression")
 MIN_ROWS_FOR_ID_CHECK = 20
 FLOAT32_CELLS = 2_000_000  # numeric cells above which columns are kept as float32 where that loses next to nothing:
 FLOAT32_MERGED_SHARE = 0.01  # at most this share of a column's distinct values may become equal to a neighbour
@@ -114,6 +113,8 @@ def as_frame(X) -> pd.DataFrame:
                              f"(shape={X.shape}) while a minimum of 1 is required.")
         frame = X.copy()
     else:
+        from sklearn.utils.validation import check_array
+
         array = check_array(X, dtype=None, ensure_all_finite=False, accept_sparse=False)
         frame = pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
     frame.columns = [str(c) for c in frame.columns]
@@ -285,3 +286,48 @@ def summarise_data(X: pd.DataFrame, y: np.ndarray, schema: Schema, classes: np.n
         counts = np.bincount(y, minlength=len(classes))
         target = {"kind": "classes", "counts": {str(c): int(n) for c, n in zip(classes, counts)}}
     return {"rows": int(len(X)), "columns": columns, "target": target}
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """The training data as the search sees it: prepared features, the target as class codes
+    (classification) or floats, and what a fitted model must remember about its columns."""
+
+    X: pd.DataFrame
+    y: np.ndarray
+    task: str
+    schema: Schema
+    columns: list[str]                 # the input columns, in order
+    classes: np.ndarray | None         # the class labels, in code order (None for regression)
+    named_columns: bool                # X was a DataFrame (its column names are checked at predict)
+    target_name: str | None = None
+
+    @property
+    def n_classes(self) -> int:
+        return 0 if self.classes is None else len(self.classes)
+
+
+def prepare_training(X, y, task_for) -> TrainingData:
+    """Check and prepare ``fit``'s X and y for the task ``task_for(y)`` names: rows without a target dropped, column types
+    inferred (float32 where lossless), classes coded 0..k-1. One sentence for what cannot be used."""
+    from sklearn.preprocessing import LabelEncoder
+    from sklearn.utils.validation import column_or_1d
+
+    frame = as_frame(X)
+    if not isinstance(y, pd.Series):
+        y = column_or_1d(y, warn=True)
+    columns = list(frame.columns)
+    name = str(y.name) if isinstance(y, pd.Series) and y.name is not None else None
+    frame, target, task = clean_target(frame, y, task_for(y))
+    if len(frame) < 2:
+        raise InputError(f"Need at least 2 rows with a target to learn from, got {len(frame)}.")
+    schema = with_float32(frame, infer_schema(frame))
+    features = prepare_features(frame, schema)
+    named = isinstance(X, pd.DataFrame)
+    if task == "regression":
+        return TrainingData(features, target.to_numpy(dtype=np.float64), task, schema, columns, None, named, name)
+    encoder = LabelEncoder().fit(target.to_numpy())
+    codes = encoder.transform(target.to_numpy()).astype(np.int64)
+    if np.bincount(codes).max() < 2:
+        raise InputError("Every class has a single row; validation needs at least two rows of some class.")
+    return TrainingData(features, codes, task, schema, columns, encoder.classes_, named, name)

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from automl.evaluation import predict
+from automl.trials.evaluation import predict
 from automl.metrics import Metric
 
 

@@ -15,11 +15,17 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from sklearn import metrics as skm
 
 from automl.errors import InputError
 
 CLASSIFICATION = ("binary", "multiclass")
+
+
+def _sklearn_metrics():
+    """scikit-learn's metrics, imported on first use: the CLI lists metric names without loading them."""
+    from sklearn import metrics
+
+    return metrics
 
 
 @dataclass(frozen=True)
@@ -52,33 +58,33 @@ def _labels(proba: np.ndarray) -> np.ndarray:
 def _roc_auc(y, proba):
     proba = np.asarray(proba)
     if proba.shape[1] == 2:
-        return skm.roc_auc_score(y, proba[:, 1])
-    return skm.roc_auc_score(y, proba, multi_class="ovr", labels=np.arange(proba.shape[1]))
+        return _sklearn_metrics().roc_auc_score(y, proba[:, 1])
+    return _sklearn_metrics().roc_auc_score(y, proba, multi_class="ovr", labels=np.arange(proba.shape[1]))
 
 
 def _log_loss(y, proba):
     proba = np.asarray(proba)
-    return skm.log_loss(y, np.clip(proba, 1e-15, 1.0), labels=np.arange(proba.shape[1]))
+    return _sklearn_metrics().log_loss(y, np.clip(proba, 1e-15, 1.0), labels=np.arange(proba.shape[1]))
 
 
 def _accuracy(y, proba):
-    return skm.accuracy_score(y, _labels(proba))
+    return _sklearn_metrics().accuracy_score(y, _labels(proba))
 
 
 def _balanced_accuracy(y, proba):
-    return skm.balanced_accuracy_score(y, _labels(proba))
+    return _sklearn_metrics().balanced_accuracy_score(y, _labels(proba))
 
 
 def _f1(y, proba):
-    return skm.f1_score(y, _labels(proba))
+    return _sklearn_metrics().f1_score(y, _labels(proba))
 
 
 def _f1_macro(y, proba):
-    return skm.f1_score(y, _labels(proba), average="macro")
+    return _sklearn_metrics().f1_score(y, _labels(proba), average="macro")
 
 
 def _rmse(y, pred):
-    return float(np.sqrt(skm.mean_squared_error(y, pred)))
+    return float(np.sqrt(_sklearn_metrics().mean_squared_error(y, pred)))
 
 
 _METRICS = {
@@ -91,8 +97,8 @@ _METRICS = {
         Metric("f1", ("binary",), _f1, True, 1.0),  # trial process by pickle, and lambdas do not pickle
         Metric("f1_macro", CLASSIFICATION, _f1_macro, True, 1.0),
         Metric("rmse", ("regression",), _rmse, False, 0.0),
-        Metric("mae", ("regression",), skm.mean_absolute_error, False, 0.0),
-        Metric("r2", ("regression",), skm.r2_score, True, 1.0),
+        Metric("mae", ("regression",), _sklearn_metrics().mean_absolute_error, False, 0.0),
+        Metric("r2", ("regression",), _sklearn_metrics().r2_score, True, 1.0),
     ]
 }
 

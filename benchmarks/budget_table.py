@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from automl.bench import load_datasets, read_runs, run_bench
-from automl.bench_report import markdown
+from automl.bench.runner import read_runs, run_bench
+from automl.manifest import load_datasets
+from automl.bench.tables import markdown
 
 DATASETS = ("titanic", "diabetes_pima", "vowel", "abalone", "churn_mlc", "income_marketing", "pendigits",
             "magic_telescope", "letter", "gss_wages", "tv16_votetrump", "sylva")

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from automl.bench import load_datasets, read_runs, run_bench
-from automl.bench_report import markdown
+from automl.bench.runner import read_runs, run_bench
+from automl.manifest import load_datasets
+from automl.bench.tables import markdown
 
 DATASETS = ("diabetes_pima", "credit_approval", "wdbc", "glass", "cmc", "concrete")
 SYSTEMS = ("smac_search", "random_search")

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from automl.bench import load_datasets, read_runs, run_bench
-from automl.bench_report import markdown
+from automl.bench.runner import read_runs, run_bench
+from automl.manifest import load_datasets
+from automl.bench.tables import markdown
 
 DATASETS = ("diabetes_pima", "credit_approval", "vowel", "abalone", "phoneme")
 SYSTEMS = ("automl_single", "automl_single_2jobs")

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from automl.bench_report import markdown
+from automl.bench.tables import markdown
 from automl.metalearning.metabase import load_metabase, shipped_path, task_kind
 from automl.metalearning.warmstart import regret_matrix, warm_start_configs
 

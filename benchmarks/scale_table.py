@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 from sklearn.datasets import make_classification, make_regression
 
-from automl.bench import load_datasets, read_runs, run_bench
-from automl.bench_report import markdown
+from automl.bench.runner import read_runs, run_bench
+from automl.manifest import load_datasets
+from automl.bench.tables import markdown
 
 ROWS = (10_000, 100_000, 1_000_000)
 TASKS = ("binary", "regression")

@@ -26,8 +26,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from automl.bench import load_datasets, read_runs, run_bench
-from automl.bench_report import TIE, _higher_is_better, markdown
+from automl.bench.runner import read_runs, run_bench
+from automl.manifest import load_datasets
+from automl.bench.tables import TIE, _higher_is_better, markdown
 
 DATASETS = ("credit_approval", "diabetes_pima", "kc1", "phoneme", "ionosphere", "churn_mlc", "wdbc", "sonar",
             "vowel", "segment", "glass", "cmc", "satimage", "soybean",

@@ -18,7 +18,7 @@ START, END = "<!-- cli-reference:start -->", "<!-- cli-reference:end -->"
 
 def render() -> str:
     """Every command's --help, as README sections, in the order `automl --help` lists them."""
-    from automl.cli import main
+    from automl.cli.main import main
 
     import click
 

@@ -48,7 +48,7 @@ class MisbehavingClassifier(ClassifierMixin, BaseEstimator):
 def start_fit_and_wait_for_trials(csv_file, run_dir, model, *options: str, trials: int = 2) -> subprocess.Popen:
     """`automl fit` in its own process group (as a terminal runs it), returned once ``trials`` trials
     are in the run's log (or after 90 s), for a test to interrupt."""
-    process = subprocess.Popen([sys.executable, "-m", "automl.cli", "fit", str(csv_file), "--target", "label",
+    process = subprocess.Popen([sys.executable, "-m", "automl.cli.main", "fit", str(csv_file), "--target", "label",
                                 "--time", "120", "--run-dir", str(run_dir), "--out", str(model), *options],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 90
@@ -58,3 +58,14 @@ def start_fit_and_wait_for_trials(csv_file, run_dir, model, *options: str, trial
             break
         time.sleep(0.05)
     return process
+
+
+def make_record(trial_id, config, origin, loss, fit_seconds=0.0, predict_seconds=0.0, warnings=None, error=None,
+                started_s=0.0, finished_s=0.0, scores=None, fraction=1.0):
+    """A finished trial's record, its fields in the order a trial line lists them."""
+    from automl.records import TrialRecord, TrialResult, TrialSpec, TrialStatus
+
+    status = TrialStatus.OK if loss is not None else TrialStatus.FAILED
+    return TrialRecord(trial_id, TrialSpec(config, origin, fraction),
+                       TrialResult(status, loss, fit_seconds, predict_seconds, warnings or {}, error, scores or {},
+                                   started_s, finished_s))

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from automl.bench_report import summarise
-from automl.cli import main
+from automl.bench.tables import summarise
+from automl.cli.main import main
 
 
 @pytest.fixture
@@ -97,9 +97,9 @@ def test_a_folder_of_tables_with_a_target(tmp_path):
 def test_a_hanging_run_is_killed_and_recorded(tmp_path, monkeypatch):
     import os
 
-    import automl.bench
+    import automl.bench.runner
 
-    monkeypatch.setattr(automl.bench, "GRACE_S", 0.0)
+    monkeypatch.setattr(automl.bench.runner, "GRACE_S", 0.0)
     os.mkfifo(tmp_path / "hang.csv")  # reading a FIFO nobody writes to blocks forever
     pd.DataFrame({"name": ["hang"], "task": ["binary"], "target": ["y"], "file": ["hang.csv"]}).to_csv(
         tmp_path / "manifest.csv", index=False)

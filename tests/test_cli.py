@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from automl.cli import main
+from automl.cli.main import main
 from tests.conftest import COMPONENTS
 from tests.helpers import start_fit_and_wait_for_trials
 
@@ -123,11 +123,11 @@ def test_user_yaml_family_through_the_cli(tmp_path, csv_file):
 
 def test_console_script_in_a_subprocess(tmp_path, csv_file):
     model = tmp_path / "m.skops"
-    fit = subprocess.run([sys.executable, "-m", "automl.cli", "fit", str(csv_file), "--target", "label",
+    fit = subprocess.run([sys.executable, "-m", "automl.cli.main", "fit", str(csv_file), "--target", "label",
                           "--out", str(model), *FAST], capture_output=True, text=True, timeout=120)
     assert fit.returncode == 0, fit.stderr
     assert "Best:" in fit.stdout
-    bad = subprocess.run([sys.executable, "-m", "automl.cli", "fit", str(tmp_path / "missing.csv"), "--target", "y"],
+    bad = subprocess.run([sys.executable, "-m", "automl.cli.main", "fit", str(tmp_path / "missing.csv"), "--target", "y"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and bad.stderr.strip() == f"Error: File not found: {tmp_path / 'missing.csv'}."
 

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from distributed import LocalCluster
 
 from automl import AutoClassifier
-from automl.cli import main
-from automl.runstore import read_run
+from automl.cli.main import main
+from automl.run.store import read_run
 from tests.conftest import COMPONENTS
 from tests.helpers import start_fit_and_wait_for_trials
 
@@ -49,7 +49,7 @@ def test_a_worker_that_dies_mid_trial_is_a_failed_trial_and_the_search_goes_on(d
 def test_the_scheduler_can_read_a_trial_task_without_importing_pandas_or_scikit_learn():
     """dask's scheduler unpickles each task and imports its function's module: a heavy one stalled
     the scheduler for seconds at the first trial, so no second trial could start beside it."""
-    probe = ("import pickle, sys; from automl.dask_task import evaluate_on_worker; "
+    probe = ("import pickle, sys; from automl.trials.dask_task import evaluate_on_worker; "
              "pickle.loads(pickle.dumps(evaluate_on_worker)); "
              "print(sorted(m for m in ('pandas', 'sklearn', 'numpy', 'lightgbm') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
@@ -95,7 +95,7 @@ def test_n_jobs_runs_trials_side_by_side_on_a_local_cluster(tmp_path, csv_file):
 
 
 def _launchers() -> list:
-    return [p for p in psutil.process_iter(["cmdline"]) if "automl.dask_launcher" in " ".join(p.info["cmdline"] or [])]
+    return [p for p in psutil.process_iter(["cmdline"]) if "automl.trials.dask_launcher" in " ".join(p.info["cmdline"] or [])]
 
 
 def test_ctrl_c_with_parallel_trials_keeps_the_best_model_and_leaves_no_cluster_behind(tmp_path, csv_file):

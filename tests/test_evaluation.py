@@ -4,11 +4,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from automl.bounds import DataShape
+from automl.space.bounds import DataShape
 from automl.data import infer_schema, prepare_features
-from automl.evaluation import Resampling, TrialData, choose_resampling, evaluate, make_folds
+from automl.trials.evaluation import TrialData, evaluate
+from automl.trials.resampling import Resampling, choose_resampling, make_folds
 from automl.metrics import get_metric
-from automl.space import build_space
+from automl.space.configspace import build_space
 
 
 def test_resampling_rule():

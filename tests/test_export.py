@@ -8,8 +8,8 @@ import pandas as pd
 from click.testing import CliRunner
 
 from automl import AutoClassifier, AutoRegressor
-from automl.cli import main
-from automl.export import export_model
+from automl.cli.main import main
+from automl.run.export import export_model
 
 # Runs in a fresh interpreter in which `import automl` fails: only scikit-learn, skops and friends.
 DEPLOY = """

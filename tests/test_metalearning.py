@@ -10,14 +10,14 @@ import pytest
 from click.testing import CliRunner
 
 from automl import AutoClassifier
-from automl.bounds import DataShape
-from automl.cli import main
+from automl.space.bounds import DataShape
+from automl.cli.main import main
 from automl.errors import InputError
 from automl.metalearning.metabase import DatasetEntry, Metabase, load_metabase, load_user_runs
 from automl.metalearning.metafeatures import NAMES, compute_metafeatures
 from automl.metalearning.warmstart import (greedy_portfolio, nearest_datasets, regret_matrix, warm_start_configs,
                                            warm_start_design)
-from automl.space import build_space
+from automl.space.configspace import build_space
 
 SHAPE = DataShape(n_rows=1000, fold_rows=800, n_features=10, n_classes=2)
 
@@ -176,11 +176,12 @@ def test_metabase_round_trip_and_unreadable_files(tmp_path):
 
 
 def test_pool_results_read_merged_origins(tmp_path):
-    from automl.metabase_build import pool_results
-    from automl.runstore import RunStore
-    from automl.search import TrialRecord
+    from automl.metalearning.build import pool_results
+    from automl.run.store import RunStore
+    from automl.settings import RunSettings
+    from tests.helpers import make_record as TrialRecord
 
-    store = RunStore.create(tmp_path / "run", {"task": "binary"}, {})
+    store = RunStore.create(tmp_path / "run", RunSettings("AutoClassifier", "binary", "roc_auc", {}), {})
     store.begin({})
     for i, (origin, loss) in enumerate([("warm start: given 0 + given 2", 0.1), ("warm start: given 1", None),
                                         ("initial design", 0.05)]):
@@ -296,7 +297,7 @@ def test_metabase_build_in_pieces_stops_at_its_time_limit(tmp_path):
 
 def test_bench_leaves_the_tested_dataset_out_of_the_metabase(tmp_path, monkeypatch):
     import automl.metalearning.metabase as metabase_module
-    from automl.bench import Dataset, _leave_one_out
+    from automl.bench.runner import Dataset, _leave_one_out
 
     _metabase().save(tmp_path / "shipped.json.gz")
     monkeypatch.setattr(metabase_module, "shipped_path", lambda: tmp_path / "shipped.json.gz")

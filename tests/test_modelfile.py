@@ -6,12 +6,12 @@ import pytest
 import skops.io as sio
 
 from automl import AutoClassifier, AutoRegressor, load_model, save_model
-from automl.bounds import DataShape
+from automl.space.bounds import DataShape
 from automl.data import infer_schema, prepare_features
 from automl.errors import InputError
-from automl.modelfile import TRUSTED_TYPES
-from automl.pipeline import build_pipeline
-from automl.space import build_space
+from automl.files import TRUSTED_TYPES
+from automl.space.pipeline import build_pipeline
+from automl.space.configspace import build_space
 
 
 def test_round_trip_keeps_predictions(tmp_path, mixed_frame):
@@ -58,7 +58,7 @@ def test_version_drift_warns_in_one_sentence(tmp_path, caplog, monkeypatch):
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"a": rng.normal(size=40)})
     model = AutoRegressor(time_budget=None, max_trials=1, include=("ridge",)).fit(X, X["a"])
-    monkeypatch.setattr("automl.modelfile.library_versions", lambda: {"automl": "0.0.1", "scikit-learn": "1.0.0"})
+    monkeypatch.setattr("automl.run.modelfile.library_versions", lambda: {"automl": "0.0.1", "scikit-learn": "1.0.0"})
     path = save_model(model, tmp_path / "old.skops")
     monkeypatch.undo()
     load_model(path)

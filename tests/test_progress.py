@@ -8,10 +8,10 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from automl import AutoClassifier
-from automl.cli import main
+from automl.cli.main import main
 from automl.metrics import get_metric
-from automl.progress import LineProgress, LiveProgress, make_progress
-from automl.search import TrialRecord
+from automl.report.progress import LineProgress, LiveProgress, make_progress
+from tests.helpers import make_record as TrialRecord
 
 LGBM = {"model": "lightgbm", "lightgbm:num_leaves": 31, "lightgbm:reg_alpha": 1e-10, "scaler": "no_scaling"}
 XGB = {"model": "xgboost", "xgboost:max_depth": 6, "scaler": "standard"}

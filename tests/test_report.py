@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from matplotlib.figure import Figure
 
 from automl import AutoClassifier, figures
-from automl.cli import main
-from automl.importance import hyperparameter_importance
+from automl.cli.main import main
+from automl.report.importance import hyperparameter_importance
 from tests.conftest import COMPONENTS
 
 

@@ -13,8 +13,10 @@ import pytest
 
 from automl import AutoClassifier, AutoRegressor
 from automl.errors import InputError
-from automl.modelfile import load_fitted, load_model
-from automl.runstore import RunStore
+from automl.estimators import load_model
+from automl.files import load_fitted
+from automl.run.store import RunStore
+from automl.settings import RunSettings
 
 FAST = ("logistic_regression", "lightgbm", "ridge", "k_nearest_neighbors")
 
@@ -129,7 +131,7 @@ def test_a_search_killed_by_sigkill_resumes_without_repeating_a_trial(tmp_path):
     X, y = _data(200)
     X.assign(label=y).to_csv(tmp_path / "data.csv", index=False)
     run = tmp_path / "run"
-    args = [sys.executable, "-m", "automl.cli", "fit", str(tmp_path / "data.csv"), "--target", "label",
+    args = [sys.executable, "-m", "automl.cli.main", "fit", str(tmp_path / "data.csv"), "--target", "label",
             "--trials", "9", "--resampling", "holdout", "--ensemble-size", "0", "--include", ",".join(FAST),
             "--run-dir", str(run), "--out", str(tmp_path / "m.skops")]
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -143,7 +145,7 @@ def test_a_search_killed_by_sigkill_resumes_without_repeating_a_trial(tmp_path):
     before = [line for line in _log_lines(run) if line is not None]
     assert 3 <= len(before) < 9, "the search should have been killed mid-way"
 
-    done = subprocess.run([sys.executable, "-m", "automl.cli", "fit", str(tmp_path / "data.csv"), "--target", "label",
+    done = subprocess.run([sys.executable, "-m", "automl.cli.main", "fit", str(tmp_path / "data.csv"), "--target", "label",
                            "--resume", str(run), "--out", str(tmp_path / "m.skops")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     after = [line for line in _log_lines(run) if line is not None]
@@ -155,13 +157,13 @@ def test_a_search_killed_by_sigkill_resumes_without_repeating_a_trial(tmp_path):
 
 
 def test_an_empty_run_reads_back_empty_and_one_process_holds_a_run_at_a_time(tmp_path):
-    store = RunStore.create(tmp_path / "r", {"task": "binary"}, {"sha256": "", "rows": 0, "columns": {}})
+    store = RunStore.create(tmp_path / "r", RunSettings("AutoClassifier", "binary", "roc_auc", {}), {"sha256": "", "rows": 0, "columns": {}})
     assert not (tmp_path / "r").exists()  # nothing is written before begin()
     store.begin({"configspace": {}})
-    assert store.read_trials() == [] and store.read_predictions([]) == {}
+    assert store.read_trials() == [] and store.read_predictions([], 50) == {}
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == [".lock", "data.json", "models", "predictions",
                                                                    "settings.json", "space.json", "trials.jsonl"]
-    second = RunStore.reopen(tmp_path / "r", {"task": "binary"}, {"sha256": "", "rows": 0, "columns": {}})
+    second = RunStore.reopen(tmp_path / "r", RunSettings("AutoClassifier", "binary", "roc_auc", {}), {"sha256": "", "rows": 0, "columns": {}})
     with pytest.raises(InputError, match="in use by another automl process"):
         second.begin({"configspace": {}})
     store.close()

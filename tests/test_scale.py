@@ -9,14 +9,17 @@ import pytest
 
 from automl import AutoClassifier
 from automl import data as data_module
-from automl.bounds import DataShape
+from automl.space.bounds import DataShape
 from automl.data import Schema, infer_schema, prepare_features, with_float32
 from automl.errors import InputError
-from automl.evaluation import TrialOutcome, subsample
-from automl.memory import TableShape, estimate_mb, headroom_mb
-from automl.search import SearchResult, keep_best_predictions, run_search
-from automl.space import build_space
-from automl.steps import StepSpec
+from automl.trials.evaluation import subsample
+from automl.trials.outcomes import TrialOutcome
+from automl.space.memory import TableShape, estimate_mb, headroom_mb
+from automl.search.result import SearchResult, keep_best_predictions
+from automl.run.budget import Budget
+from automl.search.loop import SearchSettings, run_search
+from automl.space.configspace import build_space
+from automl.space.steps import StepSpec
 
 
 class FakeTrials:
@@ -41,8 +44,7 @@ def _space():
 
 def test_successive_halving_fits_nine_on_a_ninth_then_the_best_three_on_a_third_then_one_on_all(tmp_path):
     trials = FakeTrials()
-    result = run_search(_space(), trials, method="smac", seed=0, end_time=None, max_trials=13, trial_time_limit=None,
-                        initial_configs=[], output_dir=tmp_path, min_fraction=1 / 9)
+    result = run_search(_space(), trials, SearchSettings("smac", 0, 13, min_fraction=1 / 9, output_dir=tmp_path), Budget(None, time.monotonic()))
     fractions = [round(t.fraction, 3) for t in result.trials]
     assert fractions == [0.111] * 9 + [0.333] * 3 + [1.0]
     first_stage = sorted(result.trials[:9], key=lambda t: t.loss)[:3]
@@ -52,8 +54,7 @@ def test_successive_halving_fits_nine_on_a_ninth_then_the_best_three_on_a_third_
 
 
 def test_without_a_minimum_fraction_every_trial_sees_all_rows(tmp_path):
-    result = run_search(_space(), FakeTrials(), method="smac", seed=0, end_time=None, max_trials=4,
-                        trial_time_limit=None, initial_configs=[], output_dir=tmp_path)
+    result = run_search(_space(), FakeTrials(), SearchSettings("smac", 0, 4, output_dir=tmp_path), Budget(None, time.monotonic()))
     assert [t.fraction for t in result.trials] == [1.0] * 4
 
 
@@ -63,8 +64,7 @@ def test_a_skipped_configuration_is_a_failed_trial_that_never_runs(tmp_path):
     def skip(config, fraction):
         return "MemoryEstimate: too big" if config["model"] == "random_forest" else None
 
-    result = run_search(_space(), trials, method="random", seed=0, end_time=None, max_trials=12, trial_time_limit=None,
-                        initial_configs=[], output_dir=tmp_path, skip=skip)
+    result = run_search(_space(), trials, SearchSettings("random", 0, 12, output_dir=tmp_path), Budget(None, time.monotonic()), skip=skip)
     skipped = [t for t in result.trials if t.error == "MemoryEstimate: too big"]
     assert skipped and result.skipped == len(skipped)
     assert all(t.config["model"] == "random_forest" and not t.ok for t in skipped)
@@ -150,7 +150,7 @@ def test_one_hot_encoding_widens_the_estimate():
 def test_a_million_row_run_keeps_fewer_out_of_fold_predictions():
     result = SearchResult()
     result.trials = []
-    from automl.search import TrialRecord
+    from tests.helpers import make_record as TrialRecord
 
     for i in range(40):
         result.trials.append(TrialRecord(i, {"model": "m"}, "smac", float(i), 1.0, 0.0, {}, None, 0.0, 1.0))
@@ -161,13 +161,11 @@ def test_a_million_row_run_keeps_fewer_out_of_fold_predictions():
 
 def test_smac_gives_way_to_random_configurations_when_it_takes_more_than_its_share(tmp_path):
     trials = FakeTrials()  # instant trials: SMAC's own time is soon over 3 % of the wall time
-    timed = run_search(_space(), trials, method="smac", seed=0, end_time=time.monotonic() + 600, max_trials=30,
-                       trial_time_limit=None, initial_configs=[], output_dir=tmp_path / "timed")
+    timed = run_search(_space(), trials, SearchSettings("smac", 0, 30, output_dir=tmp_path / "timed"), Budget(600, time.monotonic()))
     origins = [t.origin for t in timed.trials]
     assert "random (SMAC over its time share)" in origins
     assert len({str(t.config) for t in timed.trials}) == 30  # never the same configuration twice
-    counted = run_search(_space(), FakeTrials(), method="smac", seed=0, end_time=None, max_trials=30,
-                         trial_time_limit=None, initial_configs=[], output_dir=tmp_path / "counted")
+    counted = run_search(_space(), FakeTrials(), SearchSettings("smac", 0, 30, output_dir=tmp_path / "counted"), Budget(None, time.monotonic()))
     assert "random (SMAC over its time share)" not in [t.origin for t in counted.trials]  # reproducible
 
 
@@ -180,8 +178,7 @@ def test_a_promotion_that_cannot_finish_in_time_is_skipped(tmp_path):
             return TrialOutcome(0.3 if config["model"] == "random_forest" else 0.5, 0.01, 0.0)
 
     forest = next(c for c in _space().default_configs() if c["model"] == "random_forest")
-    result = run_search(_space(), SlowForest(), method="smac", seed=0, end_time=None, max_trials=11,
-                        trial_time_limit=0.5, initial_configs=[forest], output_dir=tmp_path, min_fraction=1 / 9)
+    result = run_search(_space(), SlowForest(), SearchSettings("smac", 0, 11, min_fraction=1 / 9, output_dir=tmp_path), Budget(None, time.monotonic(), trial_time_limit=0.5), design=[(c, "initial design") for c in [forest]])
     promoted = [t for t in result.trials if t.config == forest and t.fraction > 0.2]
     assert promoted and promoted[0].error.startswith("TimeEstimate: skipped, predicted to take")
     assert result.skipped == sum((t.error or "").startswith("TimeEstimate") for t in result.trials)
@@ -201,47 +198,48 @@ class _RecordingWorker:
 
 
 def _trial(trial_id, config, loss, fit_seconds, fraction):
-    from automl.search import TrialRecord
+    from tests.helpers import make_record as TrialRecord
 
     return TrialRecord(trial_id, config, "smac", loss, fit_seconds, 0.0, {}, None, 0.0, 1.0, fraction=fraction)
 
 
 def test_the_refit_passes_over_a_configuration_too_big_for_all_rows():
-    from automl.final import refit_best
+    from automl.run.final import refit_best
 
     configs = {c["model"]: c for c in _space().default_configs()}
     trials = [_trial(0, configs["random_forest"], 0.1, 1.0, 1 / 9), _trial(1, configs["lightgbm"], 0.2, 1.0, 1 / 9)]
     too_big = lambda config, fraction: "MemoryEstimate: too big" if config["model"] == "random_forest" else None  # noqa: E731
-    pipeline, best, fraction = refit_best(_RecordingWorker(), _space(), trials, None, None, 1.0, too_big)
+    pipeline, best, fraction = refit_best(_RecordingWorker(), _space().to_steps, trials, None,
+                                          Budget(None, time.monotonic(), refit_factor=1.0), too_big)
     assert pipeline == "refit lightgbm" and best.trial_id == 1 and fraction == 1.0
 
 
 def test_a_best_too_slow_for_all_rows_is_refit_on_the_share_the_time_left_allows():
-    from automl.final import refit_best
+    from automl.run.final import refit_best
 
     configs = {c["model"]: c for c in _space().default_configs()}
     # the best: 10 s on a ninth -> 90 s on all rows (135 s planned for a share); 45 s left: a third
     best_on_a_ninth = _trial(0, configs["random_forest"], 0.1, 10.0, 1 / 9)
     fast = _trial(1, configs["lightgbm"], 0.2, 1.0, 1.0)
     worker = _RecordingWorker()
-    pipeline, best, fraction = refit_best(worker, _space(), [best_on_a_ninth, fast], None,
-                                          time.monotonic() + 45.0, 1.0)
+    pipeline, best, fraction = refit_best(worker, _space().to_steps, [best_on_a_ninth, fast], None,
+                                          Budget(40.0, time.monotonic(), refit_factor=1.0))  # 45 s to its final end
     assert best.trial_id == 0 and pipeline == "refit random_forest"
     assert 0.25 < fraction <= 1 / 3 and worker.refits == [("random_forest", fraction)]
-    # the share is sized to the budget's end when one is given, leaving the slack after it unused
+    # the share is sized to the budget's end, leaving the slack after it unused
     worker = _RecordingWorker()
-    _, best, fraction = refit_best(worker, _space(), [best_on_a_ninth, fast], None, time.monotonic() + 45.0, 1.0,
-                                   share_end=time.monotonic() + 27.0)
+    _, best, fraction = refit_best(worker, _space().to_steps, [best_on_a_ninth, fast], None,
+                                   Budget(27.0, time.monotonic(), refit_factor=1.0))
     assert best.trial_id == 0 and 0.15 < fraction <= 0.2
     # with less time than its own ninth would need, it gives way to the next best, on all rows
     worker = _RecordingWorker()
-    pipeline, best, fraction = refit_best(worker, _space(), [best_on_a_ninth, fast], None,
-                                          time.monotonic() + 12.0, 1.0)
+    pipeline, best, fraction = refit_best(worker, _space().to_steps, [best_on_a_ninth, fast], None,
+                                          Budget(8.5, time.monotonic(), refit_factor=1.0))  # 12 s to its final end
     assert best.trial_id == 1 and fraction == 1.0 and worker.refits == [("lightgbm", 1.0)]
 
 
 def test_a_refit_on_a_share_of_the_rows_fits_that_share_and_keeps_every_class():
-    from automl.evaluation import TrialData, refit
+    from automl.trials.evaluation import TrialData, refit
     from automl.metrics import get_metric
 
     rng = np.random.default_rng(0)

@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 from ConfigSpace import InCondition, EqualsCondition
 
-from automl.bounds import DataShape
-from automl.components import STEPS, builtin_dir, load_components
+from automl.space.bounds import DataShape
+from automl.space.components import STEPS, builtin_dir, load_components
 from automl.errors import InputError
-from automl.space import build_space
+from automl.space.configspace import build_space
 
 from tests.conftest import COMPONENTS
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from automl.errors import InputError
+from automl.files import atomic_path
 
 FORMAT = 1
 USER_DIR_ENV = "AUTOML_METABASE_DIR"  # overrides where the user's own runs are remembered
@@ -92,10 +93,8 @@ class Metabase:
     def save(self, path: Path) -> None:
         """Written to a temporary name and renamed, so a kill never leaves half a file."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")  # two builds may assemble at once
-        with gzip.open(partial, "wt", encoding="utf-8", compresslevel=9) as sink:
+        with atomic_path(path) as partial, gzip.open(partial, "wt", encoding="utf-8", compresslevel=9) as sink:
             json.dump(self.to_json(), sink, separators=(",", ":"))
-        os.replace(partial, path)
 
 
 def shipped_path() -> Path:
@@ -153,7 +152,9 @@ def remember_run(run_dir: Path | str, folder: Path | None = None) -> Path:
     One file per run, named after the run's data fingerprint and the run folder, so adding the
     same run again replaces it. Returns the file written.
     """
-    from automl.runstore import read_run, read_settings, write_json
+    from automl.files import write_json
+    from automl.records import ranked
+    from automl.run.store import read_run, read_settings
 
     run_dir = Path(run_dir)
     if not (run_dir / "settings.json").exists():
@@ -163,15 +164,15 @@ def remember_run(run_dir: Path | str, folder: Path | None = None) -> Path:
         raise InputError(f"Run {run_dir} has no metafeatures.json: it was recorded by an older automl; fit it again.")
     settings = read_settings(run_dir)
     _, trials = read_run(run_dir)
-    ranked = sorted((t for t in trials if t.ok), key=lambda t: (t.loss, t.trial_id))[:USER_TOP_CONFIGS]
-    if not ranked:
+    best = ranked(trials)[:USER_TOP_CONFIGS]
+    if not best:
         raise InputError(f"Run {run_dir} has no successful trial to learn from.")
     fingerprint = json.loads((run_dir / "data.json").read_text()).get("sha256", "")[:12]
     folder = user_dir() if folder is None else Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{fingerprint}-{run_dir.resolve().name}.json"
-    write_json(target, {"name": f"{run_dir.resolve().name} (your run)", "task": settings["task"],
-                        "metric": settings["metric"], "source": str(run_dir.resolve()),
+    write_json(target, {"name": f"{run_dir.resolve().name} (your run)", "task": settings.task,
+                        "metric": settings.metric, "source": str(run_dir.resolve()),
                         "metafeatures": json.loads(metafeatures_file.read_text()),
-                        "configs": [{"config": t.config, "loss": t.loss} for t in ranked]})
+                        "configs": [{"config": t.config, "loss": t.loss} for t in best]})
     return target

@@ -1,0 +1,49 @@
+"""What every command shares: bad input as one sentence and exit status 2, logging as plain lines."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+
+from automl.errors import InputError
+
+
+class AutomlGroup(click.Group):
+    """Turns every InputError into one 'Error: ...' line and exit status 2, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug of ours: still one line, with a way to see the traceback
+            if os.environ.get("AUTOML_DEBUG"):
+                raise
+            click.echo(f"Error: automl failed unexpectedly ({type(exc).__name__}: {exc}); "
+                       "set AUTOML_DEBUG=1 to see the traceback and please report it.", err=True)
+            sys.exit(1)
+
+
+class _WarningLines(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        prefix = "Warning: " if record.levelno >= logging.WARNING else ""
+        click.echo(f"{prefix}{record.getMessage()}", err=True)
+
+
+def setup_logging(verbose: bool) -> None:
+    """automl's log records become plain lines on stderr (warnings prefixed), INFO only with ``verbose``."""
+    logger = logging.getLogger("automl")
+    logger.handlers = [_WarningLines()]
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    logger.propagate = False
+
+
+def names(value: str | None) -> tuple[str, ...]:
+    """``"a, b,,c"`` -> ``("a", "b", "c")``."""
+    return tuple(n.strip() for n in value.split(",") if n.strip()) if value else ()

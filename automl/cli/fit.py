@@ -1,0 +1,137 @@
+"""``automl fit``: search for the best pipeline for a table and save it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from automl.cli.common import names, setup_logging
+from automl.errors import InputError
+from automl.metrics import METRIC_NAMES
+from automl.settings import SEARCH_METHODS, TASKS
+
+_RESUMABLE = {  # fit option -> the estimator parameter a run directory records (reused on --resume)
+    "metric": "metric", "extra_metrics": "extra_metrics", "time_budget": "time_budget", "max_trials": "max_trials",
+    "seed": "seed", "search": "search", "resampling": "resampling", "include": "include", "exclude": "exclude",
+    "space_dir": "search_space_dir", "trial_time_limit": "trial_time_limit", "memory_limit": "memory_limit_mb",
+    "keep_models": "keep_models", "ensemble_size": "ensemble_size",
+    "n_jobs": "n_jobs", "dask_address": "dask_address", "warm_start": "warm_start", "metabase": "metabase",
+    "multi_fidelity": "multi_fidelity",
+}
+_FIDELITY = {"auto": "auto", "on": True, "off": False}
+
+
+@click.command()
+@click.argument("data", type=click.Path(path_type=Path))
+@click.option("--target", required=True, help="Name of the column to predict.")
+@click.option("--task", type=click.Choice(TASKS), help="Default: inferred from the target column.")
+@click.option("--metric", type=str, help=f"One of {', '.join(METRIC_NAMES)}. Default: roc_auc, log_loss or rmse.")
+@click.option("--extra-metrics", help="Comma-separated metrics also scored for every trial (default: the usual ones).")
+@click.option("--time", "time_budget", type=float, help="Wall-clock budget in seconds (default 60 unless --trials).")
+@click.option("--trials", "max_trials", type=int, help="Budget as a number of trials (reproducible with --seed).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--search", type=click.Choice(SEARCH_METHODS), default="smac", show_default=True)
+@click.option("--resampling", type=click.Choice(["cv", "holdout"]), help="Default: chosen from the data size.")
+@click.option("--include", help="Comma-separated component names to keep (per step), e.g. lightgbm,xgboost.")
+@click.option("--exclude", help="Comma-separated component names to leave out.")
+@click.option("--space-dir", type=click.Path(path_type=Path), help="A folder of your own search-space YAML files.")
+@click.option("--trial-time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds one trial may take (default: a quarter of the budget, "
+              "at least 10).")
+@click.option("--memory-limit", type=click.FloatRange(min=0, min_open=True), help="Megabytes one trial may use (default: 75% of the memory available).")
+@click.option("--keep-models", type=click.IntRange(min=0), default=1, show_default=True, help="Fitted models of the best K trials kept "
+              "in the run directory.")
+@click.option("--ensemble-size", type=click.IntRange(min=0), default=50, show_default=True,
+              help="Rounds of ensemble selection over the best trials (0: the single best pipeline).")
+@click.option("--n-jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Trials run side by side on a local dask cluster of this many single-threaded workers.")
+@click.option("--dask-address", help="Run the trials on the dask cluster whose scheduler listens here "
+              "(tcp://host:port).")
+@click.option("--warm-start", type=click.Choice(["both", "portfolio", "knn", "none"]), default="both", show_default=True,
+              help="Configurations tried first, learned from earlier datasets: a greedy portfolio, the best of the "
+              "nearest datasets (your remembered runs included), both, or none.")
+@click.option("--metabase", type=click.Path(path_type=Path), help="The metabase file or folder warm starts read "
+              "(default: the one shipped with automl).")
+@click.option("--multi-fidelity", type=click.Choice(list(_FIDELITY)), default="auto", show_default=True,
+              help="Successive halving over data fractions (1/9, 1/3, all of each training fold); auto: on when "
+              "a training fold holds 100,000 rows or more.")
+@click.option("--remember/--no-remember", default=None, help="Add this run to your own metabase when it finishes "
+              "(default: only if AUTOML_REMEMBER_RUNS=1).")
+@click.option("--run-dir", type=click.Path(path_type=Path), help="Where the run is recorded (default: a new folder "
+              "under automl-runs/).")
+@click.option("--resume", type=click.Path(path_type=Path), help="Continue the run recorded in this directory.")
+@click.option("--out", type=click.Path(path_type=Path), help="Where to write the model (default: DATA's name + .skops).")
+@click.option("--top", type=int, default=10, show_default=True, help="Leaderboard rows to print.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display (a live panel on a terminal, else a line "
+              "per trial).")
+@click.option("-v", "--verbose", is_flag=True, help="Also log what the search does inside (SMAC, refits).")
+@click.pass_context
+def fit(ctx, data, target, task, out, top, quiet, verbose, run_dir, resume, remember, **options):
+    """Search for the best pipeline for DATA (CSV or Parquet) and save it."""
+    import shutil
+
+    from automl.data import infer_task, read_table, split_target
+    from automl.estimators import AutoClassifier, AutoRegressor
+    from automl.report.leaderboard import terminal_table
+    from automl.run.store import describe_size, new_run_dir, read_settings
+
+    setup_logging(verbose)
+    if resume:
+        if run_dir and run_dir != resume:
+            raise InputError("Give either --resume RUN_DIR or --run-dir, not both.")
+        recorded = read_settings(resume).to_json()  # options not given again are taken from the run
+        for option, param in _RESUMABLE.items():  # (a run recorded before an option existed keeps its default)
+            if ctx.get_parameter_source(option) == click.core.ParameterSource.DEFAULT and param in recorded:
+                options[option] = recorded[param]
+    for option in ("include", "exclude", "extra_metrics"):
+        if isinstance(options[option], str):
+            options[option] = names(options[option]) or None
+    time_budget, max_trials = options["time_budget"], options["max_trials"]
+    if time_budget is not None and time_budget <= 0:
+        raise InputError(f"--time must be a positive number of seconds, got {time_budget:g}.")
+    if max_trials is not None and max_trials <= 0:
+        raise InputError(f"--trials must be a positive integer, got {max_trials}.")
+    if time_budget is None and max_trials is None:
+        options["time_budget"] = time_budget = 60.0
+    frame = read_table(data)
+    X, y = split_target(frame, target)
+    inferred = task is None
+    task = task or infer_task(y)
+    if task == "binary" and y.nunique() > 2:
+        raise InputError(f"Task 'binary' was asked but the target has {y.nunique()} classes; use 'multiclass'.")
+    stem = Path(data.name).name.split(".")[0]
+    run_dir = resume or run_dir or new_run_dir(name=stem)
+    estimator_class = AutoRegressor if task == "regression" else AutoClassifier
+    space_dir = options.pop("space_dir")
+    options["metabase"] = str(options["metabase"]) if options["metabase"] else None
+    options["multi_fidelity"] = _FIDELITY.get(options["multi_fidelity"], options["multi_fidelity"])
+    model = estimator_class(**{_RESUMABLE[k]: v for k, v in options.items()}, remember=remember,
+                            search_space_dir=str(space_dir) if space_dir else None,
+                            run_dir=str(run_dir), resume=bool(resume), verbose=0 if quiet else 1)
+    budget = f"{time_budget:g} s" if time_budget else f"{max_trials} trials"
+    hint = " (inferred from the target; --task overrides)" if inferred else ""
+    action = f"Resuming {run_dir}: fitting" if resume else "Fitting"
+    click.echo(f"{action} a {task} model{hint} on {len(X)} rows x {X.shape[1]} columns of {data.name} ({budget})...",
+               err=True)
+    model.fit(X, y)
+
+    board = model.leaderboard_
+    click.echo(terminal_table(board, model.metric_, top))
+    n_failed = int((board["status"] == "failed").sum())
+    resumed = f", {model.resumed_trials_} of them from before" if model.resumed_trials_ else ""
+    click.echo(f"\n{model.n_trials_} trials ({n_failed} failed{resumed}) in {model.fit_seconds_:.1f} s, validated by "
+               f"{model.resampling_}; optimizer time {100 * model.optimizer_share_:.1f}% of the search.")
+    if model.best_config_ is None:
+        click.echo("No trial succeeded: the saved model predicts the training prior. Try a larger --time.")
+    else:
+        click.echo(f"Best: {model.best_config_['model']} with validation {model.metric_} = {model.best_score_:.4f}.")
+    path = Path(out or f"{stem}.skops")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(Path(model.run_dir_) / "model.skops", path)
+    click.echo(f"Model saved to {path} ({describe_size(path.stat().st_size)}).")
+    click.echo(f"Run directory: {model.run_dir_} ({describe_size(model.run_dir_bytes_)})")
+    if model.interrupted_:
+        click.echo(f"Interrupted: the search stopped early and the model is the best found so far. To go on:\n"
+                   f"  automl fit {data} --target {target} --resume {model.run_dir_}", err=True)
+        sys.exit(130)

@@ -1,0 +1,56 @@
+"""``automl predict`` and ``automl export``: use a saved model, or hand it over as plain scikit-learn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from automl.cli.common import setup_logging
+from automl.errors import InputError
+
+@click.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(path_type=Path))
+@click.argument("data", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="CSV file to write (default: print).")
+@click.option("--proba", is_flag=True, help="Write class probabilities instead of labels.")
+def predict(model_path, data, output, proba):
+    """Predict every row of DATA with a model written by `automl fit`."""
+    import pandas as pd
+
+    from automl.data import read_table
+    from automl.estimators import load_model
+
+    setup_logging(False)
+    model = load_model(model_path)
+    frame = read_table(data)
+    if proba:
+        if not hasattr(model, "classes_"):
+            raise InputError("--proba needs a classification model, but this model does regression.")
+        values = model.predict_proba(frame)
+        result = pd.DataFrame(values, columns=[f"proba_{c}" for c in model.classes_])
+    else:
+        result = pd.DataFrame({"prediction": model.predict(frame)})
+    if output:
+        result.to_csv(output, index=False)
+        click.echo(f"Wrote {len(result)} predictions to {output}", err=True)
+    else:
+        click.echo(result.to_csv(index=False), nl=False)
+
+
+@click.command()
+@click.argument("source", metavar="RUN_DIR_OR_MODEL", type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The .skops file to write.")
+def export(source, out):
+    """Write the final model as plain scikit-learn objects: deploying it needs no automl.
+
+    Load it with skops.io.load(FILE, trusted=skops.io.get_untrusted_types(file=FILE)) after
+    checking the listed types; predict on a DataFrame of the training columns.
+    """
+    from automl.run.export import export_model
+    from automl.run.store import describe_size
+
+    setup_logging(False)
+    path = export_model(source, out)
+    click.echo(f"Exported to {path} ({describe_size(path.stat().st_size)}): plain scikit-learn, "
+               f"loadable without automl.")

@@ -1,0 +1,66 @@
+"""``automl leaderboard`` and ``automl report``: read a run directory back (neither loads SMAC)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from automl.cli.common import setup_logging
+from automl.errors import InputError
+
+@click.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), help="HTML file to write (default: RUN_DIR/report.html).")
+@click.option("--data", "held_out", type=click.Path(path_type=Path), help="Held-out rows (CSV or Parquet, with "
+              "the target) for the permutation importance of the final model's features.")
+@click.option("--target", help="The target column of --data (default: the one the run was fit on).")
+def report(run_dir, out, held_out, target):
+    """Write one self-contained HTML report of the run in RUN_DIR: data, search, final model, failures."""
+    from automl.data import read_table, split_target
+    from automl.report.html import write_report
+    from automl.run.store import read_settings
+
+    setup_logging(False)
+    settings = read_settings(run_dir)
+    pair = None
+    if held_out is not None:
+        target = target or settings.target
+        if not target:
+            raise InputError("The run did not record its target column's name; give --target with --data.")
+        pair = split_target(read_table(held_out), target)
+    model = None
+    if pair is not None:
+        from automl.estimators import load_model
+
+        model = load_model(Path(run_dir) / "model.skops")
+    path = write_report(run_dir, out or Path(run_dir) / "report.html", pair, model=model)
+    click.echo(f"Report written to {path}")
+
+
+@click.command("leaderboard")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--top", type=click.IntRange(min=1), help="Rows to show (default: every trial).")
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="Also write the whole table, every "
+              "hyperparameter and metric included, to this CSV file.")
+def leaderboard_command(run_dir, top, csv_path):
+    """Show the trials of the run recorded in RUN_DIR, best first (it may still be running)."""
+    import pandas as pd
+
+    from automl.report.leaderboard import leaderboard, terminal_table
+    from automl.metrics import get_metric
+    from automl.run.store import read_leaderboard_extras, read_run
+
+    setup_logging(False)
+    settings, trials = read_run(run_dir)
+    if not trials:
+        raise InputError(f"{run_dir} holds no finished trial yet.")
+    metric = get_metric(settings.metric, settings.task)
+    board = leaderboard(trials, metric, *read_leaderboard_extras(run_dir))
+    click.echo(terminal_table(board, metric.name, top))
+    n_failed = int((board["status"] == "failed").sum())
+    click.echo(f"\n{len(board)} trials ({n_failed} failed); {settings.task} task, metric {metric.name}.")
+    if csv_path:
+        params = pd.DataFrame(list(board["hyperparameters"]), index=board.index).add_prefix("hp:")
+        board.drop(columns=["key_hyperparameters", "hyperparameters"]).join(params).to_csv(csv_path, index=False)
+        click.echo(f"Wrote {len(board)} rows to {csv_path}", err=True)

@@ -1,0 +1,160 @@
+"""The steps of one fit, each a function ``AutoClassifier.fit`` calls in order: open the run, build
+the space, search, build the final predictor. The estimator holds the parameters; these hold the
+work. Every deadline comes from one ``Budget``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from automl.data import TrainingData, summarise_data
+from automl.files import library_versions
+from automl.metrics import Metric
+from automl.records import TrialRecord
+from automl.report.progress import Progress
+from automl.run.budget import Budget, refit_factor
+from automl.run.final import refit_best, refit_ensemble
+from automl.run.store import RunStore, data_fingerprint
+from automl.search.loop import History, SearchSettings, run_search
+from automl.search.result import KEEP_PREDICTIONS, SearchResult
+from automl.settings import RunSettings
+from automl.space.bounds import DataShape
+from automl.space.configspace import SearchSpace, build_space
+from automl.trials.evaluation import TrialData
+from automl.trials.memory_policy import memory_checks
+from automl.trials.resampling import Resampling, choose_resampling
+from automl.trials.runners import open_trials
+from automl.trials.worker import TrialWorker
+
+logger = logging.getLogger(__name__)
+
+MULTI_FIDELITY_ROWS = 100_000  # multi_fidelity="auto" turns on when a training fold holds at least this many rows
+MIN_FRACTION = 1 / 9           # ... and successive halving then starts on a ninth of each fold
+
+
+def open_run(params: dict[str, Any], estimator: str, data: TrainingData, metric: Metric) -> tuple[RunStore, Resampling]:
+    """Create the run directory, or reopen it to resume (then the run's resampling is kept).
+    ``params`` are the estimator's parameters (``get_params()``)."""
+    columns = {c: "categorical" if c in data.schema.categorical else "numeric" for c in data.schema.columns}
+    fingerprint = data_fingerprint(data.X, data.y, columns)
+    fingerprint["summary"] = summarise_data(data.X, data.y, data.schema, data.classes)
+    resampling = choose_resampling(len(data.X), data.X.shape[1], params["time_budget"], params["resampling"])
+    settings = RunSettings(estimator, data.task, metric.name, dict(params), target=data.target_name,
+                           validation={"kind": resampling.kind, "n_splits": resampling.n_splits},
+                           versions=library_versions())
+    run_dir = Path(params["run_dir"]) if params["run_dir"] else None
+    if params["resume"]:  # the run's own resampling is kept
+        store = RunStore.reopen(run_dir, settings, fingerprint)
+        return store, Resampling(**store.settings.validation)
+    return RunStore.create(run_dir, settings, fingerprint), resampling
+
+
+def data_space(data: TrainingData, folds, *, include, exclude, search_space_dir: str | None) -> SearchSpace:
+    """The search space for this data's shape, narrowed or widened as the user asked."""
+    shape = DataShape(n_rows=len(data.X), fold_rows=min(len(train) for train, _ in folds),
+                      n_features=len(data.schema.columns), n_classes=data.n_classes)
+    return build_space(data.task, shape, has_categorical=bool(data.schema.categorical),
+                       include=tuple(include or ()), exclude=tuple(exclude or ()),
+                       extra_dirs=(search_space_dir,) if search_space_dir else ())
+
+
+def make_budget(started: float, history: list[TrialRecord], resampling: Resampling, folds,
+                params: dict[str, Any]) -> Budget:
+    """The fit's budget; a resumed run's counts the time its earlier sessions (``history``) spent."""
+    return Budget(params["time_budget"], started, spent_before=max((t.finished_s for t in history), default=0.0),
+                  trial_time_limit=params["trial_time_limit"], refit_factor=refit_factor(resampling.kind, len(folds)),
+                  ensemble=bool(params["ensemble_size"]))
+
+
+def min_fraction(multi_fidelity, search: str, data: TrialData) -> float | None:
+    """The smallest data fraction of a multi-fidelity search, or None for one at full data only.
+
+    "auto": on for SMAC when a training fold holds at least MULTI_FIDELITY_ROWS rows, where a fit on
+    a ninth of them is cheap and already telling.
+    """
+    if search != "smac" or multi_fidelity is False:
+        return None
+    fold_rows = min(len(train) for train, _ in data.folds)
+    return MIN_FRACTION if multi_fidelity is True or fold_rows >= MULTI_FIDELITY_ROWS else None
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """What ``search`` runs: the space, the data, the design and settings, and where trials run."""
+
+    space: SearchSpace
+    data: TrialData
+    design: list[tuple[dict, str]]
+    settings: SearchSettings
+    keep_models: int
+    memory_limit_mb: float
+
+
+def search(plan: SearchPlan, store: RunStore, history: list[TrialRecord], budget: Budget, worker: TrialWorker, dask,
+           progress: Progress) -> SearchResult:
+    """Run (or continue, after the ``history`` of earlier sessions) the search; every finished trial goes
+    to the run directory at once."""
+    if history:
+        logger.info("Resuming %s: %d trials read back, %.1f s of the budget already spent.",
+                    store.path, len(history), budget.spent_before)
+    trials = open_trials(worker, dask, plan.data, plan.space.to_steps, keep_models=plan.keep_models,
+                         on_submit=progress.trial_started,
+                         wait_s=None if budget.search_end is None else max(budget.search_end - time.monotonic(), 1.0))
+    keep = plan.keep_models if trials.keep_models else 0
+    progress.start(history, budget.spent_before)
+
+    def on_trial(record: TrialRecord, outcome, so_far: list[TrialRecord]) -> None:
+        store.add(record, outcome.predictions)
+        progress.trial_finished(record)
+        left = budget.model_save_limit_s(so_far)
+        if record.ok and keep > 0 and left > 2.0:
+            store.keep_models(so_far, record, keep, lambda path: trials.save_models(path, left))
+
+    slots = getattr(trials, "slots", 1)
+    skip = memory_checks(plan.space.to_steps, plan.data)(plan.memory_limit_mb / slots,
+                                                         max(len(train) for train, _ in plan.data.folds))
+    resumed = History(history, store.read_predictions(history, KEEP_PREDICTIONS) if history else {},
+                      budget.spent_before)
+    try:
+        return run_search(plan.space, trials, plan.settings, budget, design=plan.design, history=resumed,
+                          on_trial=on_trial, skip=skip)
+    finally:
+        trials.close()
+
+
+@dataclass(frozen=True)
+class FinalModel:
+    """The predictor to return, the trial it is built around, its weights by trial id, and the share
+    of the rows the best was refit on (below 1 when the time left was too short for all)."""
+
+    predictor: Any
+    best: TrialRecord | None
+    weights: dict[int, float]
+    refit_fraction: float
+
+
+def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, worker: TrialWorker,
+                    progress: Progress, ensemble_size: int) -> FinalModel:
+    """The best trial refit on all rows (or the largest share the time allows), then, with an
+    ``ensemble_size``, Caruana's ensemble of the best trials (each member refit while time is left).
+
+    Ensemble members are optional, so they must be done by the budget itself (``members_end``): the
+    slack before ``final_end`` is for the best's refit (a killed worker's restart) and for the
+    unexpected, so the whole process (reading the data, predicting) ends within the budget x 1.05 too.
+    """
+    progress.phase("refitting the best pipeline on all rows")
+    too_big = memory_checks(plan.space.to_steps, plan.data)(plan.memory_limit_mb, len(plan.data.y))
+    pipeline, best, fraction = refit_best(worker, plan.space.to_steps, result.trials, plan.data, budget, too_big)
+    if best is None:
+        return FinalModel(pipeline, None, {}, 1.0)
+    if not ensemble_size:
+        return FinalModel(pipeline, best, {best.trial_id: 1.0}, fraction)
+    progress.phase("building the ensemble")
+    ensemble, weights = refit_ensemble(worker, plan.space.to_steps, result.trials, result.predictions, plan.data,
+                                       (best, pipeline), rounds=ensemble_size, budget=budget, too_big=too_big)
+    return FinalModel(ensemble, best, weights, fraction)
+

@@ -1,0 +1,122 @@
+"""``automl report``: one self-contained HTML file about a run (figures embedded as PNG, no links out).
+
+Sections: the data (rows, column types, missing values, target distribution), the search
+(best score over time and over trials, score by family, hyperparameter importance), the final
+model (ensemble members and weights; permutation feature importance when held-out rows are
+given) and the failed trials with their reasons.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from automl.files import atomic_path
+from automl.report import figures
+from automl.errors import InputError
+from automl.report.runview import RunView
+
+# Marks the body with how many images decoded, so a headless browser can check the page (tests do).
+CHECK_IMAGES = ("<script>addEventListener('load',()=>{const i=[...document.images];"
+                "document.body.dataset.imagesLoaded=i.filter(x=>x.complete&&x.naturalWidth>0).length+'/'+i.length;})"
+                "</script>")
+STYLE = """body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;color:#222}
+h1{font-size:1.6em}h2{margin-top:1.6em;border-bottom:1px solid #ddd}table{border-collapse:collapse;font-size:.9em}
+td,th{padding:2px 8px;border-bottom:1px solid #eee;text-align:left}img{max-width:100%}.note{color:#666}"""
+
+
+def write_report(run, out: str | Path, held_out: tuple[pd.DataFrame, pd.Series] | None = None,
+                 model=None) -> Path:
+    """Write the report of ``run`` (a run directory or fitted estimator) to ``out``; returns the path.
+
+    ``held_out`` (rows the model never saw, and their target) adds permutation feature importance
+    of ``model``: the fitted estimator (by default ``run`` itself, when it is one).
+    """
+    view = RunView.read(run)
+    model = model if model is not None else (run if hasattr(run, "best_pipeline_") else None)
+    sections = [f"<h1>automl run {html.escape(view.path.name)}</h1>", _overview(view),
+                "<h2>Data</h2>", _data_table(view), _image(figures.target_distribution(view)),
+                "<h2>Search</h2>", _image(figures.search_history(view)),
+                "<h3>Score by model family</h3>", _image(figures.score_by_family(view)),
+                "<h3>Hyperparameter importance</h3>",
+                '<p class="note">fANOVA-style main effects: a random forest is fitted on the run history '
+                "(configuration to validation loss); each bar is the share of its predictions' variance that "
+                "one hyperparameter explains alone (see automl/report/importance.py).</p>",
+                _image(figures.hyperparameter_importance_figure(view)),
+                "<h2>Final model</h2>", _image(figures.ensemble_weights(view)),
+                "<h3>Feature importance</h3>", _feature_importance(view, held_out, model),
+                "<h2>Failed trials</h2>", _failures(view)]
+    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>automl report: {html.escape(view.path.name)}"
+            f"</title><style>{STYLE}</style></head><body>{''.join(sections)}{CHECK_IMAGES}</body></html>")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out) as temporary:
+        temporary.write_text(page, encoding="utf-8")
+    return out
+
+
+def _image(figure: Figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90)
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<p><img alt="figure" src="data:image/png;base64,{encoded}"></p>'
+
+
+def _overview(view: RunView) -> str:
+    frame = view.frame()
+    ok = frame[frame["ok"]]
+    metric = view.metric
+    best = ok.loc[ok["loss"].idxmin()] if len(ok) else None
+    rows = {"task": view.settings.task, "metric": metric.name,
+            "validation": _validation(view.settings.validation or {}),
+            "trials": f"{len(frame)} ({int((~frame['ok']).sum())} failed)",
+            "search time": f"{frame['finished_s'].max():.1f} s",
+            "best trial": "none" if best is None else
+            f"{int(best['trial_id'])} ({best['model']}), validation {metric.name} {best['score']:.4f}",
+            "versions": ", ".join(f"{k} {v}" for k, v in (view.settings.versions or {}).items())}
+    return _table(pd.DataFrame({"": list(rows), "value": list(rows.values())}))
+
+
+def _validation(validation: dict) -> str:
+    if validation.get("kind") == "cv":
+        return f"{validation.get('n_splits')}-fold cross-validation"
+    return validation.get("kind") or "unknown"
+
+
+def _data_table(view: RunView) -> str:
+    summary = view.summary
+    if not summary:
+        return '<p class="note">This run recorded no data summary.</p>'
+    columns = pd.DataFrame([{"column": name, "type": c["type"], "missing": c["missing"]}
+                            for name, c in summary["columns"].items()])
+    counts = columns["type"].value_counts().to_dict()
+    kinds = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    return f"<p>{summary['rows']} rows; columns: {kinds}.</p>" + _table(columns)
+
+
+def _feature_importance(view: RunView, held_out, model) -> str:
+    if held_out is None:
+        return ('<p class="note">Give held-out rows (<code>automl report RUN_DIR --data HELD_OUT.csv</code>, or '
+                "<code>held_out=(X, y)</code>) to see the permutation importance of the final model's features.</p>")
+    if model is None:
+        raise InputError("The permutation importance of held-out rows needs the fitted model: pass model=.")
+    X, y = held_out
+    return (f'<p class="note">Permutation importance on {len(X)} held-out rows, 5 shuffles per column.</p>'
+            + _image(figures.feature_importance(model, X, y)))
+
+
+def _failures(view: RunView) -> str:
+    frame = view.frame()
+    failed = frame[~frame["ok"]]
+    if failed.empty:
+        return "<p>No trial failed.</p>"
+    return _table(failed[["trial_id", "model", "origin", "error"]])
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, border=0, escape=True, na_rep="")

@@ -1,0 +1,116 @@
+"""``Budget``: every deadline, reserve and slack of one fit, named once, on the monotonic clock.
+
+The promise (README): ``fit`` returns within ``seconds`` x 1.05 + a few seconds. Inside it:
+
+    started ─── search ──────────────── search_end ── refits, ensemble ── members_end ─ slack ─ final_end
+                 each trial stops at its own           (the reserve the search    (the best's refit
+                 limit, or when only the reserve       keeps back: the best's     and the unexpected)
+                 for the final model is left            refit and a few members)
+
+>>> budget = Budget(seconds=100.0, started=0.0)
+>>> budget.search_end, budget.members_end, budget.final_end
+(100.0, 100.0, 108.0)
+>>> budget.trial_limit_s
+25.0
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Iterable
+
+from automl.records import TrialRecord, ranked
+
+SLACK = 0.05                  # fit returns within seconds * (1 + SLACK) + 5 s ...
+REFIT_GRACE_S = 3.0           # ... of which the refit may use 3 (a fresh worker's start-up), the rest writes the model
+REFIT_SAFETY = 1.5            # a refit on all rows is assumed to take this much longer than a fold
+HOLDOUT_REFIT_SAFETY = REFIT_SAFETY * 1.5  # ... and longer still after a holdout (a third more rows than it saw)
+TRIAL_LIMIT_SHARE = 0.25      # default per-trial limit: this share of the budget ...
+MIN_TRIAL_LIMIT_S = 10.0      # ... but at least this many seconds
+NO_BUDGET_TRIAL_LIMIT_S = 600.0  # with a trial-count budget only, one trial may still not run forever
+BEST_RESERVE_SHARE = 0.25     # the search keeps back at most this share of the budget for the best's refit
+ENSEMBLE_RESERVE_TRIALS = 6   # the search leaves time to refit this many of the best trials ...
+ENSEMBLE_RESERVE_SHARE = 0.15  # ... the ones after the best taking at most this share of the budget
+ENSEMBLE_OVERHEAD_S = 4.0     # a worker restart after a cut trial (2-3 s) and Caruana selection (about 1.5 s)
+MIN_TRIAL_S = 0.5             # no trial starts with less time than this left
+MODEL_SAVE_LIMIT_S = 30.0     # seconds a top-K trial's models may take to write
+
+
+def full_fit_seconds(trial: TrialRecord) -> float:
+    """The seconds a trial's folds would have taken on all their rows (a multi-fidelity trial saw a fraction)."""
+    return trial.fit_seconds / trial.fraction
+
+
+def refit_factor(resampling_kind: str, n_folds: int) -> float:
+    """A refit on all rows over a trial's total fit seconds: one fold's share, with a safety margin."""
+    return REFIT_SAFETY / max(n_folds - 1, 1) if resampling_kind == "cv" else HOLDOUT_REFIT_SAFETY
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The deadlines of one fit: ``seconds`` of wall time (None: a budget in trials only) counted from
+    ``started`` (``time.monotonic()``), less what earlier sessions of a resumed run spent."""
+
+    seconds: float | None
+    started: float
+    spent_before: float = 0.0
+    trial_time_limit: float | None = None  # the user's per-trial limit, if given
+    refit_factor: float = REFIT_SAFETY
+    ensemble: bool = True                   # the search also keeps time to refit a few ensemble members
+
+    @property
+    def search_end(self) -> float | None:
+        """When the search must have stopped, reserve included (what is left of the budget)."""
+        return None if self.seconds is None else self.started + max(self.seconds - self.spent_before, 0.0)
+
+    @property
+    def members_end(self) -> float | None:
+        """When optional work (ensemble members) must be done: the budget itself."""
+        return None if self.seconds is None else self.started + self.seconds
+
+    @property
+    def final_end(self) -> float | None:
+        """The last moment for the best's refit: the budget, its slack and a worker's start-up."""
+        return None if self.seconds is None else self.started + self.seconds * (1 + SLACK) + REFIT_GRACE_S
+
+    @property
+    def trial_limit_s(self) -> float:
+        """Seconds one trial may take: as set, else a share of the budget (at least MIN_TRIAL_LIMIT_S)."""
+        if self.trial_time_limit is not None:
+            return float(self.trial_time_limit)
+        if self.seconds is None:
+            return NO_BUDGET_TRIAL_LIMIT_S
+        return max(MIN_TRIAL_LIMIT_S, self.seconds * TRIAL_LIMIT_SHARE)
+
+    def reserve_s(self, trials: Iterable[TrialRecord]) -> float:
+        """Seconds the search leaves for the final model: the refit of the best trial and, for an
+        ensemble, of the next best ones it will likely use (each part at most a share of the budget;
+        a best whose refit would not fit in its share is passed over for the next best at the end)."""
+        best = ranked(trials)
+        if not best:
+            return 1.0
+        need = full_fit_seconds(best[0]) * self.refit_factor
+        if self.seconds is None:
+            return 1.0 + need
+        need = min(need, BEST_RESERVE_SHARE * self.seconds)
+        if self.ensemble:  # + a worker restart and the selection; a member never refit in its share is not counted
+            share = ENSEMBLE_RESERVE_SHARE * self.seconds
+            refits = [full_fit_seconds(t) * self.refit_factor for t in best[1:ENSEMBLE_RESERVE_TRIALS]]
+            need += min(sum(r for r in refits if r <= share) + ENSEMBLE_OVERHEAD_S, share)
+        return 1.0 + need
+
+    def search_left_s(self, trials: Iterable[TrialRecord]) -> float | None:
+        """Seconds the search may still use now, keeping the reserve; None without a time budget."""
+        end = self.search_end
+        return None if end is None else end - self.reserve_s(trials) - time.monotonic()
+
+    def model_save_limit_s(self, trials: Iterable[TrialRecord]) -> float:
+        """Seconds a trial's fold models may take to write now: never into the reserve."""
+        left = self.search_left_s(trials)
+        return MODEL_SAVE_LIMIT_S if left is None else min(MODEL_SAVE_LIMIT_S, left)
+
+    @staticmethod
+    def seconds_until(deadline: float | None) -> float | None:
+        """Seconds from now to ``deadline`` (None: no deadline)."""
+        return None if deadline is None else deadline - time.monotonic()

@@ -1,0 +1,122 @@
+"""The final predictor: the best trial refit on all rows (or on as many as the time left
+allows), or an ensemble of the best trials.
+
+Everything here runs after the search and before the budget's end: each refit runs in the
+trial worker (isolated, limited in time and memory like a trial), and whatever cannot finish
+by the deadline is left out rather than overrunning it. Members are refit on all rows: averaging
+each member's fold models instead was measured (benchmarks/ensemble_vs_single.py, see README):
+run directories of 180-490 MB, prediction about 5 times slower, and fits well over the budget.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Callable
+
+import numpy as np
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.pipeline import Pipeline
+
+from automl.ensemble import WeightedEnsemble, select_weights
+from automl.records import TrialRecord, rank_key, ranked
+from automl.run.budget import Budget, full_fit_seconds
+from automl.trials.evaluation import TrialData
+from automl.trials.outcomes import TrialStopped
+from automl.trials.worker import TrialWorker
+
+logger = logging.getLogger(__name__)
+
+PARTIAL_REFIT_MARGIN = 1.5  # a refit on a share of the rows is planned this much longer than its estimate:
+# on a million rows an MLP's refit outran the estimate (its time over its fraction, x1.5) by 26 s or more
+
+
+ToSteps = Callable[[dict], dict]
+TooBig = Callable[[dict, float], "str | None"]
+
+
+def refit_best(worker: TrialWorker, to_steps: ToSteps, trials: list[TrialRecord], data: TrialData, budget: Budget,
+               too_big: TooBig = lambda config, fraction: None) -> tuple[Pipeline, TrialRecord | None, float]:
+    """Refit the best trial on all rows, in the worker, and return it with the share of rows it saw.
+
+    When there is no time for all rows, the best is refit on as many as the time left allows, but
+    never fewer than it was validated on (a multi-fidelity trial may have shown its loss on a
+    ninth of them): more rows than that only help. That share is sized to end by the budget itself
+    (``members_end``), leaving the slack before ``final_end`` for an estimate that was short.
+    Failing that, the next best, and so on.
+    A worker killed at the end of the search is started again for the refit (its start-up is
+    what the budget's few extra seconds are for). ``too_big(config, fraction)`` gives a reason
+    when a refit is estimated to exceed the memory limit. With nothing refit, a constant predictor.
+    """
+    for trial in ranked(trials):
+        fitted = _refit_in_time(worker, to_steps, trial, budget.final_end, budget.refit_factor, too_big,
+                                min_fraction=trial.fraction, share_end=budget.members_end)
+        if fitted is not None:
+            return fitted[0], trial, fitted[1]
+    logger.warning("No configuration could be refit within the budget; falling back to a constant predictor.")
+    dummy = DummyRegressor() if data.task == "regression" else DummyClassifier(strategy="prior")
+    return Pipeline([("model", dummy)]).fit(np.zeros((len(data.y), 1)), data.y), None, 1.0
+
+
+def refit_ensemble(worker: TrialWorker, to_steps: ToSteps, trials: list[TrialRecord],
+                   predictions: dict[int, np.ndarray], data: TrialData, best: tuple[TrialRecord, Pipeline], *,
+                   rounds: int, budget: Budget, too_big: TooBig = lambda config, fraction: None,
+                   ) -> tuple[Pipeline | WeightedEnsemble, dict[int, float]]:
+    """Caruana selection over the kept out-of-fold ``predictions``, then each member refit in the worker
+    while time is left (until the budget's ``members_end``); members that do not fit in time are
+    dropped (the rest re-weighted). ``best`` is the best trial and its refit pipeline."""
+    by_id = {t.trial_id: t for t in trials}
+    order = [t.trial_id for t in sorted((by_id[i] for i in predictions), key=rank_key)]
+    weights = select_weights(predictions, order, data.y, data.metric, rounds, budget.members_end)
+    best_trial, pipeline = best
+    fitted = {best_trial.trial_id: pipeline}
+    for trial_id in sorted(weights, key=lambda i: (-weights[i], i)):
+        if trial_id not in fitted:
+            member = _refit_in_time(worker, to_steps, by_id[trial_id], budget.members_end, budget.refit_factor,
+                                    too_big)
+            if member is not None:
+                fitted[trial_id] = member[0]
+    logger.info("Ensemble selection chose %d trial(s); %d of them refit in time.", len(weights),
+                sum(1 for i in weights if i in fitted))
+    return _assemble(fitted, weights, data) or (pipeline, {best_trial.trial_id: 1.0})
+
+
+def _assemble(fitted: dict, weights: dict[int, float], data: TrialData):
+    """The weighted ensemble of the members that were fitted, weights re-normalised; None below two."""
+    members = {i: w for i, w in weights.items() if i in fitted}
+    if len(members) < 2:
+        return None
+    total = sum(members.values())
+    ensemble = WeightedEnsemble([fitted[i] for i in members], list(members.values()),
+                                None if data.task == "regression" else data.n_classes)
+    return ensemble, {i: w / total for i, w in members.items()}
+
+
+def _refit_in_time(worker: TrialWorker, to_steps: ToSteps, trial: TrialRecord, hard_end: float | None,
+                   factor: float, too_big: TooBig,
+                   min_fraction: float = 1.0, share_end: float | None = None) -> tuple[Pipeline, float] | None:
+    """The trial refit in the worker, on all rows if that can finish by ``hard_end``, else on the
+    largest share of them (at least ``min_fraction``) that can finish by ``share_end``, with that
+    share; None if neither can, the refit is estimated to exceed the memory limit, or it fails."""
+    left = None if hard_end is None else hard_end - time.monotonic()
+    fraction, share_left = 1.0, left
+    if left is not None:
+        startup = 0.0 if worker.alive else worker.startup_s
+        need = max(full_fit_seconds(trial) * factor, 1e-9)
+        if need > left - startup:
+            share_left = left if share_end is None else min(share_end - time.monotonic(), left)
+            fraction = (share_left - startup) / (need * PARTIAL_REFIT_MARGIN)
+            if fraction < min_fraction:
+                return None
+    reason = too_big(trial.config, fraction)
+    if reason is not None:
+        logger.info("Trial %d is not refit: %s.", trial.trial_id, reason.split(": ", 1)[-1])
+        return None
+    if fraction < 1.0:
+        logger.info("Trial %d is refit on %.0f%% of the rows: all of them would take about %.0f s, %.0f s are left.",
+                    trial.trial_id, 100 * fraction, full_fit_seconds(trial) * factor, share_left)
+    try:
+        return worker.run("refit", (to_steps(trial.config), fraction), left), fraction
+    except TrialStopped as failure:
+        logger.warning("Refit of trial %d failed (%s).", trial.trial_id, failure)
+        return None

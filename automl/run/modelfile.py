@@ -1,0 +1,67 @@
+"""Save and load fitted models as skops files: no arbitrary code runs on load.
+
+The file holds a plain dict: the format number, the library versions it was made with, the
+training columns and their types, the fitted predictor (a scikit-learn Pipeline, or an ensemble
+of them) and what is needed to check and prepare new data. Only
+the types listed in ``automl.files.TRUSTED_TYPES`` (plus scikit-learn's own, which skops trusts)
+load. Files are written under a temporary name and renamed into place.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from automl.errors import InputError
+from automl.files import library_versions, load_fitted, save_fitted
+
+logger = logging.getLogger(__name__)
+
+FORMAT = 1
+KINDS = ("AutoClassifier", "AutoRegressor")
+
+
+def save_model(model, path: str | Path) -> Path:
+    """Write a fitted AutoClassifier/AutoRegressor to ``path`` and return the path."""
+    path = Path(path)
+    payload = {
+        "format": FORMAT,
+        "kind": type(model).__name__,
+        "versions": library_versions(),
+        "pipeline": model.best_pipeline_,
+        "has_config": model.best_config_ is not None,
+        "schema": model.schema_.to_json(),
+        "columns": {c: "categorical" if c in model.schema_.categorical else "numeric" for c in model.schema_.columns},
+        "input_columns": list(model.input_columns_),
+        "named_columns": hasattr(model, "feature_names_in_"),
+        "classes": model.classes_.tolist() if hasattr(model, "classes_") else None,
+        "task": model.task_,
+        "metric": model.metric_,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_fitted(payload, path)
+    return path
+
+
+def read_model_file(path: str | Path) -> dict:
+    """The checked content of a file written by ``save_model`` (``automl.estimators.load_model`` turns it
+    back into an estimator); one sentence for a file of untrusted types, of another origin or a newer format."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"Model file not found: {path}.")
+    payload = load_fitted(path, what="model file")
+    if not isinstance(payload, dict) or payload.get("kind") not in KINDS:
+        raise InputError(f"{path} is not a model file written by automl.")
+    if payload.get("format", 0) > FORMAT:
+        raise InputError(f"{path} was written by a newer automl (file format {payload['format']}); upgrade automl to read it.")
+    _warn_on_version_drift(path, payload.get("versions", {}))
+    return payload
+
+
+def _warn_on_version_drift(path: Path, saved: dict[str, str]) -> None:
+    current = library_versions()
+    for name, version in saved.items():
+        if version.split(".")[:2] != current.get(name, "").split(".")[:2]:
+            logger.warning("%s was written with %s %s but %s is installed; predictions may differ.",
+                           path, name, version, current.get(name))
+            return

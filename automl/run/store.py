@@ -1,0 +1,274 @@
+"""The run directory: everything a search produced, written so that a kill at any instant loses nothing.
+
+    RUN_DIR/
+      settings.json    the format number, the estimator's parameters, task, metric, resampling, versions, sessions
+      data.json        fingerprint of the training data: a hash, the row count, the column types
+      space.json       the search space used (ConfigSpace, serialized) and the components behind it
+      trials.jsonl     one line per finished trial: appended, flushed and fsynced at once
+      predictions/     out-of-fold predictions of each successful trial (trial_00012.npy, float32)
+      models/          the fold models of the top-K trials only (trial_00012.skops)
+      worker.log       what libraries printed inside the trials
+      ensemble.json    the final model's weight per trial id, written with it
+      model.skops      the final model, written at the end of ``fit``
+
+Every file but the log is written under a temporary name and renamed into place, so a reader
+never sees half a file; a trial line cut short by a kill is ignored when the log is read back.
+Resuming checks that the data and the space are the ones the run was started with.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from automl.errors import InputError
+from automl.files import TEMPORARY_SUFFIX, atomic_path, json_default, write_json
+from automl.records import TrialRecord, ranked
+from automl.settings import MUST_MATCH, RunSettings
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BASE = Path("automl-runs")
+
+
+def new_run_dir(base: Path = DEFAULT_BASE, name: str | None = None) -> Path:
+    """A fresh, timestamped folder under ``base`` (suffixed -2, -3, ... when taken)."""
+    stem = time.strftime("%Y%m%d-%H%M%S") + (f"-{name}" if name else "")
+    for attempt in range(1, 1000):
+        path = base / (stem if attempt == 1 else f"{stem}-{attempt}")
+        try:
+            path.mkdir(parents=True)
+            return path
+        except FileExistsError:
+            continue
+    raise InputError(f"Could not create a new run directory under {base}.")
+
+
+def data_fingerprint(X: pd.DataFrame, y: np.ndarray, column_types: dict[str, str]) -> dict[str, Any]:
+    """A hash of the training rows and target, with the shape and column types, to recognise the data."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps(list(map(str, X.columns))).encode())
+    digest.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
+    digest.update(np.ascontiguousarray(y).tobytes())
+    return {"sha256": digest.hexdigest(), "rows": int(len(X)), "columns": column_types}
+
+
+def read_run(path: Path) -> tuple[RunSettings, list[TrialRecord]]:
+    """The settings and finished trials of a run directory, read only."""
+    settings = read_settings(path)
+    return settings, RunStore(Path(path), settings, {}, True).read_trials()
+
+
+def read_leaderboard_extras(path: Path) -> tuple[dict[str, list[str]], dict[int, float] | None]:
+    """The key hyperparameters per family (from space.json) and the final model's weights (from
+    ensemble.json; None while the run has no final model yet)."""
+    path = Path(path)
+    space = json.loads((path / "space.json").read_text()) if (path / "space.json").is_file() else {}
+    ensemble = path / "ensemble.json"
+    weights = {int(k): v for k, v in json.loads(ensemble.read_text()).items()} if ensemble.is_file() else None
+    return space.get("key_hyperparameters") or {}, weights
+
+
+def read_settings(path: Path) -> RunSettings:
+    """The settings a run directory recorded; one sentence for a folder that is not a run directory
+    or a run of a newer format."""
+    file = Path(path) / "settings.json"
+    if not file.is_file():
+        raise InputError(f"{path} is not an automl run directory (it has no settings.json).")
+    try:
+        data = json.loads(file.read_text())
+    except (OSError, ValueError):
+        raise InputError(f"{path} is not an automl run directory (its settings.json cannot be read).") from None
+    return RunSettings.from_json(data, where=str(path))
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+class RunStore:
+    """Writes one run's directory as the search goes, and reads it back to resume."""
+
+    def __init__(self, path: Path, settings: RunSettings, fingerprint: dict[str, Any], resuming: bool):
+        self.path = Path(path)
+        self.settings = settings
+        self._fingerprint = fingerprint
+        self._resuming = resuming
+        self._begun = False
+
+    @classmethod
+    def create(cls, path: Path | None, settings: RunSettings, fingerprint: dict[str, Any]) -> "RunStore":
+        """A new run in ``path`` (a new timestamped folder when None); refuse a folder holding a run.
+
+        Nothing is written until ``begin``: a run refused for a bad option leaves no trace.
+        """
+        path = new_run_dir() if path is None else Path(path)
+        if (path / "trials.jsonl").exists() or (path / "settings.json").exists():
+            raise InputError(f"{path} already holds a run; resume it, or choose another run directory.")
+        return cls(path, dataclasses.replace(settings, sessions=(_now(),)), fingerprint, False)
+
+    @classmethod
+    def reopen(cls, path: Path | None, settings: RunSettings, fingerprint: dict[str, Any]) -> "RunStore":
+        """Continue the run in ``path``: refuse, in one sentence, other data, incompatible settings or
+        a run of a newer format. Its validation is kept. Only reads; ``begin`` writes, once the space
+        has been checked too.
+        """
+        if path is None:
+            raise InputError("resume=True needs the run_dir of the run to continue.")
+        path = Path(path)
+        if not (path / "settings.json").is_file() or not (path / "data.json").is_file():
+            raise InputError(f"Cannot resume {path}: it is not a run directory (no settings.json or data.json).")
+        previous = read_settings(path)
+        saved = json.loads((path / "data.json").read_text())
+        if saved["rows"] != fingerprint["rows"] or saved["columns"] != fingerprint["columns"]:
+            raise InputError(f"Cannot resume {path}: the data differs from the run's ({saved['rows']} rows and "
+                             f"columns {list(saved['columns'])} then, {fingerprint['rows']} rows and columns "
+                             f"{list(fingerprint['columns'])} now).")
+        if saved["sha256"] != fingerprint["sha256"]:
+            raise InputError(f"Cannot resume {path}: the data has the same shape and columns as the run's but "
+                             f"different values (fingerprint {saved['sha256'][:12]} then, {fingerprint['sha256'][:12]} now).")
+        for key in MUST_MATCH:
+            if previous.value(key) != settings.value(key):
+                raise InputError(f"Cannot resume {path}: its {key} is {previous.value(key)!r}, not "
+                                 f"{settings.value(key)!r}.")
+        resumed = dataclasses.replace(settings, validation=previous.validation,
+                                      sessions=(*previous.sessions, _now()))
+        return cls(path, resumed, fingerprint, True)
+
+    def begin(self, space: dict[str, Any]) -> None:
+        """Check the space against the run's (resuming), then write the settings, fingerprint and space."""
+        file = self.path / "space.json"
+        current = json.loads(json.dumps(space, default=str))  # tuples become lists, as on disk
+        if self._resuming and file.is_file():
+            recorded = json.loads(file.read_text())
+            shown_only = {"key_hyperparameters"}  # what the leaderboard shows, not part of the space
+            changed = sorted(k for k in (set(recorded) | set(current)) - shown_only if recorded.get(k) != current.get(k))
+            if changed:
+                raise InputError(f"Cannot resume {self.path}: the search space differs from the run's "
+                                 f"(changed: {', '.join(changed)}).")
+        for folder in (self.path, self.path / "predictions", self.path / "models"):
+            folder.mkdir(parents=True, exist_ok=True)
+        self._lock()
+        self._begun = True
+        write_json(self.path / "data.json", self._fingerprint)
+        write_json(file, current)
+        write_json(self.path / "settings.json", self.settings.to_json())
+        log = self.path / "trials.jsonl"
+        _drop_cut_line(log)
+        finished = {t.trial_id for t in self.read_trials()}
+        for leftover in self.path.glob("*/*"):  # a write cut by a kill, or files of a trial never logged
+            stem = leftover.name.split(".")[0]
+            if TEMPORARY_SUFFIX in leftover.name or (stem.startswith("trial_") and int(stem[6:]) not in finished):
+                leftover.unlink()
+
+    def _lock(self) -> None:
+        """One process writes a run at a time: a second fit or resume of it is refused, not interleaved."""
+        try:
+            import fcntl
+        except ImportError:  # Windows: no advisory locks; running one fit per directory is up to the user
+            return
+        self._lock_file = (self.path / ".lock").open("w")
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._lock_file.close()
+            raise InputError(f"{self.path} is in use by another automl process; wait for it or use another "
+                             "run directory.") from None
+
+    def close(self) -> None:
+        """Release the run directory (the lock); the files stay. A run refused before it began leaves
+        no empty timestamped folder behind."""
+        lock = getattr(self, "_lock_file", None)
+        if lock is not None:
+            lock.close()
+        if not self._begun and self.path.is_dir() and not any(self.path.iterdir()):
+            self.path.rmdir()
+
+    def add(self, record: TrialRecord, predictions: np.ndarray | None) -> None:
+        """Persist one finished trial: its predictions first, then its log line (fsynced)."""
+        if record.ok and predictions is not None:
+            with atomic_path(self._predictions_file(record.trial_id)) as temporary:
+                with temporary.open("wb") as sink:
+                    np.save(sink, predictions.astype(np.float32, copy=False))
+        line = json.dumps(record.to_json(), default=json_default)
+        with (self.path / "trials.jsonl").open("a") as sink:
+            sink.write(line + "\n")
+            sink.flush()
+            os.fsync(sink.fileno())
+
+    def keep_models(self, trials: list[TrialRecord], record: TrialRecord, k: int, save: Callable[[Path], bool]) -> None:
+        """Keep the fold models of the k best trials: save the new one if it ranks, drop the ones it pushed out."""
+        best = [t.trial_id for t in ranked(trials)[:k]]
+        if record.trial_id in best:
+            save(self._models_file(record.trial_id))
+        for file in (self.path / "models").glob("trial_*.skops"):
+            if int(file.stem.split("_")[1]) not in best:
+                file.unlink(missing_ok=True)
+
+    def write_metafeatures(self, metafeatures: dict[str, float]) -> None:
+        """The data's meta-features: what ``automl metabase add`` needs to learn from this run."""
+        write_json(self.path / "metafeatures.json", metafeatures)
+
+    def write_weights(self, weights: dict[int, float]) -> None:
+        """Record the final model's weight per trial id (the leaderboard shows them)."""
+        write_json(self.path / "ensemble.json", {str(k): v for k, v in weights.items()})
+
+    def read_trials(self) -> list[TrialRecord]:
+        """Every finished trial in the log; a last line cut by a kill is skipped."""
+        records = []
+        for line in (self.path / "trials.jsonl").read_text().splitlines() if (self.path / "trials.jsonl").exists() else []:
+            try:
+                values = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            records.append(TrialRecord.from_json(values))
+        return records
+
+    def read_predictions(self, trials: list[TrialRecord], keep: int) -> dict[int, np.ndarray]:
+        """Out-of-fold predictions of the ``keep`` best successful trials."""
+        best = ranked(trials)[:keep]
+        found = {}
+        for trial in best:
+            try:
+                found[trial.trial_id] = np.load(self._predictions_file(trial.trial_id))
+            except (OSError, ValueError):  # missing or damaged (a power cut): the trial itself still counts
+                continue
+        return found
+
+    def size_bytes(self) -> int:
+        return sum(f.stat().st_size for f in self.path.rglob("*") if f.is_file())
+
+    def _predictions_file(self, trial_id: int) -> Path:
+        return self.path / "predictions" / f"trial_{trial_id:05d}.npy"
+
+    def _models_file(self, trial_id: int) -> Path:
+        return self.path / "models" / f"trial_{trial_id:05d}.skops"
+
+
+def _drop_cut_line(log: Path) -> None:
+    """A kill in the middle of a write leaves a last line without its newline: cut it off before appending."""
+    if not log.is_file():
+        log.touch()
+        return
+    content = log.read_bytes()
+    if content and not content.endswith(b"\n"):
+        os.truncate(log, content.rfind(b"\n") + 1)
+
+
+def describe_size(n_bytes: int) -> str:
+    """1234567 -> '1.2 MB'."""
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n_bytes < 1024 or unit == "GB":
+            return f"{n_bytes:.0f} {unit}" if unit == "bytes" else f"{n_bytes:.1f} {unit}"
+        n_bytes /= 1024
+    return ""
+

@@ -1,0 +1,17 @@
+"""The initial design of a search: the user's configurations, then the meta-learned warm start,
+then the space's defaults, each with where it came from."""
+
+from __future__ import annotations
+
+
+from automl.metalearning.warmstart import warm_start_design
+from automl.space.configspace import SearchSpace
+
+
+def initial_design(space: SearchSpace, *, initial_configs, warm_start, metabase: str | None, task: str,
+                   metafeatures: dict[str, float]) -> list[tuple[dict, str]]:
+    """(configuration, origin) pairs to evaluate first: ``initial_configs`` (checked strictly against
+    the space), the warm start for data with these ``metafeatures`` (adapted to the space; those that
+    cannot be are left out), and the defaults; without repeats."""
+    warm = warm_start_design(warm_start, task, metafeatures, metabase)
+    return space.design_with_origins(initial_configs or (), warm)

@@ -1,0 +1,328 @@
+"""The CASH loop: SMAC's random-forest SMBO (or random search) driven through ask/tell.
+
+We own the loop so that we own the budget: each trial gets at most the time that is left, the
+search stops early enough to refit the incumbent (``Budget.reserve_s``), and the optimizer's own
+ask+tell time is measured.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Protocol, Sequence
+
+import numpy as np
+
+from automl.records import TrialRecord, TrialResult, TrialSpec, TrialStatus, config_key
+from automl.run.budget import MIN_TRIAL_S, Budget
+from automl.search.interrupt import StopOnCtrlC
+from automl.search.result import SearchResult, keep_best_predictions
+from automl.space.configspace import SearchSpace
+from automl.trials.outcomes import TrialOutcome
+
+logger = logging.getLogger(__name__)
+logging.getLogger("smac").setLevel(logging.ERROR)  # SMAC's INFO and WARNING lines are about its internals
+
+HALVING_ETA = 3  # successive halving keeps the best third at each data fraction (SMAC_SETTINGS["halving_eta"])
+OnTrial = Callable[[TrialRecord, TrialOutcome, list[TrialRecord]], None]
+Skip = Callable[[dict, float], "str | None"]
+
+
+class Trials(Protocol):
+    """Where configurations are evaluated: submit one, do other work, collect its outcome."""
+
+    def submit(self, config: dict, timeout_s: float | None, limit_s: float | None, fraction: float = 1.0) -> None:
+        """Start evaluating on ``fraction`` of each training fold: stop it ``timeout_s`` from now (the
+        budget) or after its own ``limit_s``."""
+
+    def collect(self, should_stop: Callable[[], bool]) -> TrialOutcome: ...
+
+
+class TrialPool(Protocol):
+    """Where configurations are evaluated several at once (dask): ``slots`` trials may run together."""
+
+    slots: int
+
+    def submit(self, config: dict, timeout_s: float | None, limit_s: float | None, fraction: float = 1.0) -> int:
+        """Start a trial and return its ticket."""
+
+    def collect_any(self, should_stop: Callable[[], bool],
+                    can_start: Callable[[], bool]) -> tuple[int, TrialOutcome] | None:
+        """The next finished trial, or None when ``can_start()`` turns true first."""
+
+    def ready(self) -> bool:
+        """Whether a trial can start now."""
+
+    def cancel_all(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """How to search: the method, its seed, the trial budget, multi-fidelity and the failure yardstick.
+
+    ``min_fraction`` (SMAC only) turns on multi-fidelity search: SMAC's successive halving first fits
+    configurations on that share of each training fold, and only the best third of them on three
+    times as much, up to all of it. A failed trial is told to the optimizer as worse than both
+    ``failure_loss`` (a constant predictor's loss) and every loss seen so far.
+    """
+
+    method: str = "smac"
+    seed: int = 0
+    max_trials: int | None = None
+    min_fraction: float | None = None
+    failure_loss: float = 1.0
+    output_dir: Path = Path("smac")  # SMAC's scratch folder
+
+
+@dataclass(frozen=True)
+class History:
+    """What an earlier session of the same run finished (resume): told to the optimizer first, never re-run."""
+
+    trials: Sequence[TrialRecord] = ()
+    predictions: dict[int, np.ndarray] = field(default_factory=dict)
+    elapsed_s: float = 0.0  # seconds of the budget those sessions spent
+
+
+def run_search(space: SearchSpace, trials: Trials | TrialPool, settings: SearchSettings, budget: Budget, *,
+               design: Sequence[tuple[dict, str]] = (), history: History = History(),
+               on_trial: OnTrial = lambda *finished: None, skip: Skip = lambda config, fraction: None) -> SearchResult:
+    """Evaluate configurations until the trial count or the budget's search end is reached.
+
+    ``design`` (configuration, origin) pairs are evaluated first (a warm start, the user's). The
+    next configuration is asked for while the current trial runs, so the optimizer's time overlaps
+    the trials. ``max_trials`` counts the trials of ``history``. ``on_trial`` sees every new trial
+    as soon as it is finished, with all trials so far (the run store writes it). A first Ctrl-C
+    stops the search cleanly: the running trial is dropped, everything finished is kept.
+
+    ``skip(config, fraction)`` gives a reason not to run a configuration (say, its predicted
+    memory); it is then recorded as a SKIPPED trial with that reason, told to the optimizer as a
+    failure, and counted in ``SearchResult.skipped``. So is a configuration promoted to a larger
+    fraction whose time on the smaller one, scaled up, predicts that it cannot finish in time.
+    """
+    start = time.monotonic()
+    result = SearchResult(trials=list(history.trials), predictions=dict(history.predictions),
+                          resumed_trials=len(history.trials))
+    evaluated = {config_key(t.config) for t in history.trials}
+    initial = [c for c, _ in design if config_key(c) not in evaluated]
+    proposer = _proposer(space, settings, initial)
+    proposer.origins = {config_key(c): origin for c, origin in design}
+    if budget.seconds is not None:  # a budget in trials alone stays reproducible: the wall clock never steers it
+        from automl.search.smac_proposer import SMAC_SETTINGS
+
+        share = SMAC_SETTINGS["optimizer_share"]
+        proposer.over_share = lambda: result.optimizer_seconds > share * (time.monotonic() - start)
+    with StopOnCtrlC() as ctrl_c:
+        proposer.replay(list(history.trials), settings.failure_loss)
+        loop = _Loop(proposer, trials, result, ctrl_c, settings, budget, start, history.elapsed_s, on_trial, skip)
+        loop.run_parallel() if hasattr(trials, "collect_any") else loop.run()
+    result.wall_seconds = time.monotonic() - start
+    logger.info("search stopped (%s): %d trials, optimizer %.1f%% of %.1fs", result.stop_reason,
+                len(result.trials), 100 * result.optimizer_share, result.wall_seconds)
+    if result.skipped:
+        logger.warning("%d configuration(s) were skipped before running: predicted to need more memory or "
+                       "time than a trial may use.", result.skipped)
+    return result
+
+
+def _proposer(space: SearchSpace, settings: SearchSettings, initial: list[dict]):
+    if settings.method == "smac":
+        from automl.search.smac_proposer import SmacProposer
+
+        return SmacProposer(space, settings.seed, settings.max_trials, initial, settings.output_dir,
+                            settings.min_fraction)
+    from automl.search.random_proposer import RandomProposer
+
+    return RandomProposer(space, settings.seed, initial)
+
+
+@dataclass
+class _Loop:
+    """One search's loop state: the proposer, where trials run, what finished, and the limits."""
+
+    proposer: object
+    trials: Trials | TrialPool
+    result: SearchResult
+    ctrl_c: StopOnCtrlC
+    settings: SearchSettings
+    budget: Budget
+    start: float
+    elapsed_before: float
+    on_trial: OnTrial
+    skip: Skip
+
+    def now_s(self) -> float:
+        """Seconds into the run (earlier sessions included), as trials record their times."""
+        return round(self.elapsed_before + time.monotonic() - self.start, 3)
+
+    def time_left(self) -> float | None:
+        return self.budget.search_left_s(self.result.trials)
+
+    def own_limit(self, fraction: float) -> float:
+        """A trial on a fraction of the rows gets that fraction of the time limit, but at least a third of
+        it: a configuration that needs more on a ninth of the rows could never finish on all of them."""
+        return self.budget.trial_limit_s * max(fraction, 1 / HALVING_ETA)
+
+    def run(self) -> None:
+        """One trial at a time; the next configuration is asked for while it runs."""
+        max_trials, result = self.settings.max_trials, self.result
+        upcoming = self.ask()
+        while True:
+            if self.ctrl_c.requested:
+                return self.interrupted()
+            if upcoming is None:
+                result.stop_reason = "search space exhausted"
+                return
+            if max_trials is not None and len(result.trials) >= max_trials:
+                result.stop_reason = "trial budget reached"
+                return
+            timeout = self.time_left()  # the budget's end; the trial's own limit is applied once its worker is ready
+            if timeout is not None and timeout < MIN_TRIAL_S:
+                result.stop_reason = "time budget reached"
+                return
+            config, origin, fraction = upcoming
+            started = self.now_s()
+            own_limit = self.own_limit(fraction)
+            if self.skipped(config, origin, fraction, _smaller(timeout, own_limit), started):
+                upcoming = self.ask()
+                continue
+            self.trials.submit(config, timeout, own_limit, fraction)
+            last = max_trials is not None and len(result.trials) + 1 >= max_trials
+            ahead = self.proposer.ask_ahead and not last  # the last trial of the budget needs no successor
+            if ahead:
+                upcoming = self.ask()
+            outcome = self.trials.collect(lambda: self.ctrl_c.requested)
+            if self.ctrl_c.requested and outcome.loss is None:  # stopped by the user: not the configuration's fault
+                return self.interrupted()
+            if outcome.status is TrialStatus.BUDGET_END:  # unfinished, not failed: not recorded (a resume may run it)
+                logger.info("a %s trial was cut by the end of the budget", config["model"])
+                result.stop_reason = "time budget reached"
+                return
+            self.record(TrialSpec(config, origin, fraction), outcome, started, self.now_s())
+            if not ahead and not last:
+                upcoming = self.ask()
+
+    def run_parallel(self) -> None:
+        """Keep every slot of the pool busy; tell each trial as it finishes (in any order).
+
+        The next configuration is always asked for before a slot frees. When the budget or the
+        trial count says stop, no new trial starts and the running ones finish or are cut.
+        """
+        pool, result = self.trials, self.result
+        running: dict[int, tuple[TrialSpec, float]] = {}  # ticket -> what it runs, its start (s into the run)
+        upcoming = self.ask()
+
+        def stop_reason() -> str:
+            left = self.time_left()
+            if self.ctrl_c.requested:
+                return "interrupted"
+            if upcoming is None:
+                return "search space exhausted"
+            if self.settings.max_trials is not None and len(result.trials) + len(running) >= self.settings.max_trials:
+                return "trial budget reached"
+            if left is not None and left < MIN_TRIAL_S:
+                return "time budget reached"
+            return ""
+
+        while True:
+            result.stop_reason = result.stop_reason or stop_reason()
+            while not result.stop_reason and len(running) < pool.slots and pool.ready():
+                config, origin, fraction = upcoming
+                left, own_limit = self.time_left(), self.own_limit(fraction)
+                if self.skipped(config, origin, fraction, _smaller(left, own_limit), self.now_s()):
+                    upcoming = self.ask()
+                    result.stop_reason = stop_reason()
+                    continue
+                ticket = pool.submit(config, left, own_limit, fraction)
+                running[ticket] = (TrialSpec(config, origin, fraction), self.now_s())
+                upcoming = self.ask()
+                result.stop_reason = stop_reason()
+            if not running:
+                if result.stop_reason:
+                    break
+                time.sleep(0.05)  # every worker is restarting
+                continue
+            collected = pool.collect_any(lambda: self.ctrl_c.requested,
+                                         lambda: len(running) < pool.slots and not stop_reason() and pool.ready())
+            if collected is None:  # a worker came back from a restart: start a trial on it
+                continue
+            ticket, outcome = collected
+            spec, started = running.pop(ticket)
+            if self.ctrl_c.requested and outcome.loss is None:  # stopped by the user: drop every running trial
+                pool.cancel_all()
+                return self.interrupted()
+            if outcome.status is TrialStatus.BUDGET_END:
+                logger.info("a %s trial was cut by the end of the budget", spec.config["model"])
+                result.stop_reason = result.stop_reason or "time budget reached"
+                continue
+            self.record(spec, outcome, started, self.now_s())
+
+    def interrupted(self) -> None:
+        self.result.stop_reason = "interrupted"
+        logger.warning("Interrupted: the search stopped (press Ctrl-C again to abort at once).")
+
+    def ask(self) -> tuple[dict, str, float] | None:
+        """The proposer's next (configuration, origin, fraction), timed; None when it has no more."""
+        from smac.main.exceptions import ConfigurationSpaceExhaustedException
+
+        tick = time.perf_counter()
+        try:
+            return self.proposer.ask()
+        except (ConfigurationSpaceExhaustedException, StopIteration):
+            return None
+        finally:
+            self.result.optimizer_seconds += time.perf_counter() - tick
+
+    def record(self, spec: TrialSpec, outcome: TrialOutcome, started_s: float, finished_s: float) -> None:
+        """A finished trial: kept in the result, shown to ``on_trial`` (which persists it), told to the optimizer."""
+        from automl.search.smac_proposer import failure_cost
+
+        result = self.result
+        trial_id = max((t.trial_id for t in result.trials), default=-1) + 1
+        record = TrialRecord(trial_id, spec, TrialResult(
+            outcome.status, outcome.loss, outcome.fit_seconds, outcome.predict_seconds, outcome.warnings,
+            outcome.error, outcome.scores, started_s, finished_s))
+        result.trials.append(record)
+        if record.ok and outcome.predictions is not None:
+            result.predictions[record.trial_id] = outcome.predictions
+            keep_best_predictions(result)
+        self.on_trial(record, outcome, result.trials)
+        tick = time.perf_counter()
+        self.proposer.tell(record, failure_cost(result.trials, self.settings.failure_loss))
+        result.optimizer_seconds += time.perf_counter() - tick
+        logger.info("trial %d %s%s loss=%s (%.2fs)%s", record.trial_id, spec.config["model"],
+                    f" on {spec.fraction:.0%} of the rows" if spec.fraction < 1 else "",
+                    f"{record.loss:.5f}" if record.ok else record.status.value, outcome.fit_seconds,
+                    f" {record.error}" if record.error else "")
+
+    def skipped(self, config: dict, origin: str, fraction: float, limit_s: float | None, at_s: float) -> bool:
+        """Record a configuration that is not to run as a SKIPPED trial: ``skip`` gave a reason, or it ran
+        on a smaller fraction before and, scaled up, would not finish within ``limit_s``."""
+        reason = self.skip(config, fraction) or _too_slow(self.result.trials, config, fraction, limit_s)
+        if reason is None:
+            return False
+        self.result.skipped += 1
+        outcome = TrialOutcome(None, 0.0, 0.0, {}, reason, status=TrialStatus.SKIPPED)
+        self.record(TrialSpec(config, origin, fraction), outcome, at_s, at_s)
+        return True
+
+
+def _smaller(*limits: float | None) -> float | None:
+    given = [t for t in limits if t is not None]
+    return min(given) if given else None
+
+
+def _too_slow(trials: list[TrialRecord], config: dict, fraction: float, limit_s: float | None) -> str | None:
+    """Successive halving promotes by loss alone; a configuration whose trial on a smaller fraction,
+    scaled linearly in rows, predicts a run past its time limit (or the budget) would only waste it."""
+    key = config_key(config)
+    earlier = [t for t in trials if t.ok and t.fraction < fraction and config_key(t.config) == key]
+    if limit_s is None or not earlier:
+        return None
+    last = max(earlier, key=lambda t: t.fraction)
+    predicted = (last.finished_s - last.started_s) * fraction / last.fraction
+    if predicted <= limit_s:
+        return None
+    return (f"TimeEstimate: skipped, predicted to take {predicted:,.0f} s on {fraction:.0%} of the rows "
+            f"({last.finished_s - last.started_s:,.0f} s on {last.fraction:.0%}), over the {limit_s:,.0f} s it may take")

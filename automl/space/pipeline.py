@@ -1,0 +1,51 @@
+"""Turn the typed steps of one configuration into a scikit-learn Pipeline.
+
+    ColumnTransformer(numeric: impute -> scale, categorical: fill -> encode) -> features -> model
+
+Every learned step lives inside the Pipeline, so fitting it on a training fold fits every
+step on that fold only: this is what keeps trials free of leakage.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sklearn.base import BaseEstimator
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline
+
+from automl.data import Schema
+from automl.space.steps import StepSpec, import_object
+
+MISSING_CATEGORY = "__missing__"
+
+
+def build_pipeline(steps: dict[str, StepSpec], schema: Schema, *, seed: int) -> Pipeline:
+    """A fresh, unfitted Pipeline for these steps over the schema's columns."""
+    branches = []
+    if schema.numeric:
+        numeric = Pipeline([("impute", _make(steps.get("imputer"), seed)), ("scale", _make(steps.get("scaler"), seed))])
+        branches.append(("numeric", numeric, list(schema.numeric)))
+    if schema.categorical:
+        categorical = Pipeline([
+            ("fill", SimpleImputer(strategy="constant", fill_value=MISSING_CATEGORY)),
+            ("encode", _make(steps.get("encoder"), seed)),
+        ])
+        branches.append(("categorical", categorical, list(schema.categorical)))
+    columns = ColumnTransformer(branches, remainder="drop", sparse_threshold=0.0, verbose_feature_names_out=False)
+    return Pipeline([
+        ("columns", columns),
+        ("features", _make(steps.get("preprocessor"), seed)),
+        ("model", _make(steps["model"], seed)),
+    ])
+
+
+def _make(spec: StepSpec | None, seed: int) -> BaseEstimator | str:
+    if spec is None or spec.estimator is None:
+        return "passthrough"
+    cls = import_object(spec.estimator)
+    params: dict[str, Any] = dict(spec.params)
+    if "random_state" in cls().get_params() and "random_state" not in params:
+        params["random_state"] = seed
+    return cls(**params)

@@ -1,0 +1,27 @@
+"""What a dask worker runs for one trial, in a module that imports nothing heavy.
+
+dask's scheduler unpickles every task it is given, and with it imports the module that holds
+the task's function. Kept here, that costs the scheduler nothing; in ``automl.trials.dask_runner`` it
+cost seconds of pandas and scikit-learn imports inside the scheduler's event loop at the first
+trial, during which no worker could be placed or stopped.
+"""
+
+from __future__ import annotations
+
+import functools
+import pickle
+
+
+def evaluate_on_worker(steps: dict, data, fraction: float = 1.0):
+    """Runs on a dask worker (which preloads ``automl.trials.evaluation``). ``data`` is the ``TrialData``
+    itself (a remote cluster) or the file it was written to (a local cluster: a restarted worker
+    reads it again, nothing to lose)."""
+    from automl.trials.evaluation import evaluate
+
+    return evaluate(steps, _read_data(data) if isinstance(data, str) else data, fraction=fraction)
+
+
+@functools.lru_cache(maxsize=1)
+def _read_data(path: str):
+    with open(path, "rb") as source:
+        return pickle.load(source)  # our own file, written by the driver a moment ago

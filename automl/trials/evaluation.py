@@ -1,0 +1,152 @@
+"""One trial: fit a pipeline on resampling folds, keep out-of-fold predictions, score them."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+
+from automl.data import Schema
+from automl.metrics import Metric
+from automl.space.pipeline import build_pipeline
+from automl.space.steps import StepSpec
+from automl.records import TrialStatus
+from automl.trials.outcomes import TrialOutcome
+
+@dataclass(frozen=True)
+class TrialData:
+    """Everything a worker needs to evaluate configurations; sent to it once."""
+
+    X: pd.DataFrame
+    y: np.ndarray
+    schema: Schema
+    task: str
+    n_classes: int
+    folds: list[tuple[np.ndarray, np.ndarray]]
+    metric: Metric
+    seed: int
+    extra_metrics: tuple[Metric, ...] = ()  # also scored on the out-of-fold predictions, for the trial log
+
+
+def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = None,
+             fraction: float = 1.0) -> TrialOutcome:
+    """Fit a fresh pipeline on each training fold and predict its validation fold.
+
+    Warnings raised inside are counted by category, never shown. ``fitted`` (a list) receives
+    each fold's (pipeline, class codes), for a caller that may keep the trial's models.
+    ``fraction`` < 1 fits on that share of each training fold (multi-fidelity search); the
+    validation rows stay the same, so losses at every fraction compare.
+    """
+    fit_seconds = predict_seconds = 0.0
+    classification = data.task != "regression"
+    shape = (len(data.y), data.n_classes) if classification else (len(data.y),)
+    predictions = np.full(shape, np.nan, dtype=np.float32)
+    validated = np.zeros(len(data.y), dtype=bool)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            template = build_pipeline(steps, data.schema, seed=data.seed)
+            for train, valid in data.folds:
+                train = subsample(train, fraction, data.seed)
+                pipeline = clone(template)
+                y_train, codes = data.y[train], None
+                if classification:  # a fold may lack a class: train on consecutive codes (XGBoost needs them)
+                    codes, y_train = np.unique(y_train, return_inverse=True)
+                start = time.perf_counter()
+                pipeline.fit(data.X.iloc[train], y_train)
+                middle = time.perf_counter()
+                predictions[valid] = predict(pipeline, data.X.iloc[valid], data.n_classes if classification else None,
+                                             codes)
+                fit_seconds += middle - start
+                predict_seconds += time.perf_counter() - middle
+                validated[valid] = True
+                if fitted is not None:
+                    fitted.append((pipeline, codes))
+        except Exception as exc:  # any failure of a configuration is a failed trial, not a failed search
+            error = f"{type(exc).__name__}: {exc}"[:500]
+        else:
+            error = None
+    counts = dict(Counter(w.category.__name__ for w in caught))
+    if error is None and not np.all(np.isfinite(predictions[validated])):
+        error = "ValueError: the model predicted NaN or infinity"
+    if error is not None:
+        return TrialOutcome(None, fit_seconds, predict_seconds, counts, error, status=TrialStatus.FAILED)
+    y_true, y_pred = data.y[validated], predictions[validated]
+    loss = data.metric.loss(y_true, y_pred)
+    if not np.isfinite(loss):
+        return TrialOutcome(None, fit_seconds, predict_seconds, counts, f"ValueError: the metric gave {loss}",
+                            status=TrialStatus.FAILED)
+    scores = {data.metric.name: data.metric.score_from_loss(loss)}
+    for extra in data.extra_metrics:
+        try:
+            scores.setdefault(extra.name, extra.score(y_true, y_pred))
+        except ValueError:  # e.g. AUC when a validation fold holds one class: that metric is left out
+            continue
+    return TrialOutcome(loss, fit_seconds, predict_seconds, counts, None, predictions, scores)
+
+
+def subsample(rows: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    """A fixed random ``fraction`` of ``rows`` (the same for every trial at that fraction), in order.
+
+    >>> subsample(np.arange(10), 0.5, seed=0).size
+    5
+    """
+    if fraction >= 1.0:
+        return rows
+    keep = max(2, int(np.ceil(fraction * len(rows))))
+    return np.sort(np.random.default_rng(seed).permutation(rows)[:keep])
+
+
+def refit(steps: dict[str, StepSpec], data: TrialData, fraction: float = 1.0) -> Pipeline:
+    """The configuration fit on every training row (or a fixed ``fraction`` of them, when there is
+    no time for all): the final model."""
+    X, y = data.X, data.y
+    if fraction < 1.0:  # all rows hold every class; a share may not
+        rows = subsample(np.arange(len(y)), fraction, data.seed)
+        X, y = X.iloc[rows], y[rows]
+        if data.task != "regression" and np.unique(y).size < data.n_classes:
+            raise ValueError(f"{fraction:.0%} of the rows lack a class")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return build_pipeline(steps, data.schema, seed=data.seed).fit(X, y)
+
+
+def predict(pipeline: Pipeline, X: pd.DataFrame, n_classes: int | None, codes: np.ndarray | None = None) -> np.ndarray:
+    """Class probabilities over all n_classes, or regression values.
+
+    ``codes`` maps the classes the pipeline was trained on (0..k-1) to the run's class codes,
+    for a training fold that lacked some class.
+    """
+    if n_classes is None:
+        return np.asarray(pipeline.predict(X), dtype=np.float64).ravel()
+    proba = np.asarray(pipeline.predict_proba(X), dtype=np.float64)
+    seen = np.asarray(pipeline.classes_, dtype=int)
+    full = np.zeros((len(X), n_classes))
+    full[:, seen if codes is None else codes[seen]] = proba
+    return full
+
+
+def baseline_loss(data: TrialData) -> float:
+    """The loss of a constant predictor (class priors, or the mean) on the same folds.
+
+    A cheap, metric-aware yardstick: failed trials are told to the optimizer as worse than it.
+    """
+    regression = data.task == "regression"
+    predictions = np.zeros(len(data.y) if regression else (len(data.y), data.n_classes))
+    validated = np.zeros(len(data.y), dtype=bool)
+    for train, valid in data.folds:
+        if regression:
+            predictions[valid] = data.y[train].mean()
+        else:
+            predictions[valid] = np.bincount(data.y[train], minlength=data.n_classes) / len(train)
+        validated[valid] = True
+    try:
+        return float(data.metric.loss(data.y[validated], predictions[validated]))
+    except ValueError:  # e.g. AUC of a constant score on one class
+        return 1.0
