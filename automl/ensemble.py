@@ -13,8 +13,8 @@ import warnings
 
 import numpy as np
 
-from automl.trials.evaluation import predict
 from automl.metrics import Metric
+from automl.trials.evaluation import predict
 
 
 def select_weights(predictions: dict[int, np.ndarray], ranked: list[int], y: np.ndarray, metric: Metric,

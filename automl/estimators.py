@@ -21,8 +21,16 @@ from sklearn.utils.validation import check_is_fitted
 
 from automl.data import Schema, TrainingData, as_frame, prepare_features, prepare_training
 from automl.errors import InputError
-from automl.fitting import (FinalModel, SearchPlan, data_space, final_predictor, make_budget, min_fraction, open_run,
-                            search)
+from automl.fitting import (
+    FinalModel,
+    SearchPlan,
+    data_space,
+    final_predictor,
+    make_budget,
+    min_fraction,
+    open_run,
+    search,
+)
 from automl.metalearning.metabase import remember_run
 from automl.metalearning.metafeatures import compute_metafeatures
 from automl.metalearning.warmstart import check_warm_start
@@ -81,7 +89,7 @@ class _AutoBase(BaseEstimator):
         self.multi_fidelity = multi_fidelity
         self.verbose = verbose
 
-    def fit(self, X, y) -> "_AutoBase":
+    def fit(self, X, y) -> _AutoBase:
         """Search the space within the budget and refit the best pipeline on all rows.
 
         Every finished trial is written to the run directory at once; with ``resume=True`` the

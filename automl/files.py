@@ -12,8 +12,9 @@ import contextlib
 import importlib.metadata
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from zipfile import ZIP_DEFLATED
 
 import numpy as np

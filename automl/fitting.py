@@ -17,7 +17,7 @@ from automl.metrics import Metric
 from automl.records import TrialRecord
 from automl.report.progress import Progress
 from automl.run.budget import Budget, refit_factor
-from automl.run.final import refit_best, refit_ensemble
+from automl.run.final import Refits, refit_best, refit_ensemble
 from automl.run.store import RunStore, data_fingerprint
 from automl.search.loop import History, SearchSettings, run_search
 from automl.search.result import KEEP_PREDICTIONS, SearchResult
@@ -148,13 +148,14 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
     """
     progress.phase("refitting the best pipeline on all rows")
     too_big = memory_checks(plan.space.to_steps, plan.data)(plan.memory_limit_mb, len(plan.data.y))
-    pipeline, best, fraction = refit_best(worker, plan.space.to_steps, result.trials, plan.data, budget, too_big)
+    refits = Refits(worker, plan.space.to_steps, too_big)
+    pipeline, best, fraction = refit_best(refits, result.trials, plan.data, budget)
     if best is None:
         return FinalModel(pipeline, None, {}, 1.0)
     if not ensemble_size:
         return FinalModel(pipeline, best, {best.trial_id: 1.0}, fraction)
     progress.phase("building the ensemble")
-    ensemble, weights = refit_ensemble(worker, plan.space.to_steps, result.trials, result.predictions, plan.data,
-                                       (best, pipeline), rounds=ensemble_size, budget=budget, too_big=too_big)
+    ensemble, weights = refit_ensemble(refits, result.trials, result.predictions, plan.data, (best, pipeline),
+                                       rounds=ensemble_size, budget=budget)
     return FinalModel(ensemble, best, weights, fraction)
 

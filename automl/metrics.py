@@ -11,8 +11,8 @@ trials keep the predicted values.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -87,6 +87,15 @@ def _rmse(y, pred):
     return float(np.sqrt(_sklearn_metrics().mean_squared_error(y, pred)))
 
 
+
+def _mae(y, pred):
+    return _sklearn_metrics().mean_absolute_error(y, pred)
+
+
+def _r2(y, pred):
+    return _sklearn_metrics().r2_score(y, pred)
+
+
 _METRICS = {
     m.name: m
     for m in [
@@ -97,8 +106,8 @@ _METRICS = {
         Metric("f1", ("binary",), _f1, True, 1.0),  # trial process by pickle, and lambdas do not pickle
         Metric("f1_macro", CLASSIFICATION, _f1_macro, True, 1.0),
         Metric("rmse", ("regression",), _rmse, False, 0.0),
-        Metric("mae", ("regression",), _sklearn_metrics().mean_absolute_error, False, 0.0),
-        Metric("r2", ("regression",), _sklearn_metrics().r2_score, True, 1.0),
+        Metric("mae", ("regression",), _mae, False, 0.0),
+        Metric("r2", ("regression",), _r2, True, 1.0),
     ]
 }
 

@@ -16,8 +16,9 @@ True
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
-from typing import Any, Iterable
+from typing import Any
 
 
 class TrialStatus(str, enum.Enum):
@@ -104,7 +105,7 @@ class TrialRecord:
         return line
 
     @classmethod
-    def from_json(cls, line: dict[str, Any]) -> "TrialRecord":
+    def from_json(cls, line: dict[str, Any]) -> TrialRecord:
         """Read a line back; lines of format 1 (status ``ok`` or ``failed`` only) read the same way."""
         status = TrialStatus(line.get("status") or ("ok" if line.get("loss") is not None else "failed"))
         spec = TrialSpec(**{k: line[k] for k in _SPEC if k in line})

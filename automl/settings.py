@@ -51,7 +51,7 @@ class RunSettings:
                 "validation": self.validation, "sessions": list(self.sessions)}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], where: str = "the run directory") -> "RunSettings":
+    def from_json(cls, data: dict[str, Any], where: str = "the run directory") -> RunSettings:
         """Read ``settings.json``; a newer format or a file that is not one is refused in one sentence."""
         version = data.get("format", 1)
         if not isinstance(version, int) or version > RUN_FORMAT:

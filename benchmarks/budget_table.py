@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from automl.bench.runner import read_runs, run_bench
-from automl.manifest import load_datasets
 from automl.bench.tables import markdown
+from automl.manifest import load_datasets
 
 DATASETS = ("titanic", "diabetes_pima", "vowel", "abalone", "churn_mlc", "income_marketing", "pendigits",
             "magic_telescope", "letter", "gss_wages", "tv16_votetrump", "sylva")

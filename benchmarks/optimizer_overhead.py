@@ -21,8 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from automl.bench.runner import read_runs, run_bench
-from automl.manifest import load_datasets
 from automl.bench.tables import markdown
+from automl.manifest import load_datasets
 
 DATASETS = ("diabetes_pima", "credit_approval", "wdbc", "glass", "cmc", "concrete")
 SYSTEMS = ("smac_search", "random_search")

@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from automl.bench.runner import read_runs, run_bench
-from automl.manifest import load_datasets
 from automl.bench.tables import markdown
+from automl.manifest import load_datasets
 
 DATASETS = ("diabetes_pima", "credit_approval", "vowel", "abalone", "phoneme")
 SYSTEMS = ("automl_single", "automl_single_2jobs")

@@ -25,8 +25,8 @@ import pandas as pd
 from sklearn.datasets import make_classification, make_regression
 
 from automl.bench.runner import read_runs, run_bench
-from automl.manifest import load_datasets
 from automl.bench.tables import markdown
+from automl.manifest import load_datasets
 
 ROWS = (10_000, 100_000, 1_000_000)
 TASKS = ("binary", "regression")

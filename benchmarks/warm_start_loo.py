@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from automl.bench.runner import read_runs, run_bench
-from automl.manifest import load_datasets
 from automl.bench.tables import TIE, _higher_is_better, markdown
+from automl.manifest import load_datasets
 
 DATASETS = ("credit_approval", "diabetes_pima", "kc1", "phoneme", "ionosphere", "churn_mlc", "wdbc", "sonar",
             "vowel", "segment", "glass", "cmc", "satimage", "soybean",

@@ -18,9 +18,9 @@ START, END = "<!-- cli-reference:start -->", "<!-- cli-reference:end -->"
 
 def render() -> str:
     """Every command's --help, as README sections, in the order `automl --help` lists them."""
-    from automl.cli.main import main
-
     import click
+
+    from automl.cli.main import main
 
     parts = []
     for name in main.list_commands(None):

@@ -1,7 +1,8 @@
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
-from pathlib import Path
 
 COMPONENTS = Path(__file__).parent / "components"
 REPO = Path(__file__).parent.parent

@@ -69,3 +69,23 @@ def make_record(trial_id, config, origin, loss, fit_seconds=0.0, predict_seconds
     return TrialRecord(trial_id, TrialSpec(config, origin, fraction),
                        TrialResult(status, loss, fit_seconds, predict_seconds, warnings or {}, error, scores or {},
                                    started_s, finished_s))
+
+
+def features(**changes) -> dict[str, float]:
+    """Meta-features, all zero but the ``changes``."""
+    from automl.metalearning.metafeatures import NAMES
+
+    return {**dict.fromkeys(NAMES, 0.0), **changes}
+
+
+def tiny_metabase():
+    """Three datasets, a pool of four classification and two regression configurations."""
+    from automl.metalearning.metabase import DatasetEntry, Metabase
+
+    pool = [{"model": "lightgbm"}, {"model": "random_forest"}, {"model": "extra_trees"}, {"model": "mlp"}]
+    origins = ["default", "default", "smac trees", "random"]
+    datasets = [DatasetEntry("trees", "binary", "roc_auc", features(log_rows=8.0), [0.2, 0.1, 0.05, 0.5]),
+                DatasetEntry("boosting", "binary", "roc_auc", features(log_rows=4.0), [0.1, 0.3, 0.3, None]),
+                DatasetEntry("prices", "regression", "rmse", features(log_rows=6.0), [1.0, 2.0])]
+    return Metabase({"classification": pool, "regression": [{"model": "ridge"}, {"model": "lightgbm"}]},
+                    {"classification": origins, "regression": ["default", "default"]}, datasets, {"command": "test"})

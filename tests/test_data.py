@@ -2,7 +2,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from automl.data import Schema, clean_target, infer_schema, infer_task, prepare_features, read_table, split_target
+from automl import data as data_module
+from automl.data import (
+    Schema,
+    clean_target,
+    infer_schema,
+    infer_task,
+    prepare_features,
+    read_table,
+    split_target,
+    with_float32,
+)
 from automl.errors import InputError
 
 
@@ -92,3 +102,21 @@ def test_prepare_features_does_not_modify_input():
 def test_schema_round_trips_through_json():
     schema = Schema(("a",), ("b",), ("c",))
     assert Schema.from_json(schema.to_json()) == schema
+
+
+def test_large_continuous_columns_are_kept_as_float32_but_not_timestamps(monkeypatch):
+    monkeypatch.setattr(data_module, "FLOAT32_CELLS", 1000)
+    rng = np.random.default_rng(0)
+    n = 20_000
+    X = pd.DataFrame({"measure": rng.normal(size=n), "seconds": 1.7e9 + rng.integers(0, 10**7, size=n).astype(float),
+                      "colour": rng.choice(["red", "blue"], size=n)})
+    schema = with_float32(X, infer_schema(X))
+    assert schema.float32 == ("measure",)
+    features = prepare_features(X, schema)
+    assert features["measure"].dtype == np.float32 and features["seconds"].dtype == np.float64
+    assert Schema.from_json(schema.to_json()) == schema
+
+
+def test_small_tables_stay_float64():
+    X = pd.DataFrame({"a": np.linspace(0, 1, 50), "b": np.arange(50.0)})
+    assert with_float32(X, infer_schema(X)).float32 == ()

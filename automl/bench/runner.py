@@ -12,16 +12,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
 from automl.bench.systems import SYSTEMS
-from automl.manifest import Dataset, load_datasets
 from automl.errors import InputError
+from automl.manifest import Dataset
 from automl.metrics import DEFAULT_METRIC, get_metric
 
 GRACE_S = float(os.environ.get("AUTOML_BENCH_GRACE_S", 60))  # past budget * 1.05 + 5 s: hung, killed

@@ -9,6 +9,7 @@ import click
 from automl.cli.common import names, setup_logging
 from automl.errors import InputError
 
+
 @click.command()
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--time", "budget", type=float, default=60.0, show_default=True, help="Seconds per run.")
@@ -22,8 +23,8 @@ from automl.errors import InputError
 def bench(source, budget, seeds, systems, out, jobs, target, metric, only):
     """Run automl and honest baselines over SOURCE (a manifest CSV or a folder) and write result tables."""
     from automl.bench.runner import run_bench, runs_frame
-    from automl.manifest import load_datasets
     from automl.bench.tables import write_report
+    from automl.manifest import load_datasets
 
     setup_logging(False)
     if budget <= 0:

@@ -38,14 +38,13 @@ def build(manifest, out, only, limit_minutes, max_rows, random_configs, smac_dat
 
     Resumable: finished datasets are kept and an interrupted one continues.
     """
-    from automl.metalearning.build import build_metabase
+    from automl.metalearning.build import BuildOptions, build_metabase
 
     setup_logging(False)
     chosen = tuple(n for value in only for n in names(value))
-    path = build_metabase(manifest, out, only=chosen, limit_minutes=limit_minutes, max_rows=max_rows,
-                          random_configs=random_configs, smac_datasets=smac_datasets, smac_trials=smac_trials,
-                          trial_time_limit=trial_time_limit, progress=lambda line: click.echo(line, err=True),
-                          estimator_for=_estimator_for)
+    options = BuildOptions(only=chosen, limit_minutes=limit_minutes, max_rows=max_rows, random_configs=random_configs,
+                           smac_datasets=smac_datasets, smac_trials=smac_trials, trial_time_limit=trial_time_limit)
+    path = build_metabase(manifest, out, _estimator_for, options, progress=lambda line: click.echo(line, err=True))
     click.echo(str(path))
 
 

@@ -9,6 +9,7 @@ import click
 from automl.cli.common import setup_logging
 from automl.errors import InputError
 
+
 @click.command()
 @click.argument("model_path", metavar="MODEL", type=click.Path(path_type=Path))
 @click.argument("data", type=click.Path(path_type=Path))

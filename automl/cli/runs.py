@@ -9,6 +9,7 @@ import click
 from automl.cli.common import setup_logging
 from automl.errors import InputError
 
+
 @click.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), help="HTML file to write (default: RUN_DIR/report.html).")
@@ -47,8 +48,8 @@ def leaderboard_command(run_dir, top, csv_path):
     """Show the trials of the run recorded in RUN_DIR, best first (it may still be running)."""
     import pandas as pd
 
-    from automl.report.leaderboard import leaderboard, terminal_table
     from automl.metrics import get_metric
+    from automl.report.leaderboard import leaderboard, terminal_table
     from automl.run.store import read_leaderboard_extras, read_run
 
     setup_logging(False)

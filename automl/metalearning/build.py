@@ -19,24 +19,25 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from automl.space.bounds import DataShape
 from automl.data import clean_target, infer_schema, prepare_features, read_table
 from automl.errors import InputError
+from automl.files import library_versions, write_json
 from automl.manifest import Dataset, load_datasets
-from automl.trials.resampling import choose_resampling
 from automl.metalearning.metabase import DatasetEntry, Metabase, task_kind
 from automl.metalearning.metafeatures import compute_metafeatures
-from automl.files import library_versions, write_json
-from automl.records import config_key
+from automl.records import config_key, ranked
 from automl.run.store import read_run
+from automl.space.bounds import DataShape
 from automl.space.configspace import WARM, build_space
+from automl.trials.resampling import choose_resampling
 
 MAX_ROWS = 2000
 RANDOM_CONFIGS = 8
@@ -47,28 +48,38 @@ MIN_DATASET_SECONDS = 20.0  # with --limit-minutes, no dataset starts with less 
 REFERENCE_FEATURES = 20     # the pool's own space: MAX_ROWS rows, this many columns, categorical ones too
 
 
-def build_metabase(manifest: Path, out: Path, *, only: tuple[str, ...] = (), limit_minutes: float | None = None,
-                   max_rows: int = MAX_ROWS, random_configs: int = RANDOM_CONFIGS, smac_datasets: int = SMAC_DATASETS,
-                   smac_trials: int = SMAC_TRIALS, trial_time_limit: float = TRIAL_LIMIT_S, seed: int = 0,
-                   progress: Callable[[str], None] = lambda line: None,
-                   estimator_for: Callable[[str], type] | None = None) -> Path:
-    """Run what is missing of the three phases (within ``limit_minutes``) and write the metabase.
+@dataclass(frozen=True)
+class BuildOptions:
+    """What a build evaluates (the CLI's options), and how long this piece of it may take."""
+
+    only: tuple[str, ...] = ()            # datasets to evaluate now (the pools use the whole manifest)
+    limit_minutes: float | None = None
+    max_rows: int = MAX_ROWS
+    random_configs: int = RANDOM_CONFIGS
+    smac_datasets: int = SMAC_DATASETS
+    smac_trials: int = SMAC_TRIALS
+    trial_time_limit: float = TRIAL_LIMIT_S
+    seed: int = 0
+
+
+def build_metabase(manifest: Path, out: Path, estimator_for: Callable[[str], type],
+                   build: BuildOptions = BuildOptions(),
+                   progress: Callable[[str], None] = lambda line: None) -> Path:
+    """Run what is missing of the three phases (within ``build.limit_minutes``) and write the metabase.
 
     ``estimator_for(task)`` is the estimator class that runs each dataset's trials (AutoClassifier or
     AutoRegressor: the command line passes them in, as this layer sits below the estimators)."""
-    if estimator_for is None:
-        raise InputError("build_metabase needs estimator_for, the estimator class for a task.")
     started = time.monotonic()
-    deadline = None if limit_minutes is None else started + 60 * limit_minutes
+    deadline = None if build.limit_minutes is None else started + 60 * build.limit_minutes
     out.mkdir(parents=True, exist_ok=True)
     everything = load_datasets(manifest)
-    chosen = load_datasets(manifest, only=only) if only else everything
+    chosen = load_datasets(manifest, only=build.only) if build.only else everything
     sizes = _manifest_sizes(manifest)
-    options = dict(max_rows=max_rows, trial_time_limit=trial_time_limit, seed=seed, estimator_for=estimator_for)
+    options = dict(max_rows=build.max_rows, trial_time_limit=build.trial_time_limit, seed=build.seed,
+                   estimator_for=estimator_for)
     pools = {}
     for kind in sorted({task_kind(d.task) for d in chosen}):
-        pools[kind] = _pool(kind, everything, sizes, out, deadline, random_configs, smac_datasets, smac_trials,
-                            progress, options)
+        pools[kind] = _pool(kind, everything, sizes, out, deadline, build, progress, options)
     for index, dataset in enumerate(chosen):
         pool = pools.get(task_kind(dataset.task))
         if pool is None or (out / "runs" / dataset.name / "done.json").exists():
@@ -131,8 +142,9 @@ def pool_results(run_dir: Path, n: int) -> tuple[list[float | None], list[float 
 
 
 def _pool(kind: str, datasets: list[Dataset], sizes: dict[str, int], out: Path, deadline: float | None,
-          random_configs: int, smac_datasets: int, smac_trials: int, progress, options: dict) -> dict | None:
+          build: BuildOptions, progress, options: dict) -> dict | None:
     """The pool of one kind of task, read back or built (None if the time ran out first)."""
+    random_configs, smac_datasets, smac_trials = build.random_configs, build.smac_datasets, build.smac_trials
     file = out / f"pool-{kind}.json"
     wanted = {"random_configs": random_configs, "smac_datasets": smac_datasets, "smac_trials": smac_trials,
               "max_rows": options["max_rows"]}
@@ -165,9 +177,8 @@ def _pool(kind: str, datasets: list[Dataset], sizes: dict[str, int], out: Path, 
             progress(f"Stopped while building the {kind} pool: --limit-minutes reached.")
             return None
         _, trials = read_run(run_dir)
-        ranked = sorted((t for t in trials if t.ok), key=lambda t: (t.loss, t.trial_id))
         found = []  # in the reference space's terms, so that a default found again is seen as one
-        for config in (reference.project(t.config) for t in ranked):
+        for config in (reference.project(t.config) for t in ranked(trials)):
             if config is not None and len(found) < 2 and all(config_key(config) != config_key(c) for c in configs + found):
                 found.append(config)
         configs += found

@@ -59,7 +59,7 @@ class Metabase:
     def entries(self, kind: str) -> list[DatasetEntry]:
         return [d for d in self.datasets if task_kind(d.task) == kind]
 
-    def without(self, name: str) -> "Metabase":
+    def without(self, name: str) -> Metabase:
         """The metabase as if ``name`` had never been in it: its row, and pool configurations
         found by searching it, are removed (leave-one-dataset-out)."""
         pools, origins, keep = {}, {}, {}
@@ -83,7 +83,7 @@ class Metabase:
                               "losses": d.losses, "seconds": d.seconds} for d in self.datasets if d.configs is None]}
 
     @classmethod
-    def from_json(cls, data: dict) -> "Metabase":
+    def from_json(cls, data: dict) -> Metabase:
         pools = {kind: [p["config"] for p in items] for kind, items in data["pools"].items()}
         origins = {kind: [p["origin"] for p in items] for kind, items in data["pools"].items()}
         datasets = [DatasetEntry(d["name"], d["task"], d["metric"], d["metafeatures"], d["losses"],

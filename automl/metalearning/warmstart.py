@@ -23,8 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from automl.errors import InputError
-from automl.metalearning.metabase import (DatasetEntry, Metabase, load_metabase, load_user_runs, shipped_path,
-                                          task_kind)
+from automl.metalearning.metabase import DatasetEntry, Metabase, load_metabase, load_user_runs, shipped_path, task_kind
 from automl.metalearning.metafeatures import NAMES
 
 logger = logging.getLogger(__name__)

@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from automl.errors import InputError
 from automl.files import atomic_path
 from automl.report import figures
-from automl.errors import InputError
 from automl.report.runview import RunView
 
 # Marks the body with how many images decoded, so a headless browser can check the page (tests do).

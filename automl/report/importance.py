@@ -64,5 +64,5 @@ def _encode(frame: pd.DataFrame) -> pd.DataFrame:
             encoded[column] = numeric.fillna(numeric.min() - 1 if numeric.notna().any() else INACTIVE)
         else:
             codes = {v: float(i) for i, v in enumerate(sorted(values.dropna().astype(str).unique()))}
-            encoded[column] = values.map(lambda v: INACTIVE if pd.isna(v) else codes[str(v)])
+            encoded[column] = values.map(lambda v, codes=codes: INACTIVE if pd.isna(v) else codes[str(v)])
     return pd.DataFrame(encoded, index=frame.index).astype(float)

@@ -17,9 +17,9 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from automl.report.leaderboard import family_params, short_params
 from automl.metrics import Metric
 from automl.records import TrialRecord
+from automl.report.leaderboard import family_params, short_params
 
 
 class Progress:
@@ -57,7 +57,7 @@ class Progress:
     def stop(self) -> None:
         pass
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -10,8 +10,8 @@ import pandas as pd
 
 from automl.errors import InputError
 from automl.metrics import Metric, get_metric
-from automl.run.store import read_leaderboard_extras, read_run
 from automl.records import TrialRecord
+from automl.run.store import read_leaderboard_extras, read_run
 from automl.settings import RunSettings
 
 
@@ -27,7 +27,7 @@ class RunView:
     key_hyperparameters: dict[str, list[str]]
 
     @classmethod
-    def read(cls, source) -> "RunView":
+    def read(cls, source) -> RunView:
         """From a run directory, or from a fitted AutoClassifier/AutoRegressor (its ``run_dir_``)."""
         if isinstance(source, RunView):
             return source

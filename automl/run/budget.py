@@ -17,8 +17,8 @@ The promise (README): ``fit`` returns within ``seconds`` x 1.05 + a few seconds.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from automl.records import TrialRecord, ranked
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.dummy import DummyClassifier, DummyRegressor
@@ -31,12 +32,19 @@ PARTIAL_REFIT_MARGIN = 1.5  # a refit on a share of the rows is planned this muc
 # on a million rows an MLP's refit outran the estimate (its time over its fraction, x1.5) by 26 s or more
 
 
-ToSteps = Callable[[dict], dict]
-TooBig = Callable[[dict, float], "str | None"]
+@dataclass(frozen=True)
+class Refits:
+    """How trials are refit: in the ``worker`` (isolated and limited like a trial), from a configuration's
+    steps (``to_steps``); ``too_big(config, fraction)`` gives a reason when a refit is estimated to exceed
+    the memory limit."""
+
+    worker: TrialWorker
+    to_steps: Callable[[dict], dict]
+    too_big: Callable[[dict, float], str | None] = lambda config, fraction: None
 
 
-def refit_best(worker: TrialWorker, to_steps: ToSteps, trials: list[TrialRecord], data: TrialData, budget: Budget,
-               too_big: TooBig = lambda config, fraction: None) -> tuple[Pipeline, TrialRecord | None, float]:
+def refit_best(refits: Refits, trials: list[TrialRecord], data: TrialData,
+               budget: Budget) -> tuple[Pipeline, TrialRecord | None, float]:
     """Refit the best trial on all rows, in the worker, and return it with the share of rows it saw.
 
     When there is no time for all rows, the best is refit on as many as the time left allows, but
@@ -45,12 +53,11 @@ def refit_best(worker: TrialWorker, to_steps: ToSteps, trials: list[TrialRecord]
     (``members_end``), leaving the slack before ``final_end`` for an estimate that was short.
     Failing that, the next best, and so on.
     A worker killed at the end of the search is started again for the refit (its start-up is
-    what the budget's few extra seconds are for). ``too_big(config, fraction)`` gives a reason
-    when a refit is estimated to exceed the memory limit. With nothing refit, a constant predictor.
+    what the budget's few extra seconds are for). With nothing refit, a constant predictor.
     """
     for trial in ranked(trials):
-        fitted = _refit_in_time(worker, to_steps, trial, budget.final_end, budget.refit_factor, too_big,
-                                min_fraction=trial.fraction, share_end=budget.members_end)
+        fitted = _refit_in_time(refits, trial, budget.final_end, budget.refit_factor, min_fraction=trial.fraction,
+                                share_end=budget.members_end)
         if fitted is not None:
             return fitted[0], trial, fitted[1]
     logger.warning("No configuration could be refit within the budget; falling back to a constant predictor.")
@@ -58,10 +65,9 @@ def refit_best(worker: TrialWorker, to_steps: ToSteps, trials: list[TrialRecord]
     return Pipeline([("model", dummy)]).fit(np.zeros((len(data.y), 1)), data.y), None, 1.0
 
 
-def refit_ensemble(worker: TrialWorker, to_steps: ToSteps, trials: list[TrialRecord],
-                   predictions: dict[int, np.ndarray], data: TrialData, best: tuple[TrialRecord, Pipeline], *,
-                   rounds: int, budget: Budget, too_big: TooBig = lambda config, fraction: None,
-                   ) -> tuple[Pipeline | WeightedEnsemble, dict[int, float]]:
+def refit_ensemble(refits: Refits, trials: list[TrialRecord], predictions: dict[int, np.ndarray], data: TrialData,
+                   best: tuple[TrialRecord, Pipeline], *, rounds: int,
+                   budget: Budget) -> tuple[Pipeline | WeightedEnsemble, dict[int, float]]:
     """Caruana selection over the kept out-of-fold ``predictions``, then each member refit in the worker
     while time is left (until the budget's ``members_end``); members that do not fit in time are
     dropped (the rest re-weighted). ``best`` is the best trial and its refit pipeline."""
@@ -72,8 +78,7 @@ def refit_ensemble(worker: TrialWorker, to_steps: ToSteps, trials: list[TrialRec
     fitted = {best_trial.trial_id: pipeline}
     for trial_id in sorted(weights, key=lambda i: (-weights[i], i)):
         if trial_id not in fitted:
-            member = _refit_in_time(worker, to_steps, by_id[trial_id], budget.members_end, budget.refit_factor,
-                                    too_big)
+            member = _refit_in_time(refits, by_id[trial_id], budget.members_end, budget.refit_factor)
             if member is not None:
                 fitted[trial_id] = member[0]
     logger.info("Ensemble selection chose %d trial(s); %d of them refit in time.", len(weights),
@@ -92,8 +97,7 @@ def _assemble(fitted: dict, weights: dict[int, float], data: TrialData):
     return ensemble, {i: w / total for i, w in members.items()}
 
 
-def _refit_in_time(worker: TrialWorker, to_steps: ToSteps, trial: TrialRecord, hard_end: float | None,
-                   factor: float, too_big: TooBig,
+def _refit_in_time(refits: Refits, trial: TrialRecord, hard_end: float | None, factor: float,
                    min_fraction: float = 1.0, share_end: float | None = None) -> tuple[Pipeline, float] | None:
     """The trial refit in the worker, on all rows if that can finish by ``hard_end``, else on the
     largest share of them (at least ``min_fraction``) that can finish by ``share_end``, with that
@@ -101,14 +105,14 @@ def _refit_in_time(worker: TrialWorker, to_steps: ToSteps, trial: TrialRecord, h
     left = None if hard_end is None else hard_end - time.monotonic()
     fraction, share_left = 1.0, left
     if left is not None:
-        startup = 0.0 if worker.alive else worker.startup_s
+        startup = 0.0 if refits.worker.alive else refits.worker.startup_s
         need = max(full_fit_seconds(trial) * factor, 1e-9)
         if need > left - startup:
             share_left = left if share_end is None else min(share_end - time.monotonic(), left)
             fraction = (share_left - startup) / (need * PARTIAL_REFIT_MARGIN)
             if fraction < min_fraction:
                 return None
-    reason = too_big(trial.config, fraction)
+    reason = refits.too_big(trial.config, fraction)
     if reason is not None:
         logger.info("Trial %d is not refit: %s.", trial.trial_id, reason.split(": ", 1)[-1])
         return None
@@ -116,7 +120,7 @@ def _refit_in_time(worker: TrialWorker, to_steps: ToSteps, trial: TrialRecord, h
         logger.info("Trial %d is refit on %.0f%% of the rows: all of them would take about %.0f s, %.0f s are left.",
                     trial.trial_id, 100 * fraction, full_fit_seconds(trial) * factor, share_left)
     try:
-        return worker.run("refit", (to_steps(trial.config), fraction), left), fraction
+        return refits.worker.run("refit", (refits.to_steps(trial.config), fraction), left), fraction
     except TrialStopped as failure:
         logger.warning("Refit of trial %d failed (%s).", trial.trial_id, failure)
         return None

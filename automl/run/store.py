@@ -24,8 +24,9 @@ import json
 import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -106,7 +107,7 @@ class RunStore:
         self._begun = False
 
     @classmethod
-    def create(cls, path: Path | None, settings: RunSettings, fingerprint: dict[str, Any]) -> "RunStore":
+    def create(cls, path: Path | None, settings: RunSettings, fingerprint: dict[str, Any]) -> RunStore:
         """A new run in ``path`` (a new timestamped folder when None); refuse a folder holding a run.
 
         Nothing is written until ``begin``: a run refused for a bad option leaves no trace.
@@ -117,7 +118,7 @@ class RunStore:
         return cls(path, dataclasses.replace(settings, sessions=(_now(),)), fingerprint, False)
 
     @classmethod
-    def reopen(cls, path: Path | None, settings: RunSettings, fingerprint: dict[str, Any]) -> "RunStore":
+    def reopen(cls, path: Path | None, settings: RunSettings, fingerprint: dict[str, Any]) -> RunStore:
         """Continue the run in ``path``: refuse, in one sentence, other data, incompatible settings or
         a run of a newer format. Its validation is kept. Only reads; ``begin`` writes, once the space
         has been checked too.

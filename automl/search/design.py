@@ -3,7 +3,6 @@ then the space's defaults, each with where it came from."""
 
 from __future__ import annotations
 
-
 from automl.metalearning.warmstart import warm_start_design
 from automl.space.configspace import SearchSpace
 

@@ -14,7 +14,7 @@ class StopOnCtrlC:
         self._installed = False
         self._previous = None
 
-    def __enter__(self) -> "StopOnCtrlC":
+    def __enter__(self) -> StopOnCtrlC:
         if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
             self._previous = signal.signal(signal.SIGINT, self._handle)
             self._installed = True

@@ -6,8 +6,8 @@ Every SMAC default that would shape a CASH run is set here explicitly (``SMAC_SE
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from ConfigSpace import Configuration

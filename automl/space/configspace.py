@@ -14,16 +14,24 @@ import math
 import numbers
 from typing import Any
 
-from ConfigSpace import (Categorical, Configuration, ConfigurationSpace, EqualsCondition, Float,
-                         ForbiddenAndConjunction, ForbiddenEqualsClause, ForbiddenInClause, InCondition, Integer)
-
+from ConfigSpace import (
+    Categorical,
+    Configuration,
+    ConfigurationSpace,
+    EqualsCondition,
+    Float,
+    ForbiddenAndConjunction,
+    ForbiddenEqualsClause,
+    ForbiddenInClause,
+    InCondition,
+    Integer,
+)
 from ConfigSpace.hyperparameters import UniformIntegerHyperparameter
 
+from automl.errors import InputError
 from automl.space.bounds import DataShape, resolve
 from automl.space.components import STEPS, Component, Hyperparameter, load_components
-from automl.errors import InputError
 from automl.space.steps import StepSpec, import_object
-
 
 logger = logging.getLogger(__name__)
 WARM = "warm start: "  # how the origin of a warm-start configuration begins
@@ -119,7 +127,7 @@ class SearchSpace:
         picked = {step: choices.get(step, default[step]) for step in self.steps}
         picked = {s: (v if v in self.configspace[s].choices else default[s]) for s, v in picked.items()}
         values = dict(picked)
-        for step, name in picked.items():
+        for name in picked.values():
             for key, value in default.items():
                 if key.startswith(f"{name}:"):
                     values[key] = value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -14,10 +14,11 @@ from sklearn.pipeline import Pipeline
 
 from automl.data import Schema
 from automl.metrics import Metric
+from automl.records import TrialStatus
 from automl.space.pipeline import build_pipeline
 from automl.space.steps import StepSpec
-from automl.records import TrialStatus
 from automl.trials.outcomes import TrialOutcome
+
 
 @dataclass(frozen=True)
 class TrialData:

@@ -7,7 +7,8 @@ table's distinct values and its size in memory (read once: on a million rows tha
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from automl.space.memory import TableShape, estimate_mb, headroom_mb
 from automl.trials.evaluation import TrialData

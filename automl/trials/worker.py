@@ -18,22 +18,29 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import socket
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Callable
-
-import psutil
+from typing import Any
 
 from automl.trials.evaluation import TrialData, evaluate, refit
-from automl.trials.outcomes import (TrialStopped, at_budget_end, interrupted, out_of_memory, over_memory, past_limit,
-                                    process_died, raised)
+from automl.trials.outcomes import (
+    TrialStopped,
+    at_budget_end,
+    interrupted,
+    out_of_memory,
+    over_memory,
+    past_limit,
+    process_died,
+    raised,
+)
 from automl.trials.resources import LEAN_MALLOC_ENV, release_freed_memory, resident_mb
 
 logger = logging.getLogger(__name__)
@@ -77,7 +84,7 @@ def _serve(conn: Connection) -> None:
                 steps, keep, fraction = payload
                 answer = evaluate(steps, data, fitted if keep else None, fraction)
             elif kind == "save":  # the fold models of the last evaluated trial
-                from automl.run.modelfile import save_fitted
+                from automl.files import save_fitted
 
                 answer = save_fitted(fitted, Path(payload))
             else:

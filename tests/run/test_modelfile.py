@@ -6,12 +6,12 @@ import pytest
 import skops.io as sio
 
 from automl import AutoClassifier, AutoRegressor, load_model, save_model
-from automl.space.bounds import DataShape
 from automl.data import infer_schema, prepare_features
 from automl.errors import InputError
 from automl.files import TRUSTED_TYPES
-from automl.space.pipeline import build_pipeline
+from automl.space.bounds import DataShape
 from automl.space.configspace import build_space
+from automl.space.pipeline import build_pipeline
 
 
 def test_round_trip_keeps_predictions(tmp_path, mixed_frame):

@@ -8,8 +8,8 @@ import sys
 import time
 
 import numpy as np
-import psutil
 import pandas as pd
+import psutil
 import pytest
 from click.testing import CliRunner
 from distributed import LocalCluster

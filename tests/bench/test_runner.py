@@ -7,6 +7,8 @@ from click.testing import CliRunner
 
 from automl.bench.tables import summarise
 from automl.cli.main import main
+from automl.metalearning.metabase import load_metabase
+from tests.helpers import tiny_metabase
 
 
 @pytest.fixture
@@ -109,3 +111,16 @@ def test_a_hanging_run_is_killed_and_recorded(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     (run,) = [json.loads(line) for line in (out / "runs.jsonl").read_text().splitlines()]
     assert run["status"] == "timeout" and run["wall_s"] < 30
+
+
+def test_bench_leaves_the_tested_dataset_out_of_the_metabase(tmp_path, monkeypatch):
+    import automl.metalearning.metabase as metabase_module
+    from automl.bench.runner import Dataset, _leave_one_out
+
+    tiny_metabase().save(tmp_path / "shipped.json.gz")
+    monkeypatch.setattr(metabase_module, "shipped_path", lambda: tmp_path / "shipped.json.gz")
+    datasets = [Dataset("trees", tmp_path / "t.csv", "y", "binary"), Dataset("other", tmp_path / "o.csv", "y", "binary")]
+    options = _leave_one_out(datasets, tmp_path / "loo")
+    assert options(datasets[1], "automl") == {} and options(datasets[0], "rf_default") == {}
+    used = load_metabase(options(datasets[0], "automl")["metabase"])
+    assert "trees" not in [d.name for d in used.datasets] and "smac trees" not in used.pool_origins["classification"]

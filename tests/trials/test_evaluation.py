@@ -4,12 +4,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from automl.space.bounds import DataShape
 from automl.data import infer_schema, prepare_features
-from automl.trials.evaluation import TrialData, evaluate
-from automl.trials.resampling import Resampling, choose_resampling, make_folds
 from automl.metrics import get_metric
+from automl.space.bounds import DataShape
 from automl.space.configspace import build_space
+from automl.trials.evaluation import TrialData, evaluate, subsample
+from automl.trials.resampling import Resampling, choose_resampling, make_folds
 
 
 def test_resampling_rule():
@@ -82,3 +82,11 @@ def test_a_failing_configuration_is_a_failed_outcome_not_an_exception():
     steps["model"].params["num_leaves"] = -3
     outcome = evaluate(steps, data)
     assert outcome.loss is None and "num_leaves" in outcome.error
+
+
+def test_subsample_is_a_fixed_sorted_share_of_the_rows():
+    rows = np.arange(100, 200)
+    first, again = subsample(rows, 1 / 3, seed=0), subsample(rows, 1 / 3, seed=0)
+    assert len(first) == 34 and np.array_equal(first, again) and np.all(np.diff(first) > 0)
+    assert set(first) <= set(rows)
+    assert subsample(rows, 1.0, seed=0) is rows

@@ -1,22 +1,13 @@
 import numpy as np
 import pytest
-from ConfigSpace import InCondition, EqualsCondition
+from ConfigSpace import EqualsCondition, InCondition
 
-from automl.space.bounds import DataShape
-from automl.space.components import STEPS, builtin_dir, load_components
 from automl.errors import InputError
+from automl.space.bounds import DataShape
+from automl.space.components import STEPS
 from automl.space.configspace import build_space
 
-from tests.conftest import COMPONENTS
-
 SHAPE = DataShape(n_rows=1000, fold_rows=800, n_features=10, n_classes=2)
-
-
-def test_every_builtin_yaml_parses_and_names_are_unique():
-    files = sorted(builtin_dir().glob("*.yaml"))
-    components = load_components()
-    assert len(components) == len(files) >= 19
-    assert {c.step for c in components.values()} == set(STEPS)
 
 
 @pytest.mark.parametrize("task, families", [
@@ -120,28 +111,6 @@ def test_unknown_names_are_one_sentence():
         build_space("regression", SHAPE, has_categorical=True, include=("logistic_regression",))
 
 
-def test_user_folder_adds_a_family():
-    space = build_space("binary", SHAPE, has_categorical=False, extra_dirs=(COMPONENTS / "sleep",))
-    assert "sleep_model" in space.configspace["model"].choices
-    assert space.default_configs()[0]["model"] == "sleep_model"  # rank 0 comes first
-
-
-@pytest.mark.parametrize("text, message", [
-    ("name: x\nstep: model\nestimator: a.B\nhyperparameters:\n  lr: {type: float, low: 1, default: 1}\n",
-     r"key 'hyperparameters.lr': numeric hyperparameters need low and high"),
-    ("name: x\nstep: modle\nestimator: a.B\n", r"key 'step': must be one of"),
-    ("name: x\nstep: model\nestimator: a.B\nhyperparameters:\n  k: {type: categorical, choices: [a], default: b}\n",
-     r"key 'hyperparameters.k': default 'b' is not among the choices"),
-    ("name: x\nstep: model\nestimator: a.B\ncolor: red\n", r"key 'color': unknown key"),
-    ("name: [x\n", r"is not valid YAML at line"),
-])
-def test_broken_user_yaml_names_file_and_key(tmp_path, text, message):
-    (tmp_path / "broken.yaml").write_text(text)
-    with pytest.raises(InputError, match=message) as info:
-        build_space("binary", SHAPE, has_categorical=False, extra_dirs=(tmp_path,))
-    assert "broken.yaml" in str(info.value)
-
-
 def test_initial_design_hook_takes_extra_configurations_first():
     space = build_space("binary", SHAPE, has_categorical=False)
     extra = dict(space.sample(1, seed=7)[0])
@@ -168,9 +137,3 @@ def test_select_percentile_keeps_a_column_even_when_every_score_ties(n_features,
 def test_select_percentile_is_left_out_of_a_one_column_space():
     space = build_space("binary", DataShape(200, 160, 1, 2), has_categorical=False)
     assert "select_percentile" not in space.configspace["preprocessor"].choices
-
-
-def test_a_bad_min_features_names_the_file_and_key(tmp_path):
-    (tmp_path / "mine.yaml").write_text("name: mine\nstep: model\nestimator: a.B\nmin_features: two\n")
-    with pytest.raises(InputError, match="mine.yaml, key 'min_features': must be a positive whole number"):
-        load_components((tmp_path,))

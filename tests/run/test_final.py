@@ -1,0 +1,89 @@
+"""Large tables (multi-fidelity search, memory estimates, float32, lean predictions) and a cheap optimizer loop."""
+
+import dataclasses
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from automl.data import infer_schema
+from automl.run.budget import Budget
+from automl.space.bounds import DataShape
+from automl.space.configspace import build_space
+
+
+def _space():
+    return build_space("binary", DataShape(n_rows=1000, fold_rows=600, n_features=3, n_classes=2), has_categorical=False,
+                       include=("lightgbm", "logistic_regression", "random_forest"))
+
+
+class _RecordingWorker:
+    """Stands in for the trial worker: records each refit it is asked for, answers at once."""
+    alive, startup_s = True, 0.0
+
+    def __init__(self):
+        self.refits = []
+
+    def run(self, kind, payload, timeout_s):
+        steps, fraction = payload
+        self.refits.append((steps["model"].component, fraction))
+        return f"refit {steps['model'].component}"
+
+
+def _trial(trial_id, config, loss, fit_seconds, fraction):
+    from tests.helpers import make_record as TrialRecord
+
+    return TrialRecord(trial_id, config, "smac", loss, fit_seconds, 0.0, {}, None, 0.0, 1.0, fraction=fraction)
+
+
+def test_the_refit_passes_over_a_configuration_too_big_for_all_rows():
+    from automl.run.final import Refits, refit_best
+
+    configs = {c["model"]: c for c in _space().default_configs()}
+    trials = [_trial(0, configs["random_forest"], 0.1, 1.0, 1 / 9), _trial(1, configs["lightgbm"], 0.2, 1.0, 1 / 9)]
+    too_big = lambda config, fraction: "MemoryEstimate: too big" if config["model"] == "random_forest" else None  # noqa: E731
+    pipeline, best, fraction = refit_best(Refits(_RecordingWorker(), _space().to_steps, too_big), trials, None,
+                                          Budget(None, time.monotonic(), refit_factor=1.0))
+    assert pipeline == "refit lightgbm" and best.trial_id == 1 and fraction == 1.0
+
+
+def test_a_best_too_slow_for_all_rows_is_refit_on_the_share_the_time_left_allows():
+    from automl.run.final import Refits, refit_best
+
+    configs = {c["model"]: c for c in _space().default_configs()}
+    # the best: 10 s on a ninth -> 90 s on all rows (135 s planned for a share); 45 s left: a third
+    best_on_a_ninth = _trial(0, configs["random_forest"], 0.1, 10.0, 1 / 9)
+    fast = _trial(1, configs["lightgbm"], 0.2, 1.0, 1.0)
+    worker = _RecordingWorker()
+    pipeline, best, fraction = refit_best(Refits(worker, _space().to_steps), [best_on_a_ninth, fast], None,
+                                          Budget(40.0, time.monotonic(), refit_factor=1.0))  # 45 s to its final end
+    assert best.trial_id == 0 and pipeline == "refit random_forest"
+    assert 0.25 < fraction <= 1 / 3 and worker.refits == [("random_forest", fraction)]
+    # the share is sized to the budget's end, leaving the slack after it unused
+    worker = _RecordingWorker()
+    _, best, fraction = refit_best(Refits(worker, _space().to_steps), [best_on_a_ninth, fast], None,
+                                   Budget(27.0, time.monotonic(), refit_factor=1.0))
+    assert best.trial_id == 0 and 0.15 < fraction <= 0.2
+    # with less time than its own ninth would need, it gives way to the next best, on all rows
+    worker = _RecordingWorker()
+    pipeline, best, fraction = refit_best(Refits(worker, _space().to_steps), [best_on_a_ninth, fast], None,
+                                          Budget(8.5, time.monotonic(), refit_factor=1.0))  # 12 s to its final end
+    assert best.trial_id == 1 and fraction == 1.0 and worker.refits == [("lightgbm", 1.0)]
+
+
+def test_a_refit_on_a_share_of_the_rows_fits_that_share_and_keeps_every_class():
+    from automl.metrics import get_metric
+    from automl.trials.evaluation import TrialData, refit
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    y = (X["a"] > 0).to_numpy().astype(np.int64)
+    schema = infer_schema(X)
+    data = TrialData(X, y, schema, "binary", 2, [], get_metric("roc_auc", "binary"), 0)
+    steps = _space().to_steps(next(c for c in _space().default_configs() if c["model"] == "random_forest"))
+    pipeline = refit(steps, data, fraction=0.2)  # each tree draws as many rows as it was given
+    assert pipeline[-1].estimators_[0].tree_.weighted_n_node_samples[0] == 60 and list(pipeline.classes_) == [0, 1]
+    rare = dataclasses.replace(data, y=np.r_[np.ones(299, dtype=np.int64), 0])  # a fifth of the rows lacks class 0
+    with pytest.raises(ValueError, match="lack a class"):
+        refit(steps, rare, fraction=0.2)

@@ -1,0 +1,99 @@
+"""Large tables (multi-fidelity search, memory estimates, float32, lean predictions) and a cheap optimizer loop."""
+
+import time
+
+import numpy as np
+
+from automl.run.budget import Budget
+from automl.search.loop import SearchSettings, run_search
+from automl.search.result import SearchResult, keep_best_predictions
+from automl.space.bounds import DataShape
+from automl.space.configspace import build_space
+from automl.trials.outcomes import TrialOutcome
+
+
+class FakeTrials:
+    """Trials that need no worker: the loss is a fixed function of the configuration and fraction."""
+
+    def __init__(self):
+        self.submitted: list[tuple[dict, float]] = []
+
+    def submit(self, config, timeout_s, limit_s, fraction=1.0):
+        self.submitted.append((config, fraction))
+
+    def collect(self, should_stop):
+        config, fraction = self.submitted[-1]
+        loss = 0.5 - 0.1 * fraction + 0.01 * (config["model"] == "lightgbm")
+        return TrialOutcome(loss, 0.01, 0.0)
+
+
+def _space():
+    return build_space("binary", DataShape(n_rows=1000, fold_rows=600, n_features=3, n_classes=2), has_categorical=False,
+                       include=("lightgbm", "logistic_regression", "random_forest"))
+
+
+def test_successive_halving_fits_nine_on_a_ninth_then_the_best_three_on_a_third_then_one_on_all(tmp_path):
+    trials = FakeTrials()
+    result = run_search(_space(), trials, SearchSettings("smac", 0, 13, min_fraction=1 / 9, output_dir=tmp_path), Budget(None, time.monotonic()))
+    fractions = [round(t.fraction, 3) for t in result.trials]
+    assert fractions == [0.111] * 9 + [0.333] * 3 + [1.0]
+    first_stage = sorted(result.trials[:9], key=lambda t: t.loss)[:3]
+    promoted = {str(t.config) for t in result.trials[9:12]}
+    assert promoted == {str(t.config) for t in first_stage}  # the best third goes on
+    assert [f for _, f in trials.submitted] == [t.fraction for t in result.trials]
+
+
+def test_without_a_minimum_fraction_every_trial_sees_all_rows(tmp_path):
+    result = run_search(_space(), FakeTrials(), SearchSettings("smac", 0, 4, output_dir=tmp_path), Budget(None, time.monotonic()))
+    assert [t.fraction for t in result.trials] == [1.0] * 4
+
+
+def test_a_skipped_configuration_is_a_failed_trial_that_never_runs(tmp_path):
+    trials = FakeTrials()
+
+    def skip(config, fraction):
+        return "MemoryEstimate: too big" if config["model"] == "random_forest" else None
+
+    result = run_search(_space(), trials, SearchSettings("random", 0, 12, output_dir=tmp_path), Budget(None, time.monotonic()), skip=skip)
+    skipped = [t for t in result.trials if t.error == "MemoryEstimate: too big"]
+    assert skipped and result.skipped == len(skipped)
+    assert all(t.config["model"] == "random_forest" and not t.ok for t in skipped)
+    assert all(config["model"] != "random_forest" for config, _ in trials.submitted)
+    assert len(result.trials) == 12
+
+
+def test_a_million_row_run_keeps_fewer_out_of_fold_predictions():
+    result = SearchResult()
+    result.trials = []
+    from tests.helpers import make_record as TrialRecord
+
+    for i in range(40):
+        result.trials.append(TrialRecord(i, {"model": "m"}, "smac", float(i), 1.0, 0.0, {}, None, 0.0, 1.0))
+        result.predictions[i] = np.zeros((1_000_000, 2), dtype=np.float32)
+        keep_best_predictions(result)
+    assert sorted(result.predictions) == list(range(13))  # 100 MB of 8 MB arrays, the best ones
+
+
+def test_smac_gives_way_to_random_configurations_when_it_takes_more_than_its_share(tmp_path):
+    trials = FakeTrials()  # instant trials: SMAC's own time is soon over 3 % of the wall time
+    timed = run_search(_space(), trials, SearchSettings("smac", 0, 30, output_dir=tmp_path / "timed"), Budget(600, time.monotonic()))
+    origins = [t.origin for t in timed.trials]
+    assert "random (SMAC over its time share)" in origins
+    assert len({str(t.config) for t in timed.trials}) == 30  # never the same configuration twice
+    counted = run_search(_space(), FakeTrials(), SearchSettings("smac", 0, 30, output_dir=tmp_path / "counted"), Budget(None, time.monotonic()))
+    assert "random (SMAC over its time share)" not in [t.origin for t in counted.trials]  # reproducible
+
+
+def test_a_promotion_that_cannot_finish_in_time_is_skipped(tmp_path):
+    class SlowForest(FakeTrials):
+        def collect(self, should_stop):
+            config, fraction = self.submitted[-1]
+            if config["model"] == "random_forest":
+                time.sleep(0.3 * fraction * 9)  # 0.3 s on a ninth: 0.9 s on a third, over the 0.5 s limit
+            return TrialOutcome(0.3 if config["model"] == "random_forest" else 0.5, 0.01, 0.0)
+
+    forest = next(c for c in _space().default_configs() if c["model"] == "random_forest")
+    result = run_search(_space(), SlowForest(), SearchSettings("smac", 0, 11, min_fraction=1 / 9, output_dir=tmp_path), Budget(None, time.monotonic(), trial_time_limit=0.5), design=[(c, "initial design") for c in [forest]])
+    promoted = [t for t in result.trials if t.config == forest and t.fraction > 0.2]
+    assert promoted and promoted[0].error.startswith("TimeEstimate: skipped, predicted to take")
+    assert result.skipped == sum((t.error or "").startswith("TimeEstimate") for t in result.trials)
