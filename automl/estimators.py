@@ -37,13 +37,13 @@ from automl.metalearning.warmstart import check_warm_start
 from automl.metrics import SCORED_ALONGSIDE, Metric, get_metric
 from automl.report.leaderboard import leaderboard
 from automl.report.progress import Progress, make_progress
-from automl.run.modelfile import read_model_file, save_model
+from automl.run.modelfile import predict_final, read_model_file, save_model
 from automl.run.store import describe_size
 from automl.search.design import initial_design
 from automl.search.loop import SearchSettings
 from automl.search.result import SearchResult
 from automl.settings import SEARCH_METHODS
-from automl.trials.evaluation import TrialData, baseline_loss, predict
+from automl.trials.evaluation import TrialData, baseline_loss
 from automl.trials.memory_policy import memory_limit_mb
 from automl.trials.resampling import make_folds
 from automl.trials.resources import release_freed_memory
@@ -130,7 +130,7 @@ class _AutoBase(BaseEstimator):
             budget = make_budget(started, history, resampling, folds, self.get_params())
             settings = SearchSettings(self.search, self.seed, self.max_trials, min_fraction(
                 self.multi_fidelity, self.search, trial_data), baseline_loss(trial_data), scratch / "smac")
-            plan = SearchPlan(space, trial_data, design, settings, self.keep_models, memory_mb)
+            plan = SearchPlan(space, trial_data, design, settings, self.keep_models, memory_mb, self.n_jobs)
             result = search(plan, store, history, budget, worker, dask, progress)
             dask = None  # closed by the search
             release_freed_memory()  # the data's pickled copy (sent to the worker) is gone
@@ -278,9 +278,7 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         """Probability of each class in ``classes_`` order."""
         check_is_fitted(self, "best_pipeline_")
         features = self._features_for_predict(X)
-        if self.best_config_ is None:
-            return self.best_pipeline_.predict_proba(np.zeros((len(features), 1)))
-        return predict(self.best_pipeline_, features, len(self.classes_))
+        return predict_final(self.best_pipeline_, features, len(self.classes_), self.best_config_ is None)
 
     def predict(self, X) -> np.ndarray:
         check_is_fitted(self, "best_pipeline_")
@@ -302,9 +300,7 @@ class AutoRegressor(RegressorMixin, _AutoBase):
 
     def predict(self, X) -> np.ndarray:
         features = self._features_for_predict(X)
-        if self.best_config_ is None:
-            return self.best_pipeline_.predict(np.zeros((len(features), 1)))
-        return predict(self.best_pipeline_, features, None)
+        return predict_final(self.best_pipeline_, features, None, self.best_config_ is None)
 
 
 def load_model(path: str | Path) -> AutoClassifier | AutoRegressor:

@@ -43,9 +43,11 @@ TEMPORARY_SUFFIX = ".tmp"  # a leftover with it is a write cut by a kill (the ru
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
+def atomic_path(path: str | Path, *, per_process: bool = False) -> Iterator[Path]:
     """A temporary path to write ``path``'s content to; renamed over ``path`` when the block ends
-    without an error (and removed when it raises).
+    without an error (and removed when it raises). The temporary name is ``path``'s with
+    TEMPORARY_SUFFIX, so that a write cut by a kill leaves one file the next write replaces;
+    ``per_process`` adds the process id, for files that two processes may write at once.
 
     >>> import tempfile
     >>> target = Path(tempfile.mkdtemp()) / "a.txt"
@@ -55,7 +57,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     'done'
     """
     path = Path(path)
-    temporary = path.with_name(f"{path.name}.{os.getpid()}{TEMPORARY_SUFFIX}")  # two writers never share one
+    temporary = path.with_name(f"{path.name}{f'.{os.getpid()}' if per_process else ''}{TEMPORARY_SUFFIX}")
     try:
         yield temporary
         with open(temporary, "rb+") as written:  # on disk before the rename makes it visible

@@ -5,8 +5,10 @@ work. Every deadline comes from one ``Budget``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,9 +27,9 @@ from automl.settings import RunSettings
 from automl.space.bounds import DataShape
 from automl.space.configspace import SearchSpace, build_space
 from automl.trials.evaluation import TrialData
-from automl.trials.memory_policy import memory_checks
+from automl.trials.memory_policy import Skip, memory_checks
 from automl.trials.resampling import Resampling, choose_resampling
-from automl.trials.runners import open_trials
+from automl.trials.runners import WorkerTrials, open_trials
 from automl.trials.worker import TrialWorker
 
 logger = logging.getLogger(__name__)
@@ -91,7 +93,13 @@ class SearchPlan:
     design: list[tuple[dict, str]]
     settings: SearchSettings
     keep_models: int
-    memory_limit_mb: float
+    memory_limit_mb: float  # of one trial in the worker; dask workers share it (n_jobs of them)
+    n_jobs: int = 1
+
+    @functools.cached_property
+    def memory_checks(self) -> Callable[[float, int], Skip]:
+        """``memory_checks(limit, rows)``: the estimate's skip rule (the table's facts are read once)."""
+        return memory_checks(self.space.to_steps, self.data)
 
 
 def search(plan: SearchPlan, store: RunStore, history: list[TrialRecord], budget: Budget, worker: TrialWorker, dask,
@@ -114,8 +122,8 @@ def search(plan: SearchPlan, store: RunStore, history: list[TrialRecord], budget
         if record.ok and keep > 0 and left > 2.0:
             store.keep_models(so_far, record, keep, lambda path: trials.save_models(path, left))
 
-    slots = getattr(trials, "slots", 1)
-    skip = memory_checks(plan.space.to_steps, plan.data)(plan.memory_limit_mb / slots,
+    share = 1 if isinstance(trials, WorkerTrials) else plan.n_jobs  # dask workers split the memory
+    skip = plan.memory_checks(plan.memory_limit_mb / share,
                                                          max(len(train) for train, _ in plan.data.folds))
     resumed = History(history, store.read_predictions(history, KEEP_PREDICTIONS) if history else {},
                       budget.spent_before)
@@ -147,7 +155,7 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
     unexpected, so the whole process (reading the data, predicting) ends within the budget x 1.05 too.
     """
     progress.phase("refitting the best pipeline on all rows")
-    too_big = memory_checks(plan.space.to_steps, plan.data)(plan.memory_limit_mb, len(plan.data.y))
+    too_big = plan.memory_checks(plan.memory_limit_mb, len(plan.data.y))
     refits = Refits(worker, plan.space.to_steps, too_big)
     pipeline, best, fraction = refit_best(refits, result.trials, plan.data, budget)
     if best is None:

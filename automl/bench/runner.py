@@ -1,7 +1,7 @@
 """``automl bench``: run systems over datasets and seeds, one isolated process per run, resumably.
 
 Each finished run appends one JSON line to ``runs.jsonl`` in the output folder; a bench that
-is interrupted skips those runs when started again. The tables are written by ``bench_report``.
+is interrupted skips those runs when started again. The tables are written by ``automl.bench.tables``.
 """
 
 from __future__ import annotations

@@ -118,7 +118,7 @@ def fit(ctx, data, target, task, out, top, quiet, verbose, run_dir, resume, reme
 
     board = model.leaderboard_
     click.echo(terminal_table(board, model.metric_, top))
-    n_failed = int((board["status"] == "failed").sum())
+    n_failed = int((board["status"] != "ok").sum())
     resumed = f", {model.resumed_trials_} of them from before" if model.resumed_trials_ else ""
     click.echo(f"\n{model.n_trials_} trials ({n_failed} failed{resumed}) in {model.fit_seconds_:.1f} s, validated by "
                f"{model.resampling_}; optimizer time {100 * model.optimizer_share_:.1f}% of the search.")

@@ -30,12 +30,7 @@ def report(run_dir, out, held_out, target):
         if not target:
             raise InputError("The run did not record its target column's name; give --target with --data.")
         pair = split_target(read_table(held_out), target)
-    model = None
-    if pair is not None:
-        from automl.estimators import load_model
-
-        model = load_model(Path(run_dir) / "model.skops")
-    path = write_report(run_dir, out or Path(run_dir) / "report.html", pair, model=model)
+    path = write_report(run_dir, out or Path(run_dir) / "report.html", pair)
     click.echo(f"Report written to {path}")
 
 
@@ -59,7 +54,7 @@ def leaderboard_command(run_dir, top, csv_path):
     metric = get_metric(settings.metric, settings.task)
     board = leaderboard(trials, metric, *read_leaderboard_extras(run_dir))
     click.echo(terminal_table(board, metric.name, top))
-    n_failed = int((board["status"] == "failed").sum())
+    n_failed = int((board["status"] != "ok").sum())
     click.echo(f"\n{len(board)} trials ({n_failed} failed); {settings.task} task, metric {metric.name}.")
     if csv_path:
         params = pd.DataFrame(list(board["hyperparameters"]), index=board.index).add_prefix("hp:")

@@ -93,7 +93,7 @@ class Metabase:
     def save(self, path: Path) -> None:
         """Written to a temporary name and renamed, so a kill never leaves half a file."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path) as partial, gzip.open(partial, "wt", encoding="utf-8", compresslevel=9) as sink:
+        with atomic_path(path, per_process=True) as partial, gzip.open(partial, "wt", encoding="utf-8", compresslevel=9) as sink:
             json.dump(self.to_json(), sink, separators=(",", ":"))
 
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from automl.errors import InputError
 from automl.files import atomic_path
 from automl.report import figures
 from automl.report.runview import RunView
+from automl.run.modelfile import SavedModel
 
 # Marks the body with how many images decoded, so a headless browser can check the page (tests do).
 CHECK_IMAGES = ("<script>addEventListener('load',()=>{const i=[...document.images];"
@@ -35,7 +35,7 @@ def write_report(run, out: str | Path, held_out: tuple[pd.DataFrame, pd.Series] 
     """Write the report of ``run`` (a run directory or fitted estimator) to ``out``; returns the path.
 
     ``held_out`` (rows the model never saw, and their target) adds permutation feature importance
-    of ``model``: the fitted estimator (by default ``run`` itself, when it is one).
+    of ``model`` (by default ``run`` itself when it is a fitted estimator, else the run's model.skops).
     """
     view = RunView.read(run)
     model = model if model is not None else (run if hasattr(run, "best_pipeline_") else None)
@@ -104,7 +104,7 @@ def _feature_importance(view: RunView, held_out, model) -> str:
         return ('<p class="note">Give held-out rows (<code>automl report RUN_DIR --data HELD_OUT.csv</code>, or '
                 "<code>held_out=(X, y)</code>) to see the permutation importance of the final model's features.</p>")
     if model is None:
-        raise InputError("The permutation importance of held-out rows needs the fitted model: pass model=.")
+        model = SavedModel.read(view.path / "model.skops")
     X, y = held_out
     return (f'<p class="note">Permutation importance on {len(X)} held-out rows, 5 shuffles per column.</p>'
             + _image(figures.feature_importance(model, X, y)))

@@ -33,7 +33,7 @@ def leaderboard(trials, metric: Metric, key_hyperparameters: dict[str, list[str]
             "fraction": round(t.fraction, 4),
             "ensemble_weight": None if weights is None else round(weights.get(t.trial_id, 0.0), 4),
             "warnings": t.n_warnings,
-            "status": "ok" if t.ok else "failed",
+            "status": t.status.value,  # ok, failed, timeout, memory, crashed, skipped, interrupted
             "origin": t.origin,
             "key_hyperparameters": key_params,
             "hyperparameters": params,

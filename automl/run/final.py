@@ -97,12 +97,12 @@ def _assemble(fitted: dict, weights: dict[int, float], data: TrialData):
     return ensemble, {i: w / total for i, w in members.items()}
 
 
-def _refit_in_time(refits: Refits, trial: TrialRecord, hard_end: float | None, factor: float,
+def _refit_in_time(refits: Refits, trial: TrialRecord, end: float | None, factor: float,
                    min_fraction: float = 1.0, share_end: float | None = None) -> tuple[Pipeline, float] | None:
-    """The trial refit in the worker, on all rows if that can finish by ``hard_end``, else on the
+    """The trial refit in the worker, on all rows if that can finish by ``end``, else on the
     largest share of them (at least ``min_fraction``) that can finish by ``share_end``, with that
     share; None if neither can, the refit is estimated to exceed the memory limit, or it fails."""
-    left = None if hard_end is None else hard_end - time.monotonic()
+    left = Budget.seconds_until(end)
     fraction, share_left = 1.0, left
     if left is not None:
         startup = 0.0 if refits.worker.alive else refits.worker.startup_s

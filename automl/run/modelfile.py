@@ -12,8 +12,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+from automl.data import Schema, as_frame, prepare_features
 from automl.errors import InputError
 from automl.files import library_versions, load_fitted, save_fitted
+from automl.trials.evaluation import predict
 
 logger = logging.getLogger(__name__)
 
@@ -65,3 +70,44 @@ def _warn_on_version_drift(path: Path, saved: dict[str, str]) -> None:
             logger.warning("%s was written with %s %s but %s is installed; predictions may differ.",
                            path, name, version, current.get(name))
             return
+
+
+def predict_final(pipeline, features: pd.DataFrame, n_classes: int | None, constant: bool) -> np.ndarray:
+    """The final predictor's class probabilities (``n_classes``) or values (None) for prepared rows; a
+    constant predictor (nothing could be refit) takes no features."""
+    if constant:
+        dummy = np.zeros((len(features), 1))
+        return pipeline.predict(dummy) if n_classes is None else pipeline.predict_proba(dummy)
+    return predict(pipeline, features, n_classes)
+
+
+class SavedModel:
+    """A model file read back without the estimators: its predictor and the preparation its rows need
+    (what ``automl report`` scores held-out rows with). ``automl.load_model`` gives the estimator."""
+
+    def __init__(self, payload: dict):
+        self.pipeline = payload["pipeline"]
+        self.schema = Schema.from_json(payload["schema"])
+        self.task_ = payload["task"]
+        self.metric_ = payload["metric"]
+        self._constant = not payload["has_config"]
+        self.classes_ = None if payload["classes"] is None else np.asarray(payload["classes"])
+
+    @classmethod
+    def read(cls, path: str | Path) -> SavedModel:
+        return cls(read_model_file(path))
+
+    def fit(self, X=None, y=None) -> SavedModel:
+        """Fitted already (scikit-learn's permutation_importance asks for the method)."""
+        return self
+
+    def _predict(self, X) -> np.ndarray:
+        n_classes = None if self.classes_ is None else len(self.classes_)
+        return predict_final(self.pipeline, prepare_features(as_frame(X), self.schema), n_classes, self._constant)
+
+    def predict_proba(self, X) -> np.ndarray:
+        return self._predict(X)
+
+    def predict(self, X) -> np.ndarray:
+        values = self._predict(X)
+        return values if self.classes_ is None else self.classes_[values.argmax(axis=1)]

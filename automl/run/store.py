@@ -39,6 +39,8 @@ from automl.settings import MUST_MATCH, RunSettings
 logger = logging.getLogger(__name__)
 
 DEFAULT_BASE = Path("automl-runs")
+OWN_FILES = ("settings.json", "data.json", "space.json", "metafeatures.json", "ensemble.json", "model.skops",
+             "report.html")  # what automl writes at the top of a run directory (besides trials.jsonl and the log)
 
 
 def new_run_dir(base: Path = DEFAULT_BASE, name: str | None = None) -> Path:
@@ -163,12 +165,16 @@ class RunStore:
         write_json(self.path / "data.json", self._fingerprint)
         write_json(file, current)
         write_json(self.path / "settings.json", self.settings.to_json())
-        log = self.path / "trials.jsonl"
-        _drop_cut_line(log)
-        finished = {t.trial_id for t in self.read_trials()}
-        for leftover in self.path.glob("*/*"):  # a write cut by a kill, or files of a trial never logged
+        _drop_cut_line(self.path / "trials.jsonl")
+        self._remove_leftovers({t.trial_id for t in self.read_trials()})
+
+    def _remove_leftovers(self, finished: set[int]) -> None:
+        """Writes cut by a kill, and files of trials never logged: only files this store names itself."""
+        for name in OWN_FILES:
+            (self.path / f"{name}{TEMPORARY_SUFFIX}").unlink(missing_ok=True)
+        for leftover in [*(self.path / "predictions").glob("trial_*"), *(self.path / "models").glob("trial_*")]:
             stem = leftover.name.split(".")[0]
-            if TEMPORARY_SUFFIX in leftover.name or (stem.startswith("trial_") and int(stem[6:]) not in finished):
+            if TEMPORARY_SUFFIX in leftover.name or (stem[6:].isdigit() and int(stem[6:]) not in finished):
                 leftover.unlink()
 
     def _lock(self) -> None:

@@ -13,7 +13,7 @@ import numpy as np
 from ConfigSpace import Configuration
 from smac import HyperparameterOptimizationFacade as HPO
 from smac import Scenario
-from smac.acquisition.maximizer import LocalAndSortedRandomSearch
+from smac.acquisition.maximizer import LocalAndSortedRandomSearch, LocalSearch
 from smac.intensifier import SuccessiveHalving
 from smac.main.config_selector import ConfigSelector
 from smac.model.random_forest import RandomForest
@@ -89,9 +89,9 @@ class SmacProposer:
             initial_design=design,
             intensifier=SuccessiveHalving(scenario, eta=s["halving_eta"], seed=seed),
             random_design=HPO.get_random_design(scenario, probability=s["random_probability"]),
-            acquisition_maximizer=LocalAndSortedRandomSearch(
+            acquisition_maximizer=_ordered(LocalAndSortedRandomSearch(
                 cs, challengers=s["challengers"], local_search_iterations=s["local_search_iterations"],
-                n_steps_plateau_walk=s["plateau_steps"], max_steps=s["local_search_steps"], seed=seed),
+                n_steps_plateau_walk=s["plateau_steps"], max_steps=s["local_search_steps"], seed=seed)),
             config_selector=BatchedConfigSelector(scenario, retrain_after=s["retrain_after"]),
             logging_level=False, overwrite=True,  # never reconfigure the user's logging
         )
@@ -155,6 +155,25 @@ class BatchedConfigSelector(ConfigSelector):
         costs = self._model.predict_marginalized(X)[0][:, 0]
         best = int(np.argmin(costs))  # the first of equals, as SMAC's stable sort picks
         return X[best], float(costs[best])
+
+
+class _OrderedLocalSearch(LocalSearch):
+    """SMAC's local search with its start points in an order fixed by their values.
+
+    SMAC 2.4 removes repeated start points through a set (its docstring promises the first of each,
+    in order), so their order followed Python's per-process string hashing, and with it which
+    configuration SMAC proposed when two scored alike: the same seed and trial budget gave different
+    runs in different processes (2 of 5 shared datasets, ``--trials 20 --seed 0``).
+    """
+
+    def _get_initial_points(self, *args, **kwargs) -> list[Configuration]:
+        points = super()._get_initial_points(*args, **kwargs)
+        return sorted(points, key=lambda config: tuple(np.nan_to_num(config.get_array(), nan=-1.0)))
+
+
+def _ordered(maximizer: LocalAndSortedRandomSearch) -> LocalAndSortedRandomSearch:
+    maximizer._local_search.__class__ = _OrderedLocalSearch  # SMAC builds it inside; same state, one method more
+    return maximizer
 
 
 def _never_called(config, seed: int = 0, budget: float | None = None) -> float:  # SMAC wants a target function; we drive ask/tell

@@ -71,13 +71,14 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = 
                     fitted.append((pipeline, codes))
         except Exception as exc:  # any failure of a configuration is a failed trial, not a failed search
             error = f"{type(exc).__name__}: {exc}"[:500]
+            status = TrialStatus.MEMORY if isinstance(exc, MemoryError) else TrialStatus.FAILED
         else:
-            error = None
+            error, status = None, TrialStatus.FAILED
     counts = dict(Counter(w.category.__name__ for w in caught))
     if error is None and not np.all(np.isfinite(predictions[validated])):
         error = "ValueError: the model predicted NaN or infinity"
     if error is not None:
-        return TrialOutcome(None, fit_seconds, predict_seconds, counts, error, status=TrialStatus.FAILED)
+        return TrialOutcome(None, fit_seconds, predict_seconds, counts, error, status=status)
     y_true, y_pred = data.y[validated], predictions[validated]
     loss = data.metric.loss(y_true, y_pred)
     if not np.isfinite(loss):

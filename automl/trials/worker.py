@@ -1,6 +1,6 @@
 """Run trials in a separate process, so that a hang, a crash or a memory blow-up stays a failed trial.
 
-The worker is a fresh interpreter (``automl.worker.main``), not a fork: LightGBM and XGBoost
+The worker is a fresh interpreter (``automl.trials.worker.main``), not a fork: LightGBM and XGBoost
 hold OpenMP thread pools that do not survive a fork, and unlike multiprocessing's spawn it
 never re-imports the user's ``__main__`` (scripts need no ``if __name__`` guard, and stdin
 or notebook sessions work). It talks over a socket pair and receives the training data once

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from automl import AutoClassifier, figures
 from automl.cli.main import main
+from automl.report import write_report
 from automl.report.importance import hyperparameter_importance
 from tests.conftest import COMPONENTS
 
@@ -51,6 +52,16 @@ def test_the_report_is_one_html_file_with_every_section(fitted_run):
     images = _images(page)
     assert len(images) == 6 and all(image.startswith(b"\x89PNG") for image in images)
     assert "http://" not in page and "https://" not in page  # nothing to fetch: self-contained
+
+
+def test_the_python_report_of_a_run_directory_scores_held_out_rows_with_its_saved_model(fitted_run, tmp_path):
+    model, folder = fitted_run
+    held_out = pd.read_csv(folder / "held_out.csv")
+    pair = (held_out.drop(columns="label"), held_out["label"])
+    from_dir = write_report(folder / "run", tmp_path / "dir.html", held_out=pair).read_text()
+    from_model = write_report(model, tmp_path / "model.html", held_out=pair).read_text()
+    assert "Permutation importance on 60 held-out rows" in from_dir
+    assert _images(from_dir)[-1] == _images(from_model)[-1]  # the same importance, saved model or estimator
 
 
 def test_without_held_out_rows_the_report_says_how_to_get_feature_importance(fitted_run, tmp_path):

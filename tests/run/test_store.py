@@ -186,3 +186,21 @@ def test_a_fit_refused_for_a_bad_option_leaves_no_folder_behind():
     with pytest.raises(InputError, match="Unknown metric"):
         AutoClassifier(time_budget=None, max_trials=1, extra_metrics=("auc",)).fit(X, y)
     assert not os.path.exists("automl-runs") or not os.listdir("automl-runs")
+
+
+def test_a_run_directory_of_format_1_resumes_and_one_of_a_newer_format_is_refused_in_one_sentence(tmp_path):
+    X, y = _data()
+    run = tmp_path / "run"
+    AutoRegressor(time_budget=None, max_trials=2, include=FAST, run_dir=str(run)).fit(X, X["a"])
+    settings = json.loads((run / "settings.json").read_text())
+    assert settings["format"] == 2
+    del settings["format"]  # as automl wrote it before run directories had a format number
+    (run / "settings.json").write_text(json.dumps(settings))
+    lines = [{k: v for k, v in line.items() if k != "fraction"} for line in _log(run)]  # older lines lack fields too
+    (run / "trials.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    resumed = AutoRegressor(time_budget=None, max_trials=4, include=FAST, run_dir=str(run), resume=True).fit(X, X["a"])
+    assert resumed.resumed_trials_ == 2 and resumed.n_trials_ == 4
+    assert json.loads((run / "settings.json").read_text())["format"] == 2  # written again in today's format
+    (run / "settings.json").write_text(json.dumps({**settings, "format": 3}))
+    with pytest.raises(InputError, match=r"was written by a newer automl \(run format 3\); upgrade automl"):
+        AutoRegressor(time_budget=None, max_trials=6, include=FAST, run_dir=str(run), resume=True).fit(X, X["a"])

@@ -1,5 +1,9 @@
-"""Large tables (multi-fidelity search, memory estimates, float32, lean predictions) and a cheap optimizer loop."""
+"""The search loop with fake trials: multi-fidelity, skips, the optimizer's time share, kept predictions, reproducibility."""
 
+import json
+import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -97,3 +101,32 @@ def test_a_promotion_that_cannot_finish_in_time_is_skipped(tmp_path):
     promoted = [t for t in result.trials if t.config == forest and t.fraction > 0.2]
     assert promoted and promoted[0].error.startswith("TimeEstimate: skipped, predicted to take")
     assert result.skipped == sum((t.error or "").startswith("TimeEstimate") for t in result.trials)
+
+
+SEARCH_IN_A_PROCESS = """
+import json, sys, time, zlib
+from pathlib import Path
+from automl.run.budget import Budget
+from automl.search.loop import SearchSettings, run_search
+from automl.space.bounds import DataShape
+from automl.space.configspace import build_space
+from automl.trials.outcomes import TrialOutcome
+
+class Trials:
+    def submit(self, config, timeout_s, limit_s, fraction=1.0):
+        self.config = config
+    def collect(self, should_stop):
+        return TrialOutcome(zlib.crc32(json.dumps(self.config, sort_keys=True).encode()) % 1000 / 1000, 0.01, 0.0)
+
+space = build_space("regression", DataShape(n_rows=1000, fold_rows=800, n_features=8, n_classes=0), has_categorical=False)
+result = run_search(space, Trials(), SearchSettings("smac", 0, 24, output_dir=Path(sys.argv[1])), Budget(None, time.monotonic()))
+print(json.dumps([t.config for t in result.trials], sort_keys=True))
+"""
+
+
+def test_a_trial_budget_and_a_seed_give_the_same_search_in_every_process(tmp_path):
+    """SMAC's local search once ordered its start points by Python's per-process string hashing."""
+    runs = [subprocess.run([sys.executable, "-c", SEARCH_IN_A_PROCESS, str(tmp_path / seed)], capture_output=True,
+                           text=True, env={**os.environ, "PYTHONHASHSEED": seed}, check=True).stdout
+            for seed in ("1", "2")]
+    assert runs[0] == runs[1] and len(json.loads(runs[0])) == 24

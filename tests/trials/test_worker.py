@@ -19,12 +19,12 @@ def _data(n=60):
     return X, (X["a"] > 0).astype(int)
 
 
-@pytest.mark.parametrize("mode, reason", [
-    ("abort", "ProcessError: the trial's process died"),
-    ("raise", "RuntimeError: misbehaving on purpose"),
-    ("allocate", "MemoryError: the trial used"),
+@pytest.mark.parametrize("mode, reason, status", [
+    ("abort", "ProcessError: the trial's process died", "crashed"),
+    ("raise", "RuntimeError: misbehaving on purpose", "failed"),
+    ("allocate", "MemoryError: the trial used", "memory"),
 ])
-def test_crashing_trials_fail_and_the_search_goes_on(mode, reason):
+def test_crashing_trials_fail_and_the_search_goes_on(mode, reason, status):
     X, y = _data()
     model = AutoClassifier(time_budget=None, max_trials=3, search_space_dir=str(COMPONENTS / mode), warm_start="none",
                            memory_limit_mb=1000, include=(f"{mode}_model", "logistic_regression", "lightgbm")).fit(X, y)
@@ -34,7 +34,7 @@ def test_crashing_trials_fail_and_the_search_goes_on(mode, reason):
         assert "over its memory limit of 1000 MB" in first.error
     assert all(t.ok for t in model.trials_[1:])
     assert model.best_config_["model"] in ("logistic_regression", "lightgbm")
-    assert model.leaderboard_["status"].iloc[-1] == "failed"
+    assert model.leaderboard_["status"].iloc[-1] == status == first.status.value  # failures last, with how they ended
 
 
 def test_a_hanging_trial_is_killed_and_the_budget_holds():
@@ -46,7 +46,7 @@ def test_a_hanging_trial_is_killed_and_the_budget_holds():
     elapsed = time.monotonic() - started
     assert elapsed <= budget * 1.05 + 5
     first = model.trials_[0]
-    assert first.config["model"] == "sleep_model" and "TimeoutError" in first.error
+    assert first.config["model"] == "sleep_model" and "TimeoutError" in first.error and first.status.value == "timeout"
     assert model.best_config_ is not None and model.n_trials_ >= 2
     assert model.predict(X).shape == (60,)
 
