@@ -115,3 +115,41 @@ def load_fitted(path: Path, what: str = "file") -> Any:
     if refused:
         raise InputError(f"Refusing to load {path}: it holds the untrusted type {refused[0]}.")
     return sio.load(path, trusted=untrusted)
+
+
+def check_output(path: Path, *, what: str, inputs: tuple[Path, ...] = (), replace: bool = True) -> Path:
+    """Refuse, in one sentence and before any work, an output ``path`` that cannot be written or must not
+    be: a folder, a path under a file, a folder without write permission, one of the ``inputs`` (the data
+    or model being read), or (unless ``replace``) an existing file. Returns ``path``."""
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"The {what} path {path} is a folder; give a file name.")
+    for source in inputs:
+        if Path(source).exists() and path.exists() and os.path.samefile(source, path):
+            raise InputError(f"The {what} path {path} is the input {source} itself; choose another file.")
+    if path.exists() and not replace:
+        raise InputError(f"{path} already exists; name it with --out to replace it, choose another path, "
+                         "or give --force.")
+    check_writable_folder(path.parent, what)
+    return path
+
+
+def check_writable_folder(folder: Path, what: str) -> None:
+    """One sentence unless the folder exists and takes new files, or can be created (its nearest existing parent is a
+    writable folder)."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"Cannot write the {what} under {folder}: {existing} is a file, not a folder.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"Cannot write the {what} in {existing}: permission denied.")
+
+
+def copy_atomic(source: Path, target: Path) -> None:
+    """Copy ``source`` over ``target`` so that ``target`` is at every instant the old file or the new one."""
+    import shutil
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(target) as temporary:
+        shutil.copyfile(source, temporary)

@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 
 HEAVY = ("smac", "ConfigSpace", "lightgbm", "xgboost", "sklearn.ensemble", "sklearn.metrics", "pandas")
-LAUNCH = ("import sys, runpy; sys.argv = ['automl', *sys.argv[1:]]; "
-          "runpy.run_module('automl.cli.main' if __import__('importlib').util.find_spec('automl.cli.main') "
-          "else 'automl.cli', run_name='__main__')")
+LAUNCH = ("import sys, runpy, pathlib; sys.argv = ['automl', *sys.argv[1:]]; "  # a package since the layout change
+          "runpy.run_module('automl.cli.main' if pathlib.Path('automl/cli').is_dir() else 'automl.cli', "
+          "run_name='__main__')")
 
 
 def _run(code: Path, args: list[str]) -> tuple[float, set[str]]:

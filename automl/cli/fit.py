@@ -62,21 +62,27 @@ _FIDELITY = {"auto": "auto", "on": True, "off": False}
               "under automl-runs/).")
 @click.option("--resume", type=click.Path(path_type=Path), help="Continue the run recorded in this directory.")
 @click.option("--out", type=click.Path(path_type=Path), help="Where to write the model (default: DATA's name + .skops).")
+@click.option("--force", is_flag=True, help="Replace an existing model file at the default --out path.")
 @click.option("--top", type=int, default=10, show_default=True, help="Leaderboard rows to print.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display (a live panel on a terminal, else a line "
               "per trial).")
 @click.option("-v", "--verbose", is_flag=True, help="Also log what the search does inside (SMAC, refits).")
 @click.pass_context
-def fit(ctx, data, target, task, out, top, quiet, verbose, run_dir, resume, remember, **options):
+def fit(ctx, data, target, task, out, force, top, quiet, verbose, run_dir, resume, remember, **options):
     """Search for the best pipeline for DATA (CSV or Parquet) and save it."""
-    import shutil
-
     from automl.data import infer_task, read_table, split_target
     from automl.estimators import AutoClassifier, AutoRegressor
+    from automl.files import check_output, copy_atomic, write_json
     from automl.report.leaderboard import terminal_table
-    from automl.run.store import describe_size, new_run_dir, read_settings
+    from automl.run.store import check_run_dir, describe_size, new_run_dir, read_settings
 
     setup_logging(verbose)
+    stem = Path(data.name).name.split(".")[0]  # outputs are checked before anything is read or written
+    if run_dir and not resume:
+        check_run_dir(run_dir)
+    recorded_out = _recorded_model_file(resume) if resume and not out else None  # a resumed run's own model file
+    path = check_output(Path(out or recorded_out or f"{stem}.skops"), what="model file", inputs=(data,),
+                        replace=bool(out or recorded_out) or force)
     if resume:
         if run_dir and run_dir != resume:
             raise InputError("Give either --resume RUN_DIR or --run-dir, not both.")
@@ -100,7 +106,6 @@ def fit(ctx, data, target, task, out, top, quiet, verbose, run_dir, resume, reme
     task = task or infer_task(y)
     if task == "binary" and y.nunique() > 2:
         raise InputError(f"Task 'binary' was asked but the target has {y.nunique()} classes; use 'multiclass'.")
-    stem = Path(data.name).name.split(".")[0]
     run_dir = resume or run_dir or new_run_dir(name=stem)
     estimator_class = AutoRegressor if task == "regression" else AutoClassifier
     space_dir = options.pop("space_dir")
@@ -126,12 +131,27 @@ def fit(ctx, data, target, task, out, top, quiet, verbose, run_dir, resume, reme
         click.echo("No trial succeeded: the saved model predicts the training prior. Try a larger --time.")
     else:
         click.echo(f"Best: {model.best_config_['model']} with validation {model.metric_} = {model.best_score_:.4f}.")
-    path = Path(out or f"{stem}.skops")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(Path(model.run_dir_) / "model.skops", path)
+    try:
+        copy_atomic(Path(model.run_dir_) / "model.skops", path)
+    except OSError as problem:
+        raise InputError(f"Could not write {path} ({problem.strerror or problem}); the model is in "
+                         f"{Path(model.run_dir_) / 'model.skops'}.") from None
+    write_json(Path(model.run_dir_) / OUTPUTS_FILE, {"model_file": str(path.resolve())})
     click.echo(f"Model saved to {path} ({describe_size(path.stat().st_size)}).")
     click.echo(f"Run directory: {model.run_dir_} ({describe_size(model.run_dir_bytes_)})")
     if model.interrupted_:
         click.echo(f"Interrupted: the search stopped early and the model is the best found so far. To go on:\n"
                    f"  automl fit {data} --target {target} --resume {model.run_dir_}", err=True)
         sys.exit(130)
+
+
+OUTPUTS_FILE = "outputs.json"  # in the run directory: where `automl fit` copied its model (a resume replaces it)
+
+
+def _recorded_model_file(run_dir: Path) -> Path | None:
+    import json
+
+    try:
+        return Path(json.loads((Path(run_dir) / OUTPUTS_FILE).read_text())["model_file"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

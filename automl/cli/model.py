@@ -21,8 +21,11 @@ def predict(model_path, data, output, proba):
 
     from automl.data import read_table
     from automl.estimators import load_model
+    from automl.files import atomic_path, check_output
 
     setup_logging(False)
+    if output:
+        check_output(output, what="predictions file", inputs=(model_path, data))
     model = load_model(model_path)
     frame = read_table(data)
     if proba:
@@ -33,7 +36,9 @@ def predict(model_path, data, output, proba):
     else:
         result = pd.DataFrame({"prediction": model.predict(frame)})
     if output:
-        result.to_csv(output, index=False)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(output) as temporary:
+            result.to_csv(temporary, index=False)
         click.echo(f"Wrote {len(result)} predictions to {output}", err=True)
     else:
         click.echo(result.to_csv(index=False), nl=False)
@@ -48,10 +53,12 @@ def export(source, out):
     Load it with skops.io.load(FILE, trusted=skops.io.get_untrusted_types(file=FILE)) after
     checking the listed types; predict on a DataFrame of the training columns.
     """
-    from automl.run.export import export_model
+    from automl.files import check_output
+    from automl.run.export import export_model, model_path
     from automl.run.store import describe_size
 
     setup_logging(False)
+    check_output(out, what="exported model", inputs=(model_path(source),))
     path = export_model(source, out)
     click.echo(f"Exported to {path} ({describe_size(path.stat().st_size)}): plain scikit-learn, "
                f"loadable without automl.")

@@ -19,18 +19,21 @@ from automl.errors import InputError
 def report(run_dir, out, held_out, target):
     """Write one self-contained HTML report of the run in RUN_DIR: data, search, final model, failures."""
     from automl.data import read_table, split_target
+    from automl.files import check_output
     from automl.report.html import write_report
     from automl.run.store import read_settings
 
     setup_logging(False)
     settings = read_settings(run_dir)
+    out = check_output(out or Path(run_dir) / "report.html", what="report",
+                       inputs=(held_out, Path(run_dir) / "model.skops") if held_out else ())
     pair = None
     if held_out is not None:
         target = target or settings.target
         if not target:
             raise InputError("The run did not record its target column's name; give --target with --data.")
         pair = split_target(read_table(held_out), target)
-    path = write_report(run_dir, out or Path(run_dir) / "report.html", pair)
+    path = write_report(run_dir, out, pair)
     click.echo(f"Report written to {path}")
 
 
@@ -43,11 +46,14 @@ def leaderboard_command(run_dir, top, csv_path):
     """Show the trials of the run recorded in RUN_DIR, best first (it may still be running)."""
     import pandas as pd
 
+    from automl.files import atomic_path, check_output
     from automl.metrics import get_metric
     from automl.report.leaderboard import leaderboard, terminal_table
     from automl.run.store import read_leaderboard_extras, read_run
 
     setup_logging(False)
+    if csv_path:
+        check_output(csv_path, what="leaderboard CSV")
     settings, trials = read_run(run_dir)
     if not trials:
         raise InputError(f"{run_dir} holds no finished trial yet.")
@@ -58,5 +64,7 @@ def leaderboard_command(run_dir, top, csv_path):
     click.echo(f"\n{len(board)} trials ({n_failed} failed); {settings.task} task, metric {metric.name}.")
     if csv_path:
         params = pd.DataFrame(list(board["hyperparameters"]), index=board.index).add_prefix("hp:")
-        board.drop(columns=["key_hyperparameters", "hyperparameters"]).join(params).to_csv(csv_path, index=False)
+        csv_path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(csv_path) as temporary:
+            board.drop(columns=["key_hyperparameters", "hyperparameters"]).join(params).to_csv(temporary, index=False)
         click.echo(f"Wrote {len(board)} rows to {csv_path}", err=True)

@@ -10,6 +10,7 @@
       worker.log       what libraries printed inside the trials
       ensemble.json    the final model's weight per trial id, written with it
       model.skops      the final model, written at the end of ``fit``
+      outputs.json     where ``automl fit`` copied the model (``--out``): a resume replaces that file
 
 Every file but the log is written under a temporary name and renamed into place, so a reader
 never sees half a file; a trial line cut short by a kill is ignored when the log is read back.
@@ -32,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from automl.errors import InputError
-from automl.files import TEMPORARY_SUFFIX, atomic_path, json_default, write_json
+from automl.files import TEMPORARY_SUFFIX, atomic_path, check_writable_folder, json_default, write_json
 from automl.records import TrialRecord, ranked
 from automl.settings import MUST_MATCH, RunSettings
 
@@ -40,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_BASE = Path("automl-runs")
 OWN_FILES = ("settings.json", "data.json", "space.json", "metafeatures.json", "ensemble.json", "model.skops",
-             "report.html")  # what automl writes at the top of a run directory (besides trials.jsonl and the log)
+             "report.html", "outputs.json")  # what automl writes at the top of a run directory (besides trials.jsonl and the log)
 
 
 def new_run_dir(base: Path = DEFAULT_BASE, name: str | None = None) -> Path:
@@ -94,6 +95,21 @@ def read_settings(path: Path) -> RunSettings:
     return RunSettings.from_json(data, where=str(path))
 
 
+def check_run_dir(path: Path) -> Path:
+    """Refuse, in one sentence, a run directory a new run must not write into: one holding a run, a file,
+    a folder that holds anything else (automl never mixes its files with yours), or one it cannot create."""
+    path = Path(path)
+    if (path / "trials.jsonl").exists() or (path / "settings.json").exists():
+        raise InputError(f"{path} already holds a run; resume it, or choose another run directory.")
+    if path.exists() and not path.is_dir():
+        raise InputError(f"The run directory {path} is a file; give a new or empty folder.")
+    if path.is_dir() and any(path.iterdir()):
+        raise InputError(f"The run directory {path} holds files of its own and no automl run; give a new or empty "
+                         "folder (automl never writes among your files).")
+    check_writable_folder(path if path.is_dir() else path.parent, "run directory")
+    return path
+
+
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S")
 
@@ -114,9 +130,7 @@ class RunStore:
 
         Nothing is written until ``begin``: a run refused for a bad option leaves no trace.
         """
-        path = new_run_dir() if path is None else Path(path)
-        if (path / "trials.jsonl").exists() or (path / "settings.json").exists():
-            raise InputError(f"{path} already holds a run; resume it, or choose another run directory.")
+        path = new_run_dir() if path is None else check_run_dir(Path(path))
         return cls(path, dataclasses.replace(settings, sessions=(_now(),)), fingerprint, False)
 
     @classmethod
@@ -169,13 +183,16 @@ class RunStore:
         self._remove_leftovers({t.trial_id for t in self.read_trials()})
 
     def _remove_leftovers(self, finished: set[int]) -> None:
-        """Writes cut by a kill, and files of trials never logged: only files this store names itself."""
-        for name in OWN_FILES:
-            (self.path / f"{name}{TEMPORARY_SUFFIX}").unlink(missing_ok=True)
-        for leftover in [*(self.path / "predictions").glob("trial_*"), *(self.path / "models").glob("trial_*")]:
-            stem = leftover.name.split(".")[0]
-            if TEMPORARY_SUFFIX in leftover.name or (stem[6:].isdigit() and int(stem[6:]) not in finished):
-                leftover.unlink()
+        """Writes cut by a kill, and the files of the one trial a kill can leave unlogged (the next id):
+        each named from the run's own log, never found by listing a folder."""
+        unlogged = max(finished, default=-1) + 1
+        names = [self.path / name for name in OWN_FILES]
+        for trial_id in (*finished, unlogged):
+            names += [self._predictions_file(trial_id), self._models_file(trial_id)]
+        for name in names:
+            name.with_name(name.name + TEMPORARY_SUFFIX).unlink(missing_ok=True)
+        self._predictions_file(unlogged).unlink(missing_ok=True)
+        self._models_file(unlogged).unlink(missing_ok=True)
 
     def _lock(self) -> None:
         """One process writes a run at a time: a second fit or resume of it is refused, not interleaved."""
@@ -217,9 +234,9 @@ class RunStore:
         best = [t.trial_id for t in ranked(trials)[:k]]
         if record.trial_id in best:
             save(self._models_file(record.trial_id))
-        for file in (self.path / "models").glob("trial_*.skops"):
-            if int(file.stem.split("_")[1]) not in best:
-                file.unlink(missing_ok=True)
+        for trial in trials:  # by the run's own log: only files this store named
+            if trial.trial_id not in best:
+                self._models_file(trial.trial_id).unlink(missing_ok=True)
 
     def write_metafeatures(self, metafeatures: dict[str, float]) -> None:
         """The data's meta-features: what ``automl metabase add`` needs to learn from this run."""

@@ -1,0 +1,103 @@
+"""Nothing the user did not name is touched: outputs are checked before any work, inputs are never
+overwritten, an existing model is replaced only when named, and a run never writes among a user's files."""
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from automl.cli.main import main
+
+FAST = ["--trials", "2", "--include", "logistic_regression", "--ensemble-size", "0", "--quiet"]
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def _digest(folder):
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _refused(result, words):
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 2 and lines[-1].startswith("Error: ") and words in lines[-1], result.output
+    assert "Traceback" not in result.output and "unexpectedly" not in result.output
+
+
+def test_a_run_directory_holding_the_users_files_is_refused_and_left_as_it_was(tmp_path, csv_file):
+    project = tmp_path / "my_project"
+    for name, text in {"docs/thesis.tmp.docx": "chapter 1", "build/cache.tmp": "x", "docs/trial_7.csv": "a,b",
+                       "data.json": "{}", "model.skops": "mine", "predictions/trial_00001.npy": "not ours"}.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text)
+    before = _digest(project)
+    _refused(run("fit", csv_file, "--target", "label", "--run-dir", project, "--out", tmp_path / "m.skops", *FAST),
+             "holds files of its own and no automl run")
+    assert _digest(project) == before and not (tmp_path / "m.skops").exists()
+    (tmp_path / "empty").mkdir()  # an empty folder is fine
+    assert run("fit", csv_file, "--target", "label", "--run-dir", tmp_path / "empty", "--out", tmp_path / "m.skops",
+               *FAST).exit_code == 0
+
+
+def test_outputs_that_are_inputs_are_refused_and_the_inputs_stay(tmp_path, csv_file):
+    data = csv_file.read_bytes()
+    _refused(run("fit", csv_file, "--target", "label", "--out", csv_file, *FAST), "is the input")
+    assert csv_file.read_bytes() == data
+    model = tmp_path / "m.skops"
+    assert run("fit", csv_file, "--target", "label", "--out", model, *FAST).exit_code == 0
+    saved = model.read_bytes()
+    _refused(run("predict", model, csv_file, "-o", model), "is the input")
+    _refused(run("predict", model, csv_file, "-o", csv_file), "is the input")
+    _refused(run("export", model, "--out", model), "is the input")
+    assert model.read_bytes() == saved and csv_file.read_bytes() == data
+
+
+def test_an_existing_model_is_replaced_only_when_named_or_forced(tmp_path, csv_file, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    first = run("fit", csv_file, "--target", "label", "--run-dir", tmp_path / "r1", *FAST)
+    assert first.exit_code == 0 and (tmp_path / "data.skops").exists()
+    saved = (tmp_path / "data.skops").read_bytes()
+    _refused(run("fit", csv_file, "--target", "label", "--run-dir", tmp_path / "r2", *FAST), "already exists")
+    assert (tmp_path / "data.skops").read_bytes() == saved and not (tmp_path / "r2").exists()
+    assert run("fit", csv_file, "--target", "label", "--run-dir", tmp_path / "r3", "--force", *FAST).exit_code == 0
+    assert run("fit", csv_file, "--target", "label", "--run-dir", tmp_path / "r4", "--out", "data.skops",
+               *FAST).exit_code == 0
+    (tmp_path / "elsewhere").mkdir()  # a resume replaces the model its run wrote, wherever it is run from
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    resumed = run("fit", csv_file, "--target", "label", "--resume", tmp_path / "r1", "--trials", "3", "--quiet")
+    assert resumed.exit_code == 0 and f"Model saved to {tmp_path / 'data.skops'}" in resumed.output
+    assert not (tmp_path / "elsewhere" / "data.skops").exists()
+
+
+@pytest.mark.parametrize("command", ["fit", "predict", "run_dir"])
+def test_an_output_under_a_file_or_that_is_a_folder_is_one_sentence_before_any_work(tmp_path, csv_file, command):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    if command == "fit":
+        _refused(run("fit", csv_file, "--target", "label", "--out", blocker / "m.skops", *FAST), "is a file, not a folder")
+        _refused(run("fit", csv_file, "--target", "label", "--out", tmp_path, *FAST), "is a folder")
+    elif command == "predict":
+        model = tmp_path / "m.skops"
+        model.write_text("not even a model")  # the output is refused before the model is read
+        _refused(run("predict", model, csv_file, "-o", blocker / "p.csv"), "is a file, not a folder")
+        _refused(run("predict", model, csv_file, "-o", tmp_path), "is a folder")
+    else:
+        _refused(run("fit", csv_file, "--target", "label", "--run-dir", blocker, "--out", tmp_path / "m.skops", *FAST),
+                 "is a file")
+        _refused(run("fit", csv_file, "--target", "label", "--run-dir", blocker / "run", "--out", tmp_path / "m.skops",
+                     *FAST), "is a file, not a folder")
+    assert [p.name for p in tmp_path.iterdir()] == [p.name for p in tmp_path.iterdir() if p.name in
+                                                     ("a_file", "m.skops", "data.csv")]
+
+
+def test_a_read_only_folder_is_refused_before_the_search(tmp_path, csv_file, monkeypatch):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    real_access = os.access  # root may write anywhere: the folder's permission is what the check reads
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != locked and real_access(path, mode))
+    _refused(run("fit", csv_file, "--target", "label", "--out", locked / "m.skops", *FAST), "permission denied")
+    assert not any(locked.iterdir())
