@@ -66,8 +66,10 @@ def read_table(path: str | Path) -> pd.DataFrame:
     try:
         if ".parquet" in suffixes or ".pq" in suffixes:
             frame = _read_parquet(path)
+            names = [str(c) for c in frame.columns]
         else:
             frame = pd.read_csv(path, low_memory=False)
+            names = pd.read_csv(path, nrows=1, header=None, dtype=str, keep_default_na=False).iloc[0].tolist()
     except pd.errors.EmptyDataError:
         raise InputError(f"File {path} is empty.") from None
     except Exception as exc:  # the readers raise many types; the user needs one sentence
@@ -75,6 +77,10 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise InputError(f"Could not parse {path} as a table: {reason}.") from None
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise InputError(f"File {path} has no data rows.")
+    repeated = sorted({name for name in names if name and names.count(name) > 1})
+    if repeated:  # pandas would rename the second one silently ("a.1")
+        raise InputError(f"{path} has more than one column named {', '.join(map(repr, repeated))}; "
+                         "give each column its own name.")
     return frame
 
 
@@ -165,6 +171,10 @@ def clean_target(X: pd.DataFrame, y, task: str | None) -> tuple[pd.DataFrame, pd
             bad = y[numeric.isna()].iloc[0] if numeric.isna().any() else y.iloc[0]
             raise InputError(f"Regression needs a numeric target but it holds values like {bad!r}.")
         y = numeric.astype(float)
+        infinite = int(np.isinf(y.to_numpy()).sum())
+        if infinite:
+            raise InputError(f"The target {y.name!r} holds {infinite} infinite value(s); regression needs finite "
+                             "numbers (drop or fix those rows).")
     else:
         n_classes = y.nunique()
         if n_classes < 2:

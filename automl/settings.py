@@ -19,7 +19,7 @@ from automl.errors import InputError
 RUN_FORMAT = 2  # 2: trial lines carry a TrialStatus (ok, failed, timeout, memory, ...); 1: ok or failed
 SEARCH_METHODS = ("smac", "random")
 TASKS = ("binary", "multiclass", "regression")
-MUST_MATCH = ("task", "metric", "seed")  # settings whose change would make old and new losses incomparable
+MUST_MATCH = ("target", "task", "metric", "seed")  # settings whose change would make old and new losses incomparable
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+SPAWNED_SECONDS = 987.654  # how a test recognises the children ``mode="spawn"`` leaves
+
 
 class MisbehavingClassifier(ClassifierMixin, BaseEstimator):
     """Predicts the majority class after doing what ``mode`` says: sleep, abort, raise, allocate or warn."""
@@ -29,6 +31,10 @@ class MisbehavingClassifier(ClassifierMixin, BaseEstimator):
             for _ in range(128):
                 held.append(np.ones(8 * 2**20))
                 time.sleep(0.01)
+        elif self.mode == "spawn":  # a child in a session of its own (as some libraries start servers), then hang
+            subprocess.Popen([sys.executable, "-c", f"import time; time.sleep({SPAWNED_SECONDS})"],
+                             start_new_session=True)
+            time.sleep(self.seconds)
         elif self.mode == "warn":
             warnings.warn("a library complaining", UserWarning)
             warnings.warn("did not converge", RuntimeWarning)

@@ -86,7 +86,12 @@ def fit(ctx, data, target, task, out, force, top, quiet, verbose, run_dir, resum
     if resume:
         if run_dir and run_dir != resume:
             raise InputError("Give either --resume RUN_DIR or --run-dir, not both.")
-        recorded = read_settings(resume).to_json()  # options not given again are taken from the run
+        settings = read_settings(resume)
+        if settings.target is not None and settings.target != target:
+            raise InputError(f"Cannot resume {resume}: its run was fit on the target {settings.target!r}, not {target!r}.")
+        if task is not None and task != settings.task:
+            raise InputError(f"Cannot resume {resume}: its run is a {settings.task} task, not {task}.")
+        recorded = settings.to_json()  # options not given again are taken from the run
         for option, param in _RESUMABLE.items():  # (a run recorded before an option existed keeps its default)
             if ctx.get_parameter_source(option) == click.core.ParameterSource.DEFAULT and param in recorded:
                 options[option] = recorded[param]

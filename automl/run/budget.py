@@ -83,27 +83,31 @@ class Budget:
             return NO_BUDGET_TRIAL_LIMIT_S
         return max(MIN_TRIAL_LIMIT_S, self.seconds * TRIAL_LIMIT_SHARE)
 
-    def reserve_s(self, trials: Iterable[TrialRecord]) -> float:
+    def reserve_s(self, trials: Iterable[TrialRecord], restart_s: float = 0.0) -> float:
         """Seconds the search leaves for the final model: the refit of the best trial and, for an
         ensemble, of the next best ones it will likely use (each part at most a share of the budget;
-        a best whose refit would not fit in its share is passed over for the next best at the end)."""
+        a best whose refit would not fit in its share is passed over for the next best at the end),
+        and a worker's restart (``restart_s``, as last measured) beyond the grace after the budget:
+        a trial cut at the search's end kills its worker, and the refit must not race its start-up."""
+        restart = max(restart_s - REFIT_GRACE_S, 0.0)
         best = ranked(trials)
         if not best:
-            return 1.0
-        need = full_fit_seconds(best[0]) * self.refit_factor
+            return 1.0 + restart
+        refit = full_fit_seconds(best[0]) * self.refit_factor
         if self.seconds is None:
-            return 1.0 + need
-        need = min(need, BEST_RESERVE_SHARE * self.seconds)
+            return 1.0 + restart + refit
+        refit = min(refit, BEST_RESERVE_SHARE * self.seconds)
+        members = 0.0
         if self.ensemble:  # + a worker restart and the selection; a member never refit in its share is not counted
             share = ENSEMBLE_RESERVE_SHARE * self.seconds
             refits = [full_fit_seconds(t) * self.refit_factor for t in best[1:ENSEMBLE_RESERVE_TRIALS]]
-            need += min(sum(r for r in refits if r <= share) + ENSEMBLE_OVERHEAD_S, share)
-        return 1.0 + need
+            members = min(sum(r for r in refits if r <= share) + ENSEMBLE_OVERHEAD_S, share)
+        return 1.0 + restart + refit + members
 
-    def search_left_s(self, trials: Iterable[TrialRecord]) -> float | None:
+    def search_left_s(self, trials: Iterable[TrialRecord], restart_s: float = 0.0) -> float | None:
         """Seconds the search may still use now, keeping the reserve; None without a time budget."""
         end = self.search_end
-        return None if end is None else end - self.reserve_s(trials) - time.monotonic()
+        return None if end is None else end - self.reserve_s(trials, restart_s) - time.monotonic()
 
     def model_save_limit_s(self, trials: Iterable[TrialRecord]) -> float:
         """Seconds a trial's fold models may take to write now: never into the reserve."""

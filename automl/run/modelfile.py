@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 FORMAT = 1
 KINDS = ("AutoClassifier", "AutoRegressor")
+REQUIRED_KEYS = {"kind", "pipeline", "has_config", "schema", "input_columns", "named_columns", "classes", "task",
+                 "metric"}
 
 
 def save_model(model, path: str | Path) -> Path:
@@ -55,8 +57,13 @@ def read_model_file(path: str | Path) -> dict:
     if not path.is_file():
         raise InputError(f"Model file not found: {path}.")
     payload = load_fitted(path, what="model file")
-    if not isinstance(payload, dict) or payload.get("kind") not in KINDS:
+    if not isinstance(payload, dict) or payload.get("kind") not in KINDS or not REQUIRED_KEYS <= set(payload):
         raise InputError(f"{path} is not a model file written by automl.")
+    predictor = payload["pipeline"]
+    if not callable(getattr(predictor, "predict", None)) or (
+            payload["classes"] is not None and not callable(getattr(predictor, "predict_proba", None))):
+        raise InputError(f"{path} is not a model file written by automl: its predictor is a "
+                         f"{type(predictor).__name__}, which cannot predict.")
     if payload.get("format", 0) > FORMAT:
         raise InputError(f"{path} was written by a newer automl (file format {payload['format']}); upgrade automl to read it.")
     _warn_on_version_drift(path, payload.get("versions", {}))

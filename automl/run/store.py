@@ -154,6 +154,8 @@ class RunStore:
             raise InputError(f"Cannot resume {path}: the data has the same shape and columns as the run's but "
                              f"different values (fingerprint {saved['sha256'][:12]} then, {fingerprint['sha256'][:12]} now).")
         for key in MUST_MATCH:
+            if key == "target" and None in (previous.target, settings.target):  # an array target has no name
+                continue
             if previous.value(key) != settings.value(key):
                 raise InputError(f"Cannot resume {path}: its {key} is {previous.value(key)!r}, not "
                                  f"{settings.value(key)!r}.")

@@ -158,7 +158,7 @@ class _Loop:
         return round(self.elapsed_before + time.monotonic() - self.start, 3)
 
     def time_left(self) -> float | None:
-        return self.budget.search_left_s(self.result.trials)
+        return self.budget.search_left_s(self.result.trials, getattr(self.trials, "restart_s", 0.0))
 
     def own_limit(self, fraction: float) -> float:
         """A trial on a fraction of the rows gets that fraction of the time limit, but at least a third of

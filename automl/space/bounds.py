@@ -36,7 +36,13 @@ def resolve(bound: int | float | str, shape: DataShape) -> int | float:
     if not isinstance(bound, str):
         raise ValueError(f"a bound must be a number or an expression, not {bound!r}")
     names = asdict(shape)
-    return _evaluate(ast.parse(bound, mode="eval").body, names)
+    try:
+        value = _evaluate(ast.parse(bound, mode="eval").body, names)
+    except (SyntaxError, TypeError, ZeroDivisionError, OverflowError, RecursionError) as exc:
+        raise ValueError(f"the bound {bound!r} cannot be evaluated ({type(exc).__name__}: {exc})") from None
+    if not isinstance(value, (int, float)) or value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"the bound {bound!r} is not a finite number for this data ({value!r})")
+    return value
 
 
 def _evaluate(node: ast.AST, names: dict) -> int | float:

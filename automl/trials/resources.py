@@ -38,6 +38,28 @@ def available_memory_mb() -> float:
     return available
 
 
+def kill_descendants(pid: int) -> None:
+    """SIGKILL every process ``pid`` started, and theirs, those in sessions of their own included."""
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return
+    for child in children:
+        try:
+            child.kill()
+        except psutil.Error:
+            continue
+
+
+def adopt_orphans() -> None:
+    """Make this process the parent of any of its descendants whose own parent exits (Linux's child
+    subreaper), so that ``kill_descendants`` still finds them; elsewhere a no-op."""
+    try:
+        ctypes.CDLL("libc.so.6").prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
 def resident_mb(pid: int, with_children: bool = True) -> float:
     """Resident memory of the worker (and of any process it started), in MB."""
     try:

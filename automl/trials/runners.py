@@ -42,6 +42,11 @@ class WorkerTrials:
         except TrialStopped as stopped:
             return stopped.outcome(time.perf_counter() - self._started)
 
+    @property
+    def restart_s(self) -> float:
+        """Seconds the worker took to start, as last measured: what a restart after a cut trial costs."""
+        return self._worker.startup_s
+
     def save_models(self, path: Path, timeout_s: float) -> bool:
         """Write the fold models of the trial just collected to ``path``; False if that failed."""
         if not self._worker.alive:

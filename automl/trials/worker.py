@@ -41,7 +41,7 @@ from automl.trials.outcomes import (
     process_died,
     raised,
 )
-from automl.trials.resources import LEAN_MALLOC_ENV, release_freed_memory, resident_mb
+from automl.trials.resources import LEAN_MALLOC_ENV, adopt_orphans, kill_descendants, release_freed_memory, resident_mb
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ STARTUP_CAP_S = 120.0  # a worker that has not finished importing by then is tak
 
 def _serve(conn: Connection) -> None:
     warnings.simplefilter("ignore")  # trials count their warnings; nothing else may reach the terminal
+    adopt_orphans()  # a trial's processes stay this worker's descendants, even in a session of their own
     _exit_with_parent()
     try:  # if memory runs out before the driver's sampling catches it, the kernel should pick this process
         Path("/proc/self/oom_score_adj").write_text("1000")
@@ -62,7 +63,7 @@ def _serve(conn: Connection) -> None:
             __import__(library)
         except ImportError:
             pass
-    conn.send(("ready", None))
+    _send(conn, ("ready", None))
     data, fitted = None, []
     while True:
         try:
@@ -90,13 +91,14 @@ def _serve(conn: Connection) -> None:
             else:
                 steps, fraction = payload
                 answer = refit(steps, data, fraction)
-            conn.send(("ok", answer))
-            answer = None
-            release_freed_memory()  # the trial's copies are gone: hand their memory back before the next
+            message = ("ok", answer)
         except MemoryError:
-            conn.send(("error", out_of_memory()))
+            message = ("error", out_of_memory())
         except Exception as exc:  # report, keep serving
-            conn.send(("error", raised(f"{type(exc).__name__}: {exc}"[:500])))
+            message = ("error", raised(f"{type(exc).__name__}: {exc}"[:500]))
+        _send(conn, message)
+        message = answer = None
+        release_freed_memory()  # the trial's copies are gone: hand their memory back before the next
 
 
 def _redirect_output(path: str | None) -> None:
@@ -115,9 +117,24 @@ def _exit_with_parent() -> None:
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(1.0)
-        os._exit(1)
+        _quit()
 
     threading.Thread(target=watch, daemon=True).start()
+
+
+def _send(conn: Connection, message) -> None:
+    try:
+        conn.send(message)
+    except OSError:  # the driver is gone (killed, say): nothing to answer
+        _quit()
+    except Exception as exc:  # the answer itself could not be sent (it would not pickle, say)
+        _send(conn, ("error", raised(f"{type(exc).__name__}: {exc}"[:500])))
+
+
+def _quit() -> None:
+    """The driver is gone: stop every process this worker started, and exit without a word."""
+    kill_descendants(os.getpid())
+    os._exit(0)
 
 
 class TrialWorker:
@@ -279,6 +296,7 @@ def _exit_code(process: subprocess.Popen) -> int | None:
 def _stop(process: subprocess.Popen | None, conn: Connection | None) -> None:
     """Kill the worker's whole process group (it leads its own session), so no child outlives it."""
     if process is not None and process.poll() is None:
+        kill_descendants(process.pid)  # those that left its process group too
         try:
             os.killpg(process.pid, signal.SIGKILL)
         except (OSError, AttributeError):  # no process groups (Windows), or already gone
@@ -294,6 +312,10 @@ def _stop_idle_workers() -> None:
         _stop(*_IDLE.pop()[:2])
 
 
+START_DELAY_ENV = "AUTOML_WORKER_START_DELAY_S"  # a test hook: a worker that starts as slowly as on a busy machine
+
+
 def main() -> None:
     """Entry point of the worker process: serve jobs on the socket whose descriptor is argv[1]."""
+    time.sleep(float(os.environ.get(START_DELAY_ENV) or 0))
     _serve(Connection(int(sys.argv[1])))

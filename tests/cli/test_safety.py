@@ -101,3 +101,43 @@ def test_a_read_only_folder_is_refused_before_the_search(tmp_path, csv_file, mon
     monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != locked and real_access(path, mode))
     _refused(run("fit", csv_file, "--target", "label", "--out", locked / "m.skops", *FAST), "permission denied")
     assert not any(locked.iterdir())
+
+
+def test_bad_inputs_are_one_sentence_naming_what_is_wrong(tmp_path, csv_file):
+    (tmp_path / "inf.csv").write_text("x,y\n" + "".join(f"{i},{i if i % 7 else 'inf'}\n" for i in range(1, 30)))
+    _refused(run("fit", tmp_path / "inf.csv", "--target", "y", "--out", tmp_path / "m.skops", *FAST),
+             "The target 'y' holds 4 infinite value(s)")
+    (tmp_path / "dup.csv").write_text("a,b,a,y\n" + "".join(f"{i},{i % 3},{i % 5},{i % 2}\n" for i in range(30)))
+    _refused(run("fit", tmp_path / "dup.csv", "--target", "y", "--out", tmp_path / "m.skops", *FAST),
+             "has more than one column named 'a'")
+    for bound, words in (("min()", "cannot be evaluated"), ("1/0", "cannot be evaluated"), ("(", "cannot be evaluated")):
+        space = tmp_path / f"space{len(bound)}{bound.count('/')}"
+        space.mkdir()
+        (space / "odd.yaml").write_text(
+            "name: odd\nstep: model\nestimator: sklearn.linear_model.LogisticRegression\ntasks: [binary]\n"
+            f"hyperparameters:\n  C: {{type: float, low: 0.01, high: '{bound}', log: true, default: 1.0}}\n")
+        _refused(run("fit", csv_file, "--target", "label", "--space-dir", space, "--include", "odd", "--trials", "2",
+                     "--out", tmp_path / "m.skops"), words)
+
+
+def test_a_model_file_whose_predictor_cannot_predict_is_refused(tmp_path, csv_file):
+    from automl.files import save_fitted
+
+    model = tmp_path / "m.skops"
+    assert run("fit", csv_file, "--target", "label", "--out", model, *FAST).exit_code == 0
+    from automl.files import load_fitted
+
+    payload = load_fitted(model)
+    save_fitted({**payload, "pipeline": "a string"}, tmp_path / "odd.skops")
+    _refused(run("predict", tmp_path / "odd.skops", csv_file), "its predictor is a str, which cannot predict")
+
+
+def test_resume_with_another_target_or_task_names_it(tmp_path, csv_file, mixed_frame):
+    X, y = mixed_frame
+    X.assign(label=y, other=X["x1"] * 2).to_csv(tmp_path / "two.csv", index=False)
+    assert run("fit", tmp_path / "two.csv", "--target", "label", "--run-dir", tmp_path / "run",
+               "--out", tmp_path / "m.skops", *FAST).exit_code == 0
+    _refused(run("fit", tmp_path / "two.csv", "--target", "other", "--resume", tmp_path / "run"),
+             "its run was fit on the target 'label', not 'other'")
+    _refused(run("fit", tmp_path / "two.csv", "--target", "label", "--task", "multiclass", "--resume", tmp_path / "run"),
+             "its run is a binary task, not multiclass")

@@ -65,3 +65,11 @@ def test_time_left_for_the_search_keeps_the_reserve_back():
     assert 60.0 - 10.0 - 1.0 < left <= 60.0 - 10.0
     assert Budget(None, now).search_left_s([]) is None
     assert budget.model_save_limit_s([]) == 30.0
+
+
+def test_a_worker_slower_to_start_than_the_grace_is_kept_back_for():
+    budget = Budget(100.0, 0.0, refit_factor=1.0, ensemble=False)
+    trials = [_trial(0, 0.1, 2.0)]
+    assert budget.reserve_s(trials, restart_s=2.0) == budget.reserve_s(trials) == pytest.approx(3.0)  # inside the grace
+    assert budget.reserve_s(trials, restart_s=8.0) == pytest.approx(3.0 + 8.0 - REFIT_GRACE_S)
+    assert budget.reserve_s([], restart_s=8.0) == pytest.approx(1.0 + 8.0 - REFIT_GRACE_S)

@@ -1,16 +1,24 @@
 """A trial that hangs, kills its interpreter or raises is a failed trial; the search goes on."""
 
 import json
+import subprocess
+import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psutil
 import pytest
 
 from automl import AutoClassifier
+from automl.space.bounds import DataShape
+from automl.space.configspace import build_space
+from automl.trials import worker as worker_module
+from automl.trials.worker import START_DELAY_ENV
 from tests.conftest import COMPONENTS
+from tests.helpers import SPAWNED_SECONDS
 
 
 def _data(n=60):
@@ -78,3 +86,57 @@ def test_the_same_seed_and_trial_budget_give_the_same_run():
     stable = ["trial_id", "model", "loss", "status"]
     pd.testing.assert_frame_equal(runs[0].leaderboard_[stable], runs[1].leaderboard_[stable])
     np.testing.assert_array_equal(runs[0].predict_proba(X), runs[1].predict_proba(X))
+
+
+def test_a_worker_slow_to_start_again_after_a_cut_trial_still_refits_the_best(monkeypatch):
+    """The last trial hangs until the budget's end cuts it; its worker then takes seconds to start again
+    (a busy machine, here a start-up delayed by 6 s). The refit must still happen: a trial succeeded."""
+    X, y = _data()
+    space = build_space("binary", DataShape(n_rows=60, fold_rows=48, n_features=2, n_classes=2), has_categorical=False,
+                        include=("sleep_model", "logistic_regression"), extra_dirs=(str(COMPONENTS / "sleep"),))
+    defaults = {c["model"]: c for c in space.default_configs()}
+    monkeypatch.setenv(START_DELAY_ENV, "6")
+    monkeypatch.setattr(worker_module, "_IDLE", [])  # no warm worker from an earlier test: a fresh, slow one
+    model = AutoClassifier(time_budget=15, trial_time_limit=100, search_space_dir=str(COMPONENTS / "sleep"),
+                           warm_start="none", ensemble_size=0, include=("sleep_model", "logistic_regression"),
+                           initial_configs=[defaults["logistic_regression"], defaults["sleep_model"]]).fit(X, y)
+    assert model.trials_[0].ok and model.best_config_ is not None
+    assert len(set(np.round(model.predict_proba(X)[:, 1], 6))) > 1  # a fitted model, not the class prior
+
+
+def _spawned() -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        if str(SPAWNED_SECONDS) in " ".join(process.info["cmdline"] or []):
+            found.append(process)
+    return found
+
+
+def test_a_killed_trial_takes_the_processes_it_started_with_it_even_in_their_own_session():
+    X, y = _data()
+    model = AutoClassifier(time_budget=None, max_trials=3, trial_time_limit=3, search_space_dir=str(COMPONENTS / "spawn"),
+                           warm_start="none", ensemble_size=0, include=("spawn_model", "logistic_regression")).fit(X, y)
+    assert model.trials_[0].config["model"] == "spawn_model" and model.trials_[0].status.value == "timeout"
+    deadline = time.monotonic() + 5
+    while _spawned() and time.monotonic() < deadline:  # SIGKILL is delivered at once; reaping may take a moment
+        time.sleep(0.1)
+    assert _spawned() == []
+
+
+def test_a_killed_fit_leaves_no_trial_process_and_its_worker_exits_without_a_word(tmp_path, csv_file):
+    process = subprocess.Popen([sys.executable, "-m", "automl.cli.main", "fit", str(csv_file), "--target", "label",
+                                "--time", "60", "--trial-time-limit", "50", "--space-dir", str(COMPONENTS / "spawn"),
+                                "--include", "spawn_model", "--warm-start", "none", "--run-dir", str(tmp_path / "run"),
+                                "--out", str(tmp_path / "m.skops"), "--quiet"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not _spawned() and time.monotonic() < deadline:  # the hanging trial has started its child
+        time.sleep(0.1)
+    assert _spawned()
+    process.kill()
+    _, err = process.communicate(timeout=30)  # the orphaned worker shares this stderr until it exits
+    deadline = time.monotonic() + 10
+    while _spawned() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    log = (tmp_path / "run" / "worker.log").read_text() if (tmp_path / "run" / "worker.log").exists() else ""
+    assert _spawned() == [] and "Traceback" not in err + log and "BrokenPipe" not in err + log
