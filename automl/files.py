@@ -153,3 +153,12 @@ def copy_atomic(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(target) as temporary:
         shutil.copyfile(source, temporary)
+
+
+def check_output_folder(path: Path, *, what: str) -> Path:
+    """Refuse, in one sentence, an output folder that is a file or cannot be created or written."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"The {what} {path} is a file; give a folder.")
+    check_writable_folder(path, what)
+    return path

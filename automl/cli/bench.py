@@ -24,9 +24,11 @@ def bench(source, budget, seeds, systems, out, jobs, target, metric, only):
     """Run automl and honest baselines over SOURCE (a manifest CSV or a folder) and write result tables."""
     from automl.bench.runner import run_bench, runs_frame
     from automl.bench.tables import write_report
+    from automl.files import check_output_folder
     from automl.manifest import load_datasets
 
     setup_logging(False)
+    check_output_folder(out, what="output folder")
     if budget <= 0:
         raise InputError(f"--time must be a positive number of seconds, got {budget:g}.")
     if jobs < 1:

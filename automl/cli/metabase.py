@@ -38,9 +38,11 @@ def build(manifest, out, only, limit_minutes, max_rows, random_configs, smac_dat
 
     Resumable: finished datasets are kept and an interrupted one continues.
     """
+    from automl.files import check_output_folder
     from automl.metalearning.build import BuildOptions, build_metabase
 
     setup_logging(False)
+    check_output_folder(out, what="metabase build folder")
     chosen = tuple(n for value in only for n in names(value))
     options = BuildOptions(only=chosen, limit_minutes=limit_minutes, max_rows=max_rows, random_configs=random_configs,
                            smac_datasets=smac_datasets, smac_trials=smac_trials, trial_time_limit=trial_time_limit)
@@ -60,9 +62,12 @@ def _estimator_for(task: str) -> type:
               help="The metabase folder to add to (default: $AUTOML_METABASE_DIR, else ~/.local/share/automl/metabase).")
 def add(run_dir, folder):
     """Remember the finished run in RUN_DIR: later warm starts on similar data begin from its best configurations."""
+    from automl.files import check_output_folder
     from automl.metalearning.metabase import remember_run
 
     if not run_dir.exists():
         raise InputError(f"Run directory not found: {run_dir}.")
+    if folder is not None:
+        check_output_folder(folder, what="metabase folder")
     path = remember_run(run_dir, folder)
     click.echo(f"Added {run_dir} to your metabase ({path}).")

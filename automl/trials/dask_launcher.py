@@ -23,7 +23,7 @@ SETTINGS = {  # the cluster runs whole trials, not dask collections: no retries,
     "logging.distributed": "error",
     "distributed.worker.multiprocessing-method": "forkserver",
 }
-PRELOAD = ("automl.trials.evaluation", "lightgbm", "xgboost")  # imported as each worker starts, not in its first trial
+PRELOAD = ("automl.trials.evaluation", "automl.trials.dask_task", "lightgbm", "xgboost")  # imported as each worker starts, not in its first trial
 
 
 def main() -> None:

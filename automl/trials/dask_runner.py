@@ -30,10 +30,10 @@ from distributed import Client
 
 from automl.errors import InputError
 from automl.records import TrialStatus
-from automl.trials.dask_task import evaluate_on_worker
+from automl.trials.dask_task import evaluate_on_worker, stop_started_processes
 from automl.trials.evaluation import TrialData
 from automl.trials.outcomes import TrialOutcome, at_budget_end, interrupted, past_limit, process_died
-from automl.trials.resources import LEAN_MALLOC_ENV
+from automl.trials.resources import LEAN_MALLOC_ENV, kill_descendants
 
 logger = logging.getLogger(__name__)
 
@@ -263,8 +263,10 @@ class DaskTrials:
             return
         self._restarting.update(workers)
         if self._local and workers[0] in self._pids:
+            pid = self._pids.pop(workers[0])
+            kill_descendants(pid)  # what the trial started, in a session of its own too
             try:
-                os.kill(self._pids.pop(workers[0]), signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
             return
@@ -273,6 +275,10 @@ class DaskTrials:
         self._restarts.append(thread)
 
     def _restart(self, workers: list[str]) -> None:
+        try:  # first what the trial started (a restart kills the worker's process, not its children)
+            self._client.run(stop_started_processes, workers=workers, on_error="ignore")
+        except Exception as exc:
+            logger.info("Could not stop the processes of a trial on %s (%s).", workers[0], exc)
         try:
             self._client.restart_workers(workers, timeout=60)
         except Exception as exc:  # the worker is gone already, or the client closed: nothing left to stop

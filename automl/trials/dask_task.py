@@ -21,6 +21,24 @@ def evaluate_on_worker(steps: dict, data, fraction: float = 1.0):
     return evaluate(steps, _read_data(data) if isinstance(data, str) else data, fraction=fraction)
 
 
+def dask_setup(worker) -> None:
+    """Run by dask as each local worker starts (this module is preloaded): what a trial starts stays the
+    worker's descendant even when its parent exits, so stopping the trial can stop it too."""
+    from automl.trials.resources import adopt_orphans
+
+    adopt_orphans()
+
+
+def stop_started_processes() -> None:
+    """Run on a worker before it is restarted: stop every process its trial started (they would
+    outlive the worker's own process)."""
+    import os
+
+    from automl.trials.resources import kill_descendants
+
+    kill_descendants(os.getpid())
+
+
 @functools.lru_cache(maxsize=1)
 def _read_data(path: str):
     with open(path, "rb") as source:

@@ -141,3 +141,15 @@ def test_resume_with_another_target_or_task_names_it(tmp_path, csv_file, mixed_f
              "its run was fit on the target 'label', not 'other'")
     _refused(run("fit", tmp_path / "two.csv", "--target", "label", "--task", "multiclass", "--resume", tmp_path / "run"),
              "its run is a binary task, not multiclass")
+
+
+@pytest.mark.parametrize("args", [
+    ["bench", "{data}", "--target", "label", "--systems", "dummy", "--out", "{file}"],
+    ["metabase", "build", "{data}", "--out", "{file}"],
+    ["metabase", "build", "{data}", "--out", "{file}/sub"],
+])
+def test_an_output_folder_that_is_a_file_is_one_sentence(tmp_path, csv_file, args):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    _refused(run(*[a.format(data=csv_file, file=blocker) for a in args]), "is a file")
+    assert blocker.read_text() == "x"

@@ -18,7 +18,7 @@ from automl import AutoClassifier
 from automl.cli.main import main
 from automl.run.store import read_run
 from tests.conftest import COMPONENTS
-from tests.helpers import start_fit_and_wait_for_trials
+from tests.helpers import SPAWNED_SECONDS, start_fit_and_wait_for_trials
 
 
 @pytest.fixture
@@ -112,3 +112,32 @@ def test_ctrl_c_with_parallel_trials_keeps_the_best_model_and_leaves_no_cluster_
     while ours[0].is_running() and ours[0].status() != psutil.STATUS_ZOMBIE and time.monotonic() < gone:
         time.sleep(0.2)
     assert not ours[0].is_running() or ours[0].status() == psutil.STATUS_ZOMBIE
+
+
+def test_a_trial_stopped_on_a_dask_worker_takes_the_processes_it_started_with_it(data):
+    X, y = data
+    model = AutoClassifier(time_budget=None, max_trials=3, n_jobs=2, trial_time_limit=3, ensemble_size=0,
+                           warm_start="none", search_space_dir=str(COMPONENTS / "spawn"),
+                           include=("spawn_model", "logistic_regression")).fit(X, y)
+    assert "timeout" in set(model.leaderboard_["status"])
+    deadline = time.monotonic() + 5
+    while _spawned() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _spawned() == []
+
+
+def _spawned() -> list[psutil.Process]:
+    return [p for p in psutil.process_iter(["cmdline"]) if str(SPAWNED_SECONDS) in " ".join(p.info["cmdline"] or [])]
+
+
+def test_a_trial_stopped_on_a_joined_cluster_takes_the_processes_it_started_with_it(data):
+    X, y = data
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        model = AutoClassifier(time_budget=None, max_trials=2, dask_address=cluster.scheduler_address,
+                               trial_time_limit=3, ensemble_size=0, warm_start="none",
+                               search_space_dir=str(COMPONENTS / "spawn"),
+                               include=("spawn_model", "logistic_regression")).fit(X, y)
+        deadline = time.monotonic() + 10
+        while _spawned() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _spawned() == [] and "timeout" in set(model.leaderboard_["status"])
