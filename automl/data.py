@@ -141,7 +141,8 @@ def infer_task(y: pd.Series) -> str:
     if n_unique <= 2:
         return "binary"
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        is_integer = np.all(np.mod(values.to_numpy(dtype=float), 1) == 0)
+        numbers = values.to_numpy(dtype=float)
+        is_integer = bool(np.all(np.isfinite(numbers))) and np.all(np.mod(numbers, 1) == 0)  # infinity: regression
         if not is_integer or n_unique > MAX_INTEGER_CLASSES:
             return "regression"
     return "multiclass"
