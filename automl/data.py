@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -77,7 +78,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise InputError(f"Could not parse {path} as a table: {reason}.") from None
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise InputError(f"File {path} has no data rows.")
-    repeated = sorted({name for name in names if name and names.count(name) > 1})
+    repeated = sorted(name for name, count in Counter(names).items() if name and count > 1)
     if repeated:  # pandas would rename the second one silently ("a.1")
         raise InputError(f"{path} has more than one column named {', '.join(map(repr, repeated))}; "
                          "give each column its own name.")

@@ -12,6 +12,8 @@ import contextlib
 import importlib.metadata
 import json
 import os
+import stat
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -39,15 +41,19 @@ TRUSTED_TYPES = frozenset({  # beyond what skops trusts by default; found by sav
     "sklearn.tree._tree.Tree",
 })
 STAMPED_LIBRARIES = ("automl", "scikit-learn", "lightgbm", "xgboost", "numpy")
-TEMPORARY_SUFFIX = ".tmp"  # a leftover with it is a write cut by a kill (the run store removes them)
+TEMPORARY_SUFFIX = ".automl-tmp"  # a leftover with it is automl's write cut by a kill (a run's store removes its own)
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | Path, *, per_process: bool = False) -> Iterator[Path]:
-    """A temporary path to write ``path``'s content to; renamed over ``path`` when the block ends
-    without an error (and removed when it raises). The temporary name is ``path``'s with
-    TEMPORARY_SUFFIX, so that a write cut by a kill leaves one file the next write replaces;
-    ``per_process`` adds the process id, for files that two processes may write at once.
+def atomic_path(path: str | Path, *, replace: bool = True) -> Iterator[Path]:
+    """A temporary path to write ``path``'s content to, beside it; when the block ends without an error
+    it is flushed to disk and renamed over ``path`` (a link ``path`` keeps pointing at the new content).
+
+    The temporary file has a name of its own (``.NAME.RANDOM`` + TEMPORARY_SUFFIX, created exclusively):
+    no file of the user's is ever written or removed in its place, and two writers never share one. The
+    new file takes the old one's permissions (new files: the umask's). With ``replace=False`` an
+    existing ``path`` is never overwritten (one sentence, even if it appeared while the content was
+    written).
 
     >>> import tempfile
     >>> target = Path(tempfile.mkdtemp()) / "a.txt"
@@ -57,14 +63,34 @@ def atomic_path(path: str | Path, *, per_process: bool = False) -> Iterator[Path
     'done'
     """
     path = Path(path)
-    temporary = path.with_name(f"{path.name}{f'.{os.getpid()}' if per_process else ''}{TEMPORARY_SUFFIX}")
+    path = path.resolve() if path.is_symlink() else path
+    descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX, dir=path.parent)
+    os.close(descriptor)
+    temporary = Path(name)
     try:
         yield temporary
+        os.chmod(temporary, _mode_for(path))
         with open(temporary, "rb+") as written:  # on disk before the rename makes it visible
             os.fsync(written.fileno())
-        os.replace(temporary, path)
+        if replace:
+            os.replace(temporary, path)
+        else:
+            try:
+                os.link(temporary, path)  # atomic, and refused when path exists
+            except FileExistsError:
+                raise InputError(f"{path} appeared while automl was writing it; it was left as it is.") from None
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions a file written over ``path`` keeps: the old file's, or what the umask gives."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        umask = os.umask(0)  # the only way to read it; set back at once
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def write_json(path: Path, value: Any) -> None:
@@ -117,16 +143,23 @@ def load_fitted(path: Path, what: str = "file") -> Any:
     return sio.load(path, trusted=untrusted)
 
 
-def check_output(path: Path, *, what: str, inputs: tuple[Path, ...] = (), replace: bool = True) -> Path:
+def check_output(path: Path, *, what: str, inputs: tuple[Path, ...] = (), replace: bool = True,
+                 within: tuple[Path, ...] = ()) -> Path:
     """Refuse, in one sentence and before any work, an output ``path`` that cannot be written or must not
     be: a folder, a path under a file, a folder without write permission, one of the ``inputs`` (the data
-    or model being read), or (unless ``replace``) an existing file. Returns ``path``."""
+    or model being read), a file inside one of the folders ``within`` (a run directory, a search-space
+    folder: automl's records and the user's inputs), or (unless ``replace``) an existing file."""
     path = Path(path)
     if path.is_dir():
         raise InputError(f"The {what} path {path} is a folder; give a file name.")
     for source in inputs:
         if Path(source).exists() and path.exists() and os.path.samefile(source, path):
             raise InputError(f"The {what} path {path} is the input {source} itself; choose another file.")
+    target = path.resolve()
+    for folder in within:
+        if Path(folder).exists() and Path(folder).resolve() in target.parents:
+            raise InputError(f"The {what} path {path} is inside {folder}, which automl reads or writes itself; "
+                             "choose a path outside it.")
     if path.exists() and not replace:
         raise InputError(f"{path} already exists; name it with --out to replace it, choose another path, "
                          "or give --force.")
@@ -146,12 +179,13 @@ def check_writable_folder(folder: Path, what: str) -> None:
         raise InputError(f"Cannot write the {what} in {existing}: permission denied.")
 
 
-def copy_atomic(source: Path, target: Path) -> None:
-    """Copy ``source`` over ``target`` so that ``target`` is at every instant the old file or the new one."""
+def copy_atomic(source: Path, target: Path, *, replace: bool = True) -> None:
+    """Copy ``source`` over ``target`` so that ``target`` is at every instant the old file or the new one
+    (with ``replace=False``, never over an existing ``target``)."""
     import shutil
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(target) as temporary:
+    with atomic_path(target, replace=replace) as temporary:
         shutil.copyfile(source, temporary)
 
 

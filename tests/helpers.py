@@ -35,6 +35,9 @@ class MisbehavingClassifier(ClassifierMixin, BaseEstimator):
             subprocess.Popen([sys.executable, "-c", f"import time; time.sleep({SPAWNED_SECONDS})"],
                              start_new_session=True)
             time.sleep(self.seconds)
+        elif self.mode == "daemon":  # a grandchild that leaves its parent at once (a daemonising command), then hang
+            subprocess.Popen(["sh", "-c", f"setsid {sys.executable} -c 'import time; time.sleep({SPAWNED_SECONDS})' &"])
+            time.sleep(self.seconds)
         elif self.mode == "warn":
             warnings.warn("a library complaining", UserWarning)
             warnings.warn("did not converge", RuntimeWarning)

@@ -44,9 +44,10 @@ def test_a_writer_killed_at_many_points_leaves_the_old_file_or_the_new_one_never
         writer.send_signal(signal.SIGKILL)
         writer.wait()
         assert _sha(target) in allowed
-        cut_mid_write += (tmp_path / "model.skops.tmp").exists()
+        cut_mid_write += bool(list(tmp_path.glob(".model.skops.*.automl-tmp")))
     assert cut_mid_write >= 3  # the kills did land inside writes
-    assert {p.name for p in tmp_path.iterdir()} <= {"model.skops", "model.skops.tmp", "new.bin", "old.bin"}
+    assert {p.name for p in tmp_path.iterdir() if not p.name.endswith(".automl-tmp")} == {"model.skops", "new.bin",
+                                                                                          "old.bin"}
 
 
 def test_a_failed_write_removes_its_temporary_file_and_keeps_the_old_one(tmp_path):
@@ -75,3 +76,32 @@ def test_check_output_names_what_is_wrong(tmp_path):
     with pytest.raises(InputError, match="already exists; name it with --out"):
         check_output(data, what="model file", replace=False)
     assert check_output(tmp_path / "new" / "deeper" / "m.skops", what="model file").name == "m.skops"
+
+
+def test_a_write_keeps_the_old_permissions_follows_a_link_and_never_touches_a_users_tmp_file(tmp_path):
+    target, theirs = tmp_path / "model.skops", tmp_path / "model.skops.tmp"
+    target.write_text("old")
+    theirs.write_text("the user's own file")
+    os.chmod(target, 0o640)
+    with atomic_path(target) as temporary:
+        temporary.write_text("new")
+    assert target.read_text() == "new" and oct(target.stat().st_mode & 0o777) == "0o640"
+    assert theirs.read_text() == "the user's own file"
+    link = tmp_path / "latest.skops"
+    link.symlink_to(target)
+    with atomic_path(link) as temporary:
+        temporary.write_text("through the link")
+    assert link.is_symlink() and target.read_text() == "through the link"
+
+
+def test_a_write_that_must_not_replace_refuses_a_file_that_appeared_meanwhile(tmp_path):
+    target, source = tmp_path / "data.skops", tmp_path / "run.skops"
+    source.write_text("the model")
+    with pytest.raises(InputError, match="appeared while automl was writing it"), \
+            atomic_path(target, replace=False) as temporary:
+        temporary.write_text("the model")
+        target.write_text("another fit's model")  # written by someone else in the meantime
+    assert target.read_text() == "another fit's model" and sorted(p.name for p in tmp_path.iterdir()) == [
+        "data.skops", "run.skops"]
+    copy_atomic(source, tmp_path / "new.skops", replace=False)
+    assert (tmp_path / "new.skops").read_text() == "the model"

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from automl.files import atomic_path
 from automl.metrics import get_metric
 
 TIE = 1e-4  # scores closer than this (relative) count as a tie
@@ -91,12 +92,14 @@ def write_report(runs: pd.DataFrame, out: Path) -> str:
     """Write results.md and the CSV tables into ``out``; return the Markdown."""
     tables = summarise(runs)
     for name, frame in tables.items():
-        frame.to_csv(out / f"{name}.csv", index=False)
+        with atomic_path(out / f"{name}.csv") as temporary:
+            frame.to_csv(temporary, index=False)
     text = "\n\n".join([
         f"## Test score per dataset (budget {tables['summary'].attrs['budget_s']:g} s)", markdown(tables["scores"]),
         "## Systems (rank 1 = best; failed runs take the worst rank; normalised: rf_default 0, best 1)",
         markdown(tables["summary"]), "## automl against each system (win/tie/loss)", markdown(tables["versus"]),
         "## Searches: trials run and the optimizer's share of the search time", markdown(tables["searches"]),
     ])
-    (out / "results.md").write_text(text + "\n")
+    with atomic_path(out / "results.md") as temporary:
+        temporary.write_text(text + "\n")
     return text

@@ -29,6 +29,9 @@ def bench(source, budget, seeds, systems, out, jobs, target, metric, only):
 
     setup_logging(False)
     check_output_folder(out, what="output folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / "runs.jsonl").is_file():
+        raise InputError(f"The output folder {out} holds files of its own and no bench runs (runs.jsonl); give a new "
+                         "or empty folder, or one an earlier bench wrote.")
     if budget <= 0:
         raise InputError(f"--time must be a positive number of seconds, got {budget:g}.")
     if jobs < 1:

@@ -78,15 +78,17 @@ def fit(ctx, data, target, task, out, force, top, quiet, verbose, run_dir, resum
 
     setup_logging(verbose)
     stem = Path(data.name).name.split(".")[0]  # outputs are checked before anything is read or written
+    if resume and run_dir and run_dir != resume:
+        raise InputError("Give either --resume RUN_DIR or --run-dir, not both.")
+    settings = read_settings(resume) if resume else None
     if run_dir and not resume:
         check_run_dir(run_dir)
     recorded_out = _recorded_model_file(resume) if resume and not out else None  # a resumed run's own model file
-    path = check_output(Path(out or recorded_out or f"{stem}.skops"), what="model file", inputs=(data,),
-                        replace=bool(out or recorded_out) or force)
+    replace = bool(out or recorded_out) or force
+    inputs = tuple(p for p in (data, options["metabase"], options["space_dir"]) if p)
+    path = check_output(Path(out or recorded_out or f"{stem}.skops"), what="model file", inputs=inputs,
+                        replace=replace, within=tuple(p for p in (resume, run_dir, options["space_dir"]) if p))
     if resume:
-        if run_dir and run_dir != resume:
-            raise InputError("Give either --resume RUN_DIR or --run-dir, not both.")
-        settings = read_settings(resume)
         if settings.target is not None and settings.target != target:
             raise InputError(f"Cannot resume {resume}: its run was fit on the target {settings.target!r}, not {target!r}.")
         if task is not None and task != settings.task:
@@ -111,6 +113,7 @@ def fit(ctx, data, target, task, out, force, top, quiet, verbose, run_dir, resum
     task = task or infer_task(y)
     if task == "binary" and y.nunique() > 2:
         raise InputError(f"Task 'binary' was asked but the target has {y.nunique()} classes; use 'multiclass'.")
+    made_run_dir = not (resume or run_dir)
     run_dir = resume or run_dir or new_run_dir(name=stem)
     estimator_class = AutoRegressor if task == "regression" else AutoClassifier
     space_dir = options.pop("space_dir")
@@ -124,7 +127,12 @@ def fit(ctx, data, target, task, out, force, top, quiet, verbose, run_dir, resum
     action = f"Resuming {run_dir}: fitting" if resume else "Fitting"
     click.echo(f"{action} a {task} model{hint} on {len(X)} rows x {X.shape[1]} columns of {data.name} ({budget})...",
                err=True)
-    model.fit(X, y)
+    try:
+        model.fit(X, y)
+    except BaseException:
+        if made_run_dir and Path(run_dir).is_dir() and not any(Path(run_dir).iterdir()):
+            Path(run_dir).rmdir()  # the empty folder made above for a run that never began
+        raise
 
     board = model.leaderboard_
     click.echo(terminal_table(board, model.metric_, top))
@@ -137,7 +145,7 @@ def fit(ctx, data, target, task, out, force, top, quiet, verbose, run_dir, resum
     else:
         click.echo(f"Best: {model.best_config_['model']} with validation {model.metric_} = {model.best_score_:.4f}.")
     try:
-        copy_atomic(Path(model.run_dir_) / "model.skops", path)
+        copy_atomic(Path(model.run_dir_) / "model.skops", path, replace=replace)
     except OSError as problem:
         raise InputError(f"Could not write {path} ({problem.strerror or problem}); the model is in "
                          f"{Path(model.run_dir_) / 'model.skops'}.") from None

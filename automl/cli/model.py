@@ -25,7 +25,8 @@ def predict(model_path, data, output, proba):
 
     setup_logging(False)
     if output:
-        check_output(output, what="predictions file", inputs=(model_path, data))
+        check_output(output, what="predictions file", inputs=(model_path, data),
+                     within=(model_path.parent,) if (model_path.parent / "settings.json").is_file() else ())
     model = load_model(model_path)
     frame = read_table(data)
     if proba:
@@ -58,7 +59,8 @@ def export(source, out):
     from automl.run.store import describe_size
 
     setup_logging(False)
-    check_output(out, what="exported model", inputs=(model_path(source),))
+    check_output(out, what="exported model", inputs=(model_path(source),),
+                 within=(Path(source),) if Path(source).is_dir() else ())
     path = export_model(source, out)
     click.echo(f"Exported to {path} ({describe_size(path.stat().st_size)}): plain scikit-learn, "
                f"loadable without automl.")

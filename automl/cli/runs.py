@@ -25,8 +25,8 @@ def report(run_dir, out, held_out, target):
 
     setup_logging(False)
     settings = read_settings(run_dir)
-    out = check_output(out or Path(run_dir) / "report.html", what="report",
-                       inputs=(held_out, Path(run_dir) / "model.skops") if held_out else ())
+    out = check_output(out or Path(run_dir) / "report.html", what="report", inputs=(held_out,) if held_out else (),
+                       within=(run_dir,) if out else ())  # its own report.html is the one file it may hold
     pair = None
     if held_out is not None:
         target = target or settings.target
@@ -53,7 +53,7 @@ def leaderboard_command(run_dir, top, csv_path):
 
     setup_logging(False)
     if csv_path:
-        check_output(csv_path, what="leaderboard CSV")
+        check_output(csv_path, what="leaderboard CSV", within=(run_dir,))
     settings, trials = read_run(run_dir)
     if not trials:
         raise InputError(f"{run_dir} holds no finished trial yet.")

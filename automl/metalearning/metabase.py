@@ -93,7 +93,7 @@ class Metabase:
     def save(self, path: Path) -> None:
         """Written to a temporary name and renamed, so a kill never leaves half a file."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path, per_process=True) as partial, gzip.open(partial, "wt", encoding="utf-8", compresslevel=9) as sink:
+        with atomic_path(path) as partial, gzip.open(partial, "wt", encoding="utf-8", compresslevel=9) as sink:
             json.dump(self.to_json(), sink, separators=(",", ":"))
 
 
@@ -154,7 +154,7 @@ def remember_run(run_dir: Path | str, folder: Path | None = None) -> Path:
     """
     from automl.files import write_json
     from automl.records import ranked
-    from automl.run.store import read_run, read_settings
+    from automl.run.store import read_json, read_run, read_settings
 
     run_dir = Path(run_dir)
     if not (run_dir / "settings.json").exists():
@@ -167,12 +167,12 @@ def remember_run(run_dir: Path | str, folder: Path | None = None) -> Path:
     best = ranked(trials)[:USER_TOP_CONFIGS]
     if not best:
         raise InputError(f"Run {run_dir} has no successful trial to learn from.")
-    fingerprint = json.loads((run_dir / "data.json").read_text()).get("sha256", "")[:12]
+    fingerprint = str(read_json(run_dir / "data.json", {}).get("sha256", ""))[:12]
     folder = user_dir() if folder is None else Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{fingerprint}-{run_dir.resolve().name}.json"
     write_json(target, {"name": f"{run_dir.resolve().name} (your run)", "task": settings.task,
                         "metric": settings.metric, "source": str(run_dir.resolve()),
-                        "metafeatures": json.loads(metafeatures_file.read_text()),
+                        "metafeatures": read_json(metafeatures_file, {}),
                         "configs": [{"config": t.config, "loss": t.loss} for t in best]})
     return target

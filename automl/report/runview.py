@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pandas as pd
 from automl.errors import InputError
 from automl.metrics import Metric, get_metric
 from automl.records import TrialRecord
-from automl.run.store import read_leaderboard_extras, read_run
+from automl.run.store import read_json, read_leaderboard_extras, read_run
 from automl.settings import RunSettings
 
 
@@ -35,7 +34,7 @@ class RunView:
         settings, trials = read_run(path)
         if not trials:
             raise InputError(f"{path} holds no finished trial yet.")
-        data = json.loads((path / "data.json").read_text()) if (path / "data.json").is_file() else {}
+        data = read_json(path / "data.json", {}) if (path / "data.json").is_file() else {}
         key, weights = read_leaderboard_extras(path)
         return cls(path, settings, trials, data.get("summary"), weights, key)
 

@@ -47,6 +47,7 @@ OWN_FILES = ("settings.json", "data.json", "space.json", "metafeatures.json", "e
 def new_run_dir(base: Path = DEFAULT_BASE, name: str | None = None) -> Path:
     """A fresh, timestamped folder under ``base`` (suffixed -2, -3, ... when taken)."""
     stem = time.strftime("%Y%m%d-%H%M%S") + (f"-{name}" if name else "")
+    check_writable_folder(base, "run directory")
     for attempt in range(1, 1000):
         path = base / (stem if attempt == 1 else f"{stem}-{attempt}")
         try:
@@ -54,6 +55,8 @@ def new_run_dir(base: Path = DEFAULT_BASE, name: str | None = None) -> Path:
             return path
         except FileExistsError:
             continue
+        except OSError as problem:
+            raise InputError(f"Could not create a run directory under {base} ({problem.strerror}).") from None
     raise InputError(f"Could not create a new run directory under {base}.")
 
 
@@ -76,10 +79,24 @@ def read_leaderboard_extras(path: Path) -> tuple[dict[str, list[str]], dict[int,
     """The key hyperparameters per family (from space.json) and the final model's weights (from
     ensemble.json; None while the run has no final model yet)."""
     path = Path(path)
-    space = json.loads((path / "space.json").read_text()) if (path / "space.json").is_file() else {}
+    space = read_json(path / "space.json", {}) if (path / "space.json").is_file() else {}
     ensemble = path / "ensemble.json"
-    weights = {int(k): v for k, v in json.loads(ensemble.read_text()).items()} if ensemble.is_file() else None
+    try:
+        weights = {int(k): float(v) for k, v in read_json(ensemble, {}).items()} if ensemble.is_file() else None
+    except (TypeError, ValueError):
+        raise InputError(f"{ensemble} is damaged: it does not hold weights by trial id.") from None
     return space.get("key_hyperparameters") or {}, weights
+
+
+def read_json(path: Path, shape: dict | list) -> Any:
+    """A JSON file of the run directory, of the given shape (a dict or a list); one sentence if it is damaged."""
+    try:
+        value = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except (OSError, ValueError) as problem:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise InputError(f"{path} is damaged ({type(problem).__name__}); it cannot be read.") from None
+    if not isinstance(value, type(shape)):
+        raise InputError(f"{path} is damaged: it holds a {type(value).__name__}, not a {type(shape).__name__}.")
+    return value
 
 
 def read_settings(path: Path) -> RunSettings:
@@ -88,11 +105,7 @@ def read_settings(path: Path) -> RunSettings:
     file = Path(path) / "settings.json"
     if not file.is_file():
         raise InputError(f"{path} is not an automl run directory (it has no settings.json).")
-    try:
-        data = json.loads(file.read_text())
-    except (OSError, ValueError):
-        raise InputError(f"{path} is not an automl run directory (its settings.json cannot be read).") from None
-    return RunSettings.from_json(data, where=str(path))
+    return RunSettings.from_json(read_json(file, {}), where=str(path))
 
 
 def check_run_dir(path: Path) -> Path:
@@ -101,6 +114,8 @@ def check_run_dir(path: Path) -> Path:
     path = Path(path)
     if (path / "trials.jsonl").exists() or (path / "settings.json").exists():
         raise InputError(f"{path} already holds a run; resume it, or choose another run directory.")
+    if path.is_symlink() and not path.exists():
+        raise InputError(f"The run directory {path} is a link to nothing; give a new or empty folder.")
     if path.exists() and not path.is_dir():
         raise InputError(f"The run directory {path} is a file; give a new or empty folder.")
     if path.is_dir() and any(path.iterdir()):
@@ -123,6 +138,7 @@ class RunStore:
         self._fingerprint = fingerprint
         self._resuming = resuming
         self._begun = False
+        self._made_here = False  # this store made the folder (only then may it remove it, empty, on a refusal)
 
     @classmethod
     def create(cls, path: Path | None, settings: RunSettings, fingerprint: dict[str, Any]) -> RunStore:
@@ -130,8 +146,11 @@ class RunStore:
 
         Nothing is written until ``begin``: a run refused for a bad option leaves no trace.
         """
-        path = new_run_dir() if path is None else check_run_dir(Path(path))
-        return cls(path, dataclasses.replace(settings, sessions=(_now(),)), fingerprint, False)
+        made = path is None
+        path = new_run_dir() if made else check_run_dir(Path(path))
+        store = cls(path, dataclasses.replace(settings, sessions=(_now(),)), fingerprint, False)
+        store._made_here = made
+        return store
 
     @classmethod
     def reopen(cls, path: Path | None, settings: RunSettings, fingerprint: dict[str, Any]) -> RunStore:
@@ -145,7 +164,9 @@ class RunStore:
         if not (path / "settings.json").is_file() or not (path / "data.json").is_file():
             raise InputError(f"Cannot resume {path}: it is not a run directory (no settings.json or data.json).")
         previous = read_settings(path)
-        saved = json.loads((path / "data.json").read_text())
+        saved = read_json(path / "data.json", {})
+        if not {"rows", "columns", "sha256"} <= set(saved):
+            raise InputError(f"Cannot resume {path}: its data.json is damaged (it lacks the data's fingerprint).")
         if saved["rows"] != fingerprint["rows"] or saved["columns"] != fingerprint["columns"]:
             raise InputError(f"Cannot resume {path}: the data differs from the run's ({saved['rows']} rows and "
                              f"columns {list(saved['columns'])} then, {fingerprint['rows']} rows and columns "
@@ -168,7 +189,7 @@ class RunStore:
         file = self.path / "space.json"
         current = json.loads(json.dumps(space, default=str))  # tuples become lists, as on disk
         if self._resuming and file.is_file():
-            recorded = json.loads(file.read_text())
+            recorded = read_json(file, {})
             shown_only = {"key_hyperparameters"}  # what the leaderboard shows, not part of the space
             changed = sorted(k for k in (set(recorded) | set(current)) - shown_only if recorded.get(k) != current.get(k))
             if changed:
@@ -185,14 +206,12 @@ class RunStore:
         self._remove_leftovers({t.trial_id for t in self.read_trials()})
 
     def _remove_leftovers(self, finished: set[int]) -> None:
-        """Writes cut by a kill, and the files of the one trial a kill can leave unlogged (the next id):
-        each named from the run's own log, never found by listing a folder."""
+        """Writes cut by a kill (automl's own temporary files, in this run's own folders), and the files of
+        the one trial a kill can leave unlogged (the next id, named from the run's log)."""
+        for folder in (self.path, self.path / "predictions", self.path / "models"):
+            for leftover in folder.glob(f".*{TEMPORARY_SUFFIX}"):
+                leftover.unlink(missing_ok=True)
         unlogged = max(finished, default=-1) + 1
-        names = [self.path / name for name in OWN_FILES]
-        for trial_id in (*finished, unlogged):
-            names += [self._predictions_file(trial_id), self._models_file(trial_id)]
-        for name in names:
-            name.with_name(name.name + TEMPORARY_SUFFIX).unlink(missing_ok=True)
         self._predictions_file(unlogged).unlink(missing_ok=True)
         self._models_file(unlogged).unlink(missing_ok=True)
 
@@ -212,11 +231,11 @@ class RunStore:
 
     def close(self) -> None:
         """Release the run directory (the lock); the files stay. A run refused before it began leaves
-        no empty timestamped folder behind."""
+        no empty timestamped folder behind (only one this store made: never a folder of the user's)."""
         lock = getattr(self, "_lock_file", None)
         if lock is not None:
             lock.close()
-        if not self._begun and self.path.is_dir() and not any(self.path.iterdir()):
+        if self._made_here and not self._begun and self.path.is_dir() and not any(self.path.iterdir()):
             self.path.rmdir()
 
     def add(self, record: TrialRecord, predictions: np.ndarray | None) -> None:
@@ -249,14 +268,20 @@ class RunStore:
         write_json(self.path / "ensemble.json", {str(k): v for k, v in weights.items()})
 
     def read_trials(self) -> list[TrialRecord]:
-        """Every finished trial in the log; a last line cut by a kill is skipped."""
+        """Every finished trial in the log. A last line cut by a kill is skipped; a damaged line elsewhere
+        is one sentence (a resume must not quietly forget trials, nor run them twice)."""
+        log = self.path / "trials.jsonl"
+        lines = log.read_bytes().split(b"\n") if log.exists() else []
         records = []
-        for line in (self.path / "trials.jsonl").read_text().splitlines() if (self.path / "trials.jsonl").exists() else []:
-            try:
-                values = json.loads(line)
-            except json.JSONDecodeError:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
                 continue
-            records.append(TrialRecord.from_json(values))
+            try:
+                records.append(TrialRecord.from_json(json.loads(line.decode("utf-8"))))
+            except (ValueError, KeyError, TypeError, AttributeError):
+                if number == len(lines) and not lines[-1].endswith(b"}"):  # the last line, cut short by a kill
+                    continue
+                raise InputError(f"{log} is damaged at line {number}: it is not a trial written by automl.") from None
         return records
 
     def read_predictions(self, trials: list[TrialRecord], keep: int) -> dict[int, np.ndarray]:

@@ -26,14 +26,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import psutil
 from distributed import Client
+from distributed.diagnostics.plugin import WorkerPlugin
 
 from automl.errors import InputError
 from automl.records import TrialStatus
 from automl.trials.dask_task import evaluate_on_worker, stop_started_processes
 from automl.trials.evaluation import TrialData
 from automl.trials.outcomes import TrialOutcome, at_budget_end, interrupted, past_limit, process_died
-from automl.trials.resources import LEAN_MALLOC_ENV, kill_descendants
+from automl.trials.resources import LEAN_MALLOC_ENV, adopt_orphans, kill_descendants
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +56,13 @@ class _Running:
     steps: dict                   # what it evaluates, to place it again if its worker vanished first
     fraction: float = 1.0         # the share of each training fold it fits on
     placed_again: bool = False
+
+
+class AdoptOrphans(WorkerPlugin):
+    """On every worker of a joined cluster, restarted ones too: adopt the orphans of a trial's processes."""
+
+    def setup(self, worker) -> None:
+        adopt_orphans()
 
 
 class DaskConnection:
@@ -146,10 +155,14 @@ class DaskTrials:
         else:
             self._data_file = None
             self._scatter()
+            try:  # what a trial starts stays its worker's descendant, so stopping the trial stops it too
+                self._client.register_plugin(AdoptOrphans(), name="automl-adopt-orphans")
+            except Exception as exc:
+                logger.info("Could not register automl's worker plugin (%s).", exc)
         self._running: dict[int, _Running] = {}
         self._restarts: list[threading.Thread] = []
         self._restarting: set[str] = set()  # addresses of workers being restarted: never place a trial there
-        self._pids: dict[str, int] = {}  # local workers' process ids, to stop a trial by killing its process
+        self._pids: dict[str, psutil.Process] = {}  # local workers' processes, to stop a trial by killing one
         self._tickets = itertools.count()
 
     def submit(self, config: dict, timeout_s: float | None, limit_s: float | None, fraction: float = 1.0) -> int:
@@ -232,7 +245,7 @@ class DaskTrials:
         worker = self._free_worker()
         if worker is not None and self._local and worker not in self._pids:  # idle: answers at once
             try:
-                self._pids[worker] = self._client.run(os.getpid, workers=[worker])[worker]
+                self._pids[worker] = psutil.Process(self._client.run(os.getpid, workers=[worker])[worker])
             except Exception:  # it died meanwhile: place the trial anywhere; a hang there costs a restart
                 worker = None
         future = self._client.submit(evaluate_on_worker, steps, self._data, fraction, pure=False,
@@ -263,12 +276,13 @@ class DaskTrials:
             return
         self._restarting.update(workers)
         if self._local and workers[0] in self._pids:
-            pid = self._pids.pop(workers[0])
-            kill_descendants(pid)  # what the trial started, in a session of its own too
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            process = self._pids.pop(workers[0])
+            if process.is_running():  # still that worker (its id was not given to another process since)
+                kill_descendants(process.pid)  # what the trial started, in a session of its own too
+                try:
+                    process.kill()
+                except psutil.Error:
+                    pass
             return
         thread = threading.Thread(target=self._restart, args=(workers,), daemon=True)
         thread.start()

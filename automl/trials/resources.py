@@ -39,16 +39,27 @@ def available_memory_mb() -> float:
 
 
 def kill_descendants(pid: int) -> None:
-    """SIGKILL every process ``pid`` started, and theirs, those in sessions of their own included."""
-    try:
-        children = psutil.Process(pid).children(recursive=True)
-    except psutil.Error:
-        return
-    for child in children:
+    """SIGKILL every process ``pid`` started, and theirs, those in sessions of their own included (looking
+    again while some remain: one may have started another meanwhile)."""
+    for _ in range(5):
         try:
-            child.kill()
+            children = [c for c in psutil.Process(pid).children(recursive=True) if _alive(c)]
         except psutil.Error:
-            continue
+            return
+        if not children:
+            return
+        for child in children:
+            try:
+                child.kill()
+            except psutil.Error:
+                continue
+
+
+def _alive(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def adopt_orphans() -> None:

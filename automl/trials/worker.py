@@ -41,7 +41,13 @@ from automl.trials.outcomes import (
     process_died,
     raised,
 )
-from automl.trials.resources import LEAN_MALLOC_ENV, adopt_orphans, kill_descendants, release_freed_memory, resident_mb
+from automl.trials.resources import (
+    LEAN_MALLOC_ENV,
+    adopt_orphans,
+    kill_descendants,
+    release_freed_memory,
+    resident_mb,
+)
 
 logger = logging.getLogger(__name__)
 

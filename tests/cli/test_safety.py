@@ -153,3 +153,51 @@ def test_an_output_folder_that_is_a_file_is_one_sentence(tmp_path, csv_file, arg
     blocker.write_text("x")
     _refused(run(*[a.format(data=csv_file, file=blocker) for a in args]), "is a file")
     assert blocker.read_text() == "x"
+
+
+def test_a_refused_run_never_removes_the_users_empty_folder(tmp_path, csv_file, monkeypatch):
+    (tmp_path / "mine").mkdir()
+    _refused(run("fit", csv_file, "--target", "label", "--run-dir", tmp_path / "mine", "--include", "nosuch",
+                 "--out", tmp_path / "m.skops", "--trials", "2"), "Unknown component 'nosuch'")
+    assert (tmp_path / "mine").is_dir()
+    monkeypatch.chdir(tmp_path / "mine")
+    _refused(run("fit", csv_file, "--target", "label", "--run-dir", ".", "--include", "nosuch",
+                 "--out", tmp_path / "m.skops", "--trials", "2"), "Unknown component 'nosuch'")
+    assert (tmp_path / "mine").is_dir()
+
+
+def test_outputs_inside_a_run_directory_or_onto_its_inputs_are_refused(tmp_path, csv_file):
+    run_dir, model = tmp_path / "run", tmp_path / "m.skops"
+    assert run("fit", csv_file, "--target", "label", "--run-dir", run_dir, "--out", model, *FAST).exit_code == 0
+    before = _digest(run_dir)
+    _refused(run("leaderboard", run_dir, "--csv", run_dir / "trials.jsonl"), "is inside")
+    _refused(run("report", run_dir, "--out", run_dir / "model.skops"), "is inside")
+    _refused(run("export", run_dir, "--out", run_dir / "settings.json"), "is inside")
+    _refused(run("fit", csv_file, "--target", "label", "--resume", run_dir, "--out", run_dir / "data.json"), "is inside")
+    assert _digest(run_dir) == before
+    metabase = tmp_path / "mb.json.gz"
+    metabase.write_bytes(b"not read")
+    _refused(run("fit", csv_file, "--target", "label", "--metabase", metabase, "--out", metabase, *FAST), "is the input")
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "scores.csv").write_text("mine")
+    _refused(run("bench", csv_file.parent, "--target", "label", "--systems", "dummy", "--out", tmp_path / "tables"),
+             "holds files of its own and no bench runs")
+    assert (tmp_path / "tables" / "scores.csv").read_text() == "mine"
+
+
+def test_damaged_run_files_are_one_sentence(tmp_path, csv_file):
+    run_dir = tmp_path / "run"
+    assert run("fit", csv_file, "--target", "label", "--run-dir", run_dir, "--out", tmp_path / "m.skops",
+               *FAST).exit_code == 0
+    log = (run_dir / "trials.jsonl").read_bytes()
+    (run_dir / "trials.jsonl").write_bytes(b'[1, 2]\n' + log)
+    _refused(run("leaderboard", run_dir), "trials.jsonl is damaged at line 1")
+    (run_dir / "trials.jsonl").write_bytes(b"\xff\xfe\n" + log)
+    _refused(run("fit", csv_file, "--target", "label", "--resume", run_dir, "--out", tmp_path / "m2.skops"),
+             "trials.jsonl is damaged at line 1")
+    (run_dir / "trials.jsonl").write_bytes(log)
+    (run_dir / "ensemble.json").write_text('{"a": "b"}')
+    _refused(run("leaderboard", run_dir), "ensemble.json is damaged")
+    (run_dir / "settings.json").write_text("[]")
+    _refused(run("report", run_dir), "settings.json is damaged")
+    _refused(run("fit", csv_file, "--target", "label", "--resume", tmp_path / "typo"), "is not an automl run directory")

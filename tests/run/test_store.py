@@ -57,7 +57,7 @@ def test_the_run_directory_holds_log_predictions_space_settings_fingerprint_and_
     assert settings["max_trials"] == 6 and settings["metric"] == "roc_auc" and settings["validation"]["kind"] == "cv"
     assert load_model(run / "model.skops").predict(X).shape == (80,)
     assert model.run_dir_bytes_ == sum(f.stat().st_size for f in run.rglob("*") if f.is_file())
-    assert not list(run.rglob("*.tmp*"))
+    assert not list(run.rglob("*.automl-tmp"))
 
 
 def test_the_default_run_directory_is_new_and_timestamped():

@@ -130,13 +130,14 @@ def _spawned() -> list[psutil.Process]:
     return [p for p in psutil.process_iter(["cmdline"]) if str(SPAWNED_SECONDS) in " ".join(p.info["cmdline"] or [])]
 
 
-def test_a_trial_stopped_on_a_joined_cluster_takes_the_processes_it_started_with_it(data):
+@pytest.mark.parametrize("mode", ["spawn", "daemon"])  # a child in its own session; one whose parent left at once
+def test_a_trial_stopped_on_a_joined_cluster_takes_the_processes_it_started_with_it(data, mode):
     X, y = data
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         model = AutoClassifier(time_budget=None, max_trials=2, dask_address=cluster.scheduler_address,
                                trial_time_limit=3, ensemble_size=0, warm_start="none",
-                               search_space_dir=str(COMPONENTS / "spawn"),
-                               include=("spawn_model", "logistic_regression")).fit(X, y)
+                               search_space_dir=str(COMPONENTS / mode),
+                               include=(f"{mode}_model", "logistic_regression")).fit(X, y)
         deadline = time.monotonic() + 10
         while _spawned() and time.monotonic() < deadline:
             time.sleep(0.2)
