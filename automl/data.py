@@ -189,6 +189,7 @@ def clean_target(X: pd.DataFrame, y, task: str | None) -> tuple[pd.DataFrame, pd
 def infer_schema(X: pd.DataFrame) -> Schema:
     """Numbers and booleans are numeric, everything else categorical; constant and ID-like columns drop."""
     numeric, categorical, dropped = [], [], []
+    single, ids = [], []
     n_rows = len(X)
     for name in X.columns:
         column = X[name]
@@ -196,19 +197,31 @@ def infer_schema(X: pd.DataFrame) -> Schema:
         n_unique = non_missing.nunique()
         is_numeric = pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
         if n_unique <= 1:
-            logger.warning("Dropped column %r: it holds a single value.", name)
+            single.append(name)
             dropped.append(name)
         elif n_rows >= MIN_ROWS_FOR_ID_CHECK and _looks_like_id(non_missing, n_unique, n_rows, is_numeric):
-            logger.warning("Dropped column %r: it looks like an ID (a different value on every row).", name)
+            ids.append(name)
             dropped.append(name)
         elif is_numeric:
             numeric.append(name)
         else:
             categorical.append(name)
+    for names, reason in ((single, "holds a single value"), (ids, "looks like an ID (a different value on every row)")):
+        if names:  # one line per reason, however many columns (a 784-column image table has 127 constant ones)
+            logger.warning("Dropped %s: %s %s.", _some(names), "it" if len(names) == 1 else "each", reason)
     if not numeric and not categorical:
         raise InputError("No usable feature columns are left after dropping constant and ID-like columns "
                          f"(0 feature(s) (shape=({n_rows}, 0)) while a minimum of 1 is required).")
     return Schema(tuple(numeric), tuple(categorical), tuple(dropped))
+
+
+def _some(names: list[str], shown: int = 5) -> str:
+    """``column 'a'``, or ``3 columns ('a', 'b', 'c')``, or ``130 columns ('a', ..., and 125 more)``."""
+    if len(names) == 1:
+        return f"column {names[0]!r}"
+    listed = ", ".join(map(repr, names[:shown]))
+    more = f", and {len(names) - shown} more" if len(names) > shown else ""
+    return f"{len(names)} columns ({listed}{more})"
 
 
 def _looks_like_id(values: pd.Series, n_unique: int, n_rows: int, is_numeric: bool) -> bool:

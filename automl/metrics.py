@@ -120,12 +120,18 @@ SCORED_ALONGSIDE = {  # also computed for every trial (the trial log, the leader
 METRIC_NAMES = tuple(_METRICS)
 
 
+def check_metric_names(names) -> None:
+    """One sentence for a name that is no metric (before any data is read: the task is not known yet)."""
+    for name in names:
+        if name not in _METRICS:
+            raise InputError(f"Unknown metric {name!r}; choose one of {', '.join(METRIC_NAMES)}.")
+
+
 def get_metric(name: str | None, task: str) -> Metric:
     """The metric called ``name`` (the task's default when None); a bad name or pair is one sentence."""
     if name is None:
         name = DEFAULT_METRIC[task]
-    if name not in _METRICS:
-        raise InputError(f"Unknown metric {name!r}; choose one of {', '.join(METRIC_NAMES)}.")
+    check_metric_names([name])
     metric = _METRICS[name]
     if task not in metric.tasks:
         suited = [m for m, v in _METRICS.items() if task in v.tasks]

@@ -120,3 +120,11 @@ def test_large_continuous_columns_are_kept_as_float32_but_not_timestamps(monkeyp
 def test_small_tables_stay_float64():
     X = pd.DataFrame({"a": np.linspace(0, 1, 50), "b": np.arange(50.0)})
     assert with_float32(X, infer_schema(X)).float32 == ()
+
+
+def test_many_dropped_columns_are_one_line_per_reason(caplog):
+    frame = pd.DataFrame({**{f"pixel{i}": [0] * 30 for i in range(130)}, "x": np.arange(30) % 3})
+    with caplog.at_level("WARNING", logger="automl"):
+        infer_schema(frame)
+    assert [r.getMessage() for r in caplog.records] == [
+        "Dropped 130 columns ('pixel0', 'pixel1', 'pixel2', 'pixel3', 'pixel4', and 125 more): each holds a single value."]

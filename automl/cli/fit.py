@@ -9,7 +9,7 @@ import click
 
 from automl.cli.common import names, setup_logging
 from automl.errors import InputError
-from automl.metrics import METRIC_NAMES
+from automl.metrics import METRIC_NAMES, check_metric_names
 from automl.settings import SEARCH_METHODS, TASKS
 
 _RESUMABLE = {  # fit option -> the estimator parameter a run directory records (reused on --resume)
@@ -107,6 +107,8 @@ def fit(ctx, data, target, task, out, force, top, quiet, verbose, run_dir, resum
         raise InputError(f"--trials must be a positive integer, got {max_trials}.")
     if time_budget is None and max_trials is None:
         options["time_budget"] = time_budget = 60.0
+    check_metric_names([options["metric"]] if options["metric"] else [])  # options are checked before the data is read
+    check_metric_names(options["extra_metrics"] or [])
     frame = read_table(data)
     X, y = split_target(frame, target)
     inferred = task is None
@@ -122,7 +124,7 @@ def fit(ctx, data, target, task, out, force, top, quiet, verbose, run_dir, resum
     model = estimator_class(**{_RESUMABLE[k]: v for k, v in options.items()}, remember=remember,
                             search_space_dir=str(space_dir) if space_dir else None,
                             run_dir=str(run_dir), resume=bool(resume), verbose=0 if quiet else 1)
-    budget = f"{time_budget:g} s" if time_budget else f"{max_trials} trials"
+    budget = f"{time_budget:g} s" if time_budget else _count(max_trials, "trial")
     hint = " (inferred from the target; --task overrides)" if inferred else ""
     action = f"Resuming {run_dir}: fitting" if resume else "Fitting"
     click.echo(f"{action} a {task} model{hint} on {len(X)} rows x {X.shape[1]} columns of {data.name} ({budget})...",
@@ -138,7 +140,7 @@ def fit(ctx, data, target, task, out, force, top, quiet, verbose, run_dir, resum
     click.echo(terminal_table(board, model.metric_, top))
     n_failed = int((board["status"] != "ok").sum())
     resumed = f", {model.resumed_trials_} of them from before" if model.resumed_trials_ else ""
-    click.echo(f"\n{model.n_trials_} trials ({n_failed} failed{resumed}) in {model.fit_seconds_:.1f} s, validated by "
+    click.echo(f"\n{_count(model.n_trials_, 'trial')} ({n_failed} failed{resumed}) in {model.fit_seconds_:.1f} s, validated by "
                f"{model.resampling_}; optimizer time {100 * model.optimizer_share_:.1f}% of the search.")
     if model.best_config_ is None:
         click.echo("No trial succeeded: the saved model predicts the training prior. Try a larger --time.")
@@ -168,3 +170,8 @@ def _recorded_model_file(run_dir: Path) -> Path | None:
         return Path(json.loads((Path(run_dir) / OUTPUTS_FILE).read_text())["model_file"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 trial``, ``2 trials``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -15,27 +15,31 @@ from automl.errors import InputError
 @click.argument("data", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="CSV file to write (default: print).")
 @click.option("--proba", is_flag=True, help="Write class probabilities instead of labels.")
-def predict(model_path, data, output, proba):
+@click.option("--id-column", help="A column of DATA copied first into each row of the predictions (an identifier).")
+def predict(model_path, data, output, proba, id_column):
     """Predict every row of DATA with a model written by `automl fit`."""
     import pandas as pd
 
     from automl.data import read_table
-    from automl.estimators import load_model
     from automl.files import atomic_path, check_output
+    from automl.run.modelfile import SavedModel  # the model alone: no search libraries are loaded
 
     setup_logging(False)
     if output:
         check_output(output, what="predictions file", inputs=(model_path, data),
                      within=(model_path.parent,) if (model_path.parent / "settings.json").is_file() else ())
-    model = load_model(model_path)
+    model = SavedModel.read(model_path)
+    if proba and model.classes_ is None:
+        raise InputError("--proba needs a classification model, but this model does regression.")
     frame = read_table(data)
+    if id_column is not None and id_column not in frame.columns:
+        raise InputError(f"--id-column {id_column!r} is not a column of {data}.")
     if proba:
-        if not hasattr(model, "classes_"):
-            raise InputError("--proba needs a classification model, but this model does regression.")
-        values = model.predict_proba(frame)
-        result = pd.DataFrame(values, columns=[f"proba_{c}" for c in model.classes_])
+        result = pd.DataFrame(model.predict_proba(frame), columns=[f"proba_{c}" for c in model.classes_])
     else:
         result = pd.DataFrame({"prediction": model.predict(frame)})
+    if id_column is not None:
+        result.insert(0, id_column, frame[id_column].to_numpy())
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(output) as temporary:

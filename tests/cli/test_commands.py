@@ -44,7 +44,8 @@ def test_fit_regression_from_parquet_with_warnings_for_dropped_columns(tmp_path)
     frame.to_parquet(tmp_path / "d.parquet")
     result = run("fit", tmp_path / "d.parquet", "--target", "y", "--out", tmp_path / "r.skops", *FAST)
     assert result.exit_code == 0, result.output
-    assert "Warning: Dropped column 'id'" in result.output and "Warning: Dropped column 'const'" in result.output
+    assert "Warning: Dropped column 'id': it looks like an ID" in result.output
+    assert "Warning: Dropped column 'const': it holds a single value." in result.output
     assert "rmse" in result.output
 
 
@@ -186,3 +187,45 @@ def test_the_readme_cli_reference_is_what_click_prints():
 
     text = README.read_text()
     assert updated(text) == text, "README's CLI reference is stale: run python tests/cli_reference.py"
+
+
+def _imported(*args, cwd=None) -> set[str]:
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "automl.cli.main", *map(str, args)],
+                          capture_output=True, text=True, timeout=120, cwd=cwd)
+    assert done.returncode == 0, done.stderr[-2000:]
+    names = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    return {name.split(".")[0] for name in names}
+
+
+def test_the_cli_starts_without_the_libraries_it_does_not_need(tmp_path, csv_file):
+    heavy = {"sklearn", "lightgbm", "xgboost", "smac", "ConfigSpace", "distributed"}
+    assert _imported("--help") & heavy == set()
+    assert _imported("--version") & heavy == set()
+    model, run_dir = tmp_path / "m.skops", tmp_path / "run"
+    assert run("fit", csv_file, "--target", "label", "--out", model, "--run-dir", run_dir, "--trials", "2",
+               "--include", "logistic_regression", "--ensemble-size", "0", "--quiet").exit_code == 0
+    assert _imported("leaderboard", run_dir) & heavy == set()
+    assert _imported("predict", model, csv_file, "-o", tmp_path / "p.csv") & {"smac", "ConfigSpace", "lightgbm",
+                                                                             "xgboost", "distributed"} == set()
+
+
+def test_options_are_checked_before_the_data_is_read_and_counts_are_singular_when_one(tmp_path, csv_file):
+    bad = run("fit", tmp_path / "not_there.csv", "--target", "label", "--metric", "auc", "--out", tmp_path / "m.skops")
+    assert bad.exit_code == 2 and bad.output.strip() == (
+        "Error: Unknown metric 'auc'; choose one of roc_auc, log_loss, accuracy, balanced_accuracy, f1, f1_macro, "
+        "rmse, mae, r2.")
+    one = run("fit", csv_file, "--target", "label", "--out", tmp_path / "m.skops", "--trials", "1",
+              "--include", "logistic_regression", "--ensemble-size", "0")
+    assert one.exit_code == 0 and "\n1 trial (0 failed)" in one.output and "(1 trial)..." in one.output
+
+
+def test_predict_carries_an_identifier_column(tmp_path, csv_file):
+    model = tmp_path / "m.skops"
+    assert run("fit", csv_file, "--target", "label", "--out", model, *FAST).exit_code == 0
+    data = pd.read_csv(csv_file).assign(customer=lambda d: [f"c{i}" for i in range(len(d))])
+    data.to_csv(tmp_path / "new.csv", index=False)
+    result = run("predict", model, tmp_path / "new.csv", "--id-column", "customer", "--proba")
+    frame = pd.read_csv(__import__("io").StringIO(result.output))
+    assert list(frame.columns) == ["customer", "proba_no", "proba_yes"] and frame["customer"].iloc[3] == "c3"
+    missing = CliRunner().invoke(main, ["predict", str(model), str(csv_file), "--id-column", "nope"])
+    assert missing.exit_code == 2 and "--id-column 'nope' is not a column of" in missing.output
