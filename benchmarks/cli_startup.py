@@ -3,7 +3,8 @@
     python benchmarks/cli_startup.py RUN_DIR [--code OTHER_CHECKOUT ...] [--repeats 5]
 
 For each checkout (this one, and any given with --code, e.g. a clone of an older commit), runs
-``automl --help``, ``automl --version`` and ``automl leaderboard RUN_DIR`` ``--repeats`` times in
+``automl --help``, ``automl --version``, ``automl leaderboard RUN_DIR`` (and ``automl predict MODEL
+DATA`` with ``--model`` and ``--data``) ``--repeats`` times in
 fresh interpreters, side by side, and prints the median wall time and whether SMAC, ConfigSpace,
 LightGBM, XGBoost or scikit-learn's estimators (sklearn.ensemble) were imported
 (``python -X importtime``).
@@ -42,10 +43,14 @@ def main() -> None:
     parser.add_argument("run_dir", type=Path, help="A finished run directory for `automl leaderboard`.")
     parser.add_argument("--code", type=Path, action="append", default=[], help="Another checkout to compare.")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--model", type=Path, help="A model file for `automl predict` (with --data).")
+    parser.add_argument("--data", type=Path, help="Rows for `automl predict`.")
     args = parser.parse_args()
     checkouts = [Path(__file__).resolve().parent.parent, *[c.resolve() for c in args.code]]
     commands = {"--help": ["--help"], "--version": ["--version"],
                 "leaderboard": ["leaderboard", str(args.run_dir.resolve())]}
+    if args.model and args.data:
+        commands["predict"] = ["predict", str(args.model.resolve()), str(args.data.resolve()), "-o", "/dev/null"]
     print(f"| checkout | command | median s (of {args.repeats}) | heavy libraries imported |")
     print("|---|---|---|---|")
     for name, command in commands.items():
