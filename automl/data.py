@@ -50,8 +50,12 @@ class Schema:
                    tuple(data.get("float32", ())))
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV (optionally compressed) or Parquet file into a DataFrame.
+SEPARATORS = (",", ";", "\t", "|")  # what a CSV's header line is searched for, when no separator is given
+
+
+def read_table(path: str | Path, sep: str | None = None) -> pd.DataFrame:
+    """Read a CSV (optionally compressed) or Parquet file into a DataFrame. A CSV's separator is ``sep``,
+    or the one of SEPARATORS its header line holds most of (comma when none).
 
     >>> read_table("no/such/file.csv")
     Traceback (most recent call last):
@@ -69,8 +73,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
             frame = _read_parquet(path)
             names = [str(c) for c in frame.columns]
         else:
-            frame = pd.read_csv(path, low_memory=False)
-            names = pd.read_csv(path, nrows=1, header=None, dtype=str, keep_default_na=False).iloc[0].tolist()
+            sep = sep or _separator(path, suffixes)
+            frame = pd.read_csv(path, sep=sep, low_memory=False)
+            names = pd.read_csv(path, sep=sep, nrows=1, header=None, dtype=str, keep_default_na=False).iloc[0].tolist()
     except pd.errors.EmptyDataError:
         raise InputError(f"File {path} is empty.") from None
     except Exception as exc:  # the readers raise many types; the user needs one sentence
@@ -83,6 +88,23 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise InputError(f"{path} has more than one column named {', '.join(map(repr, repeated))}; "
                          "give each column its own name.")
     return frame
+
+
+def _separator(path: Path, suffixes: list[str]) -> str:
+    """The separator the file's first line holds most of (outside quotes); a comma when it holds none."""
+    import bz2
+    import gzip
+    import lzma
+
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(suffixes[-1] if suffixes else "", open)
+    if suffixes and suffixes[-1] in (".zip", ".zst", ".tar"):
+        return ","
+    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as source:
+        header = source.readline(1 << 20)
+    unquoted = header.replace('""', "").split('"')[::2]  # the parts outside quoted names
+    counts = {sep: sum(part.count(sep) for part in unquoted) for sep in SEPARATORS}
+    best = max(SEPARATORS, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:

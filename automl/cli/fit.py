@@ -26,6 +26,7 @@ _FIDELITY = {"auto": "auto", "on": True, "off": False}
 @click.command()
 @click.argument("data", type=click.Path(path_type=Path))
 @click.option("--target", required=True, help="Name of the column to predict.")
+@click.option("--sep", help="The CSV's separator (default: detected from its header: comma, semicolon, tab or pipe).")
 @click.option("--task", type=click.Choice(TASKS), help="Default: inferred from the target column.")
 @click.option("--metric", type=str, help=f"One of {', '.join(METRIC_NAMES)}. Default: roc_auc, log_loss or rmse.")
 @click.option("--extra-metrics", help="Comma-separated metrics also scored for every trial (default: the usual ones).")
@@ -68,7 +69,7 @@ _FIDELITY = {"auto": "auto", "on": True, "off": False}
               "per trial).")
 @click.option("-v", "--verbose", is_flag=True, help="Also log what the search does inside (SMAC, refits).")
 @click.pass_context
-def fit(ctx, data, target, task, out, force, top, quiet, verbose, run_dir, resume, remember, **options):
+def fit(ctx, data, target, sep, task, out, force, top, quiet, verbose, run_dir, resume, remember, **options):
     """Search for the best pipeline for DATA (CSV or Parquet) and save it."""
     from automl.data import infer_task, read_table, split_target
     from automl.estimators import AutoClassifier, AutoRegressor
@@ -109,7 +110,7 @@ def fit(ctx, data, target, task, out, force, top, quiet, verbose, run_dir, resum
         options["time_budget"] = time_budget = 60.0
     check_metric_names([options["metric"]] if options["metric"] else [])  # options are checked before the data is read
     check_metric_names(options["extra_metrics"] or [])
-    frame = read_table(data)
+    frame = read_table(data, sep)
     X, y = split_target(frame, target)
     inferred = task is None
     task = task or infer_task(y)

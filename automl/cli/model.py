@@ -15,8 +15,9 @@ from automl.errors import InputError
 @click.argument("data", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="CSV file to write (default: print).")
 @click.option("--proba", is_flag=True, help="Write class probabilities instead of labels.")
+@click.option("--sep", help="The CSV's separator (default: detected from its header: comma, semicolon, tab or pipe).")
 @click.option("--id-column", help="A column of DATA copied first into each row of the predictions (an identifier).")
-def predict(model_path, data, output, proba, id_column):
+def predict(model_path, data, output, proba, sep, id_column):
     """Predict every row of DATA with a model written by `automl fit`."""
     import pandas as pd
 
@@ -31,7 +32,7 @@ def predict(model_path, data, output, proba, id_column):
     model = SavedModel.read(model_path)
     if proba and model.classes_ is None:
         raise InputError("--proba needs a classification model, but this model does regression.")
-    frame = read_table(data)
+    frame = read_table(data, sep)
     if id_column is not None and id_column not in frame.columns:
         raise InputError(f"--id-column {id_column!r} is not a column of {data}.")
     if proba:

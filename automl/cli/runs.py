@@ -15,8 +15,9 @@ from automl.errors import InputError
 @click.option("--out", type=click.Path(path_type=Path), help="HTML file to write (default: RUN_DIR/report.html).")
 @click.option("--data", "held_out", type=click.Path(path_type=Path), help="Held-out rows (CSV or Parquet, with "
               "the target) for the permutation importance of the final model's features.")
+@click.option("--sep", help="The CSV's separator (default: detected from its header: comma, semicolon, tab or pipe).")
 @click.option("--target", help="The target column of --data (default: the one the run was fit on).")
-def report(run_dir, out, held_out, target):
+def report(run_dir, out, held_out, sep, target):
     """Write one self-contained HTML report of the run in RUN_DIR: data, search, final model, failures."""
     from automl.data import read_table, split_target
     from automl.files import check_output
@@ -32,7 +33,7 @@ def report(run_dir, out, held_out, target):
         target = target or settings.target
         if not target:
             raise InputError("The run did not record its target column's name; give --target with --data.")
-        pair = split_target(read_table(held_out), target)
+        pair = split_target(read_table(held_out, sep), target)
     path = write_report(run_dir, out, pair)
     click.echo(f"Report written to {path}")
 

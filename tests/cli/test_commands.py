@@ -229,3 +229,16 @@ def test_predict_carries_an_identifier_column(tmp_path, csv_file):
     assert list(frame.columns) == ["customer", "proba_no", "proba_yes"] and frame["customer"].iloc[3] == "c3"
     missing = CliRunner().invoke(main, ["predict", str(model), str(csv_file), "--id-column", "nope"])
     assert missing.exit_code == 2 and "--id-column 'nope' is not a column of" in missing.output
+
+
+@pytest.mark.parametrize("sep", ["\t", ";", "|"])
+def test_the_separator_is_detected_or_given(tmp_path, mixed_frame, sep):
+    X, y = mixed_frame
+    data = tmp_path / "data.txt"
+    X.assign(x1=X["x1"].round(3), label=y).to_csv(data, sep=sep, index=False)
+    model = tmp_path / "m.skops"
+    result = run("fit", data, "--target", "label", "--out", model, *FAST)
+    assert result.exit_code == 0, result.output
+    assert "120 rows x 3 columns" in result.output
+    given = run("predict", model, data, "--sep", sep)
+    assert given.exit_code == 0 and len(given.output.strip().splitlines()) == 121
