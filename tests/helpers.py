@@ -98,3 +98,15 @@ def tiny_metabase():
                 DatasetEntry("prices", "regression", "rmse", features(log_rows=6.0), [1.0, 2.0])]
     return Metabase({"classification": pool, "regression": [{"model": "ridge"}, {"model": "lightgbm"}]},
                     {"classification": origins, "regression": ["default", "default"]}, datasets, {"command": "test"})
+
+
+def spawned_processes(wait_s: float = 0.0) -> list:
+    """The processes ``mode="spawn"``/``"daemon"`` trials left alive, after waiting up to ``wait_s`` for them to go."""
+    import psutil
+
+    deadline = time.monotonic() + wait_s
+    while True:
+        alive = [p for p in psutil.process_iter(["cmdline"]) if str(SPAWNED_SECONDS) in " ".join(p.info["cmdline"] or [])]
+        if not alive or time.monotonic() >= deadline:
+            return alive
+        time.sleep(0.1)

@@ -44,6 +44,11 @@ def setup_logging(verbose: bool) -> None:
     logger.propagate = False
 
 
+def count(n: int, noun: str) -> str:
+    """``1 trial``, ``2 trials``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def names(value: str | None) -> tuple[str, ...]:
     """``"a, b,,c"`` -> ``("a", "b", "c")``."""
     return tuple(n.strip() for n in value.split(",") if n.strip()) if value else ()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from automl.cli.common import names, setup_logging
+from automl.cli.common import count, names, setup_logging
 from automl.errors import InputError
 from automl.metrics import METRIC_NAMES, check_metric_names
 from automl.settings import SEARCH_METHODS, TASKS
@@ -125,7 +125,7 @@ def fit(ctx, data, target, sep, task, out, force, top, quiet, verbose, run_dir, 
     model = estimator_class(**{_RESUMABLE[k]: v for k, v in options.items()}, remember=remember,
                             search_space_dir=str(space_dir) if space_dir else None,
                             run_dir=str(run_dir), resume=bool(resume), verbose=0 if quiet else 1)
-    budget = f"{time_budget:g} s" if time_budget else _count(max_trials, "trial")
+    budget = f"{time_budget:g} s" if time_budget else count(max_trials, "trial")
     hint = " (inferred from the target; --task overrides)" if inferred else ""
     action = f"Resuming {run_dir}: fitting" if resume else "Fitting"
     click.echo(f"{action} a {task} model{hint} on {len(X)} rows x {X.shape[1]} columns of {data.name} ({budget})...",
@@ -141,7 +141,7 @@ def fit(ctx, data, target, sep, task, out, force, top, quiet, verbose, run_dir, 
     click.echo(terminal_table(board, model.metric_, top))
     n_failed = int((board["status"] != "ok").sum())
     resumed = f", {model.resumed_trials_} of them from before" if model.resumed_trials_ else ""
-    click.echo(f"\n{_count(model.n_trials_, 'trial')} ({n_failed} failed{resumed}) in {model.fit_seconds_:.1f} s, validated by "
+    click.echo(f"\n{count(model.n_trials_, 'trial')} ({n_failed} failed{resumed}) in {model.fit_seconds_:.1f} s, validated by "
                f"{model.resampling_}; optimizer time {100 * model.optimizer_share_:.1f}% of the search.")
     if model.best_config_ is None:
         click.echo("No trial succeeded: the saved model predicts the training prior. Try a larger --time.")
@@ -172,7 +172,3 @@ def _recorded_model_file(run_dir: Path) -> Path | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
-
-def _count(n: int, noun: str) -> str:
-    """``1 trial``, ``2 trials``."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from automl.cli.common import setup_logging
+from automl.cli.common import count, setup_logging
 from automl.errors import InputError
 
 
@@ -62,7 +62,7 @@ def leaderboard_command(run_dir, top, csv_path):
     board = leaderboard(trials, metric, *read_leaderboard_extras(run_dir))
     click.echo(terminal_table(board, metric.name, top))
     n_failed = int((board["status"] != "ok").sum())
-    click.echo(f"\n{len(board)} trial{'' if len(board) == 1 else 's'} ({n_failed} failed); {settings.task} task, metric {metric.name}.")
+    click.echo(f"\n{count(len(board), 'trial')} ({n_failed} failed); {settings.task} task, metric {metric.name}.")
     if csv_path:
         params = pd.DataFrame(list(board["hyperparameters"]), index=board.index).add_prefix("hp:")
         csv_path.parent.mkdir(parents=True, exist_ok=True)

@@ -118,6 +118,7 @@ def test_bad_inputs_are_one_sentence_naming_what_is_wrong(tmp_path, csv_file):
             f"hyperparameters:\n  C: {{type: float, low: 0.01, high: '{bound}', log: true, default: 1.0}}\n")
         _refused(run("fit", csv_file, "--target", "label", "--space-dir", space, "--include", "odd", "--trials", "2",
                      "--out", tmp_path / "m.skops"), words)
+    assert not (tmp_path / "m.skops").exists()  # refused before anything was written
 
 
 def test_a_model_file_whose_predictor_cannot_predict_is_refused(tmp_path, csv_file):

@@ -18,7 +18,7 @@ from automl import AutoClassifier
 from automl.cli.main import main
 from automl.run.store import read_run
 from tests.conftest import COMPONENTS
-from tests.helpers import SPAWNED_SECONDS, start_fit_and_wait_for_trials
+from tests.helpers import spawned_processes, start_fit_and_wait_for_trials
 
 
 @pytest.fixture
@@ -120,14 +120,8 @@ def test_a_trial_stopped_on_a_dask_worker_takes_the_processes_it_started_with_it
                            warm_start="none", search_space_dir=str(COMPONENTS / "spawn"),
                            include=("spawn_model", "logistic_regression")).fit(X, y)
     assert "timeout" in set(model.leaderboard_["status"])
-    deadline = time.monotonic() + 5
-    while _spawned() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert _spawned() == []
+    assert spawned_processes(wait_s=5) == []
 
-
-def _spawned() -> list[psutil.Process]:
-    return [p for p in psutil.process_iter(["cmdline"]) if str(SPAWNED_SECONDS) in " ".join(p.info["cmdline"] or [])]
 
 
 @pytest.mark.parametrize("mode", ["spawn", "daemon"])  # a child in its own session; one whose parent left at once
@@ -138,7 +132,4 @@ def test_a_trial_stopped_on_a_joined_cluster_takes_the_processes_it_started_with
                                trial_time_limit=3, ensemble_size=0, warm_start="none",
                                search_space_dir=str(COMPONENTS / mode),
                                include=(f"{mode}_model", "logistic_regression")).fit(X, y)
-        deadline = time.monotonic() + 10
-        while _spawned() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert _spawned() == [] and "timeout" in set(model.leaderboard_["status"])
+        assert spawned_processes(wait_s=10) == [] and "timeout" in set(model.leaderboard_["status"])

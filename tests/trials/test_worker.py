@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import psutil
 import pytest
 
 from automl import AutoClassifier
@@ -18,7 +17,7 @@ from automl.space.configspace import build_space
 from automl.trials import worker as worker_module
 from automl.trials.worker import START_DELAY_ENV
 from tests.conftest import COMPONENTS
-from tests.helpers import SPAWNED_SECONDS
+from tests.helpers import spawned_processes
 
 
 def _data(n=60):
@@ -104,23 +103,12 @@ def test_a_worker_slow_to_start_again_after_a_cut_trial_still_refits_the_best(mo
     assert len(set(np.round(model.predict_proba(X)[:, 1], 6))) > 1  # a fitted model, not the class prior
 
 
-def _spawned() -> list[psutil.Process]:
-    found = []
-    for process in psutil.process_iter(["cmdline"]):
-        if str(SPAWNED_SECONDS) in " ".join(process.info["cmdline"] or []):
-            found.append(process)
-    return found
-
-
 def test_a_killed_trial_takes_the_processes_it_started_with_it_even_in_their_own_session():
     X, y = _data()
     model = AutoClassifier(time_budget=None, max_trials=3, trial_time_limit=3, search_space_dir=str(COMPONENTS / "spawn"),
                            warm_start="none", ensemble_size=0, include=("spawn_model", "logistic_regression")).fit(X, y)
     assert model.trials_[0].config["model"] == "spawn_model" and model.trials_[0].status.value == "timeout"
-    deadline = time.monotonic() + 5
-    while _spawned() and time.monotonic() < deadline:  # SIGKILL is delivered at once; reaping may take a moment
-        time.sleep(0.1)
-    assert _spawned() == []
+    assert spawned_processes(wait_s=5) == []  # SIGKILL is delivered at once; reaping may take a moment
 
 
 def test_a_killed_fit_leaves_no_trial_process_and_its_worker_exits_without_a_word(tmp_path, csv_file):
@@ -130,13 +118,10 @@ def test_a_killed_fit_leaves_no_trial_process_and_its_worker_exits_without_a_wor
                                 "--out", str(tmp_path / "m.skops"), "--quiet"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while not _spawned() and time.monotonic() < deadline:  # the hanging trial has started its child
+    while not spawned_processes() and time.monotonic() < deadline:  # the hanging trial has started its child
         time.sleep(0.1)
-    assert _spawned()
+    assert spawned_processes()
     process.kill()
     _, err = process.communicate(timeout=30)  # the orphaned worker shares this stderr until it exits
-    deadline = time.monotonic() + 10
-    while _spawned() and time.monotonic() < deadline:
-        time.sleep(0.2)
     log = (tmp_path / "run" / "worker.log").read_text() if (tmp_path / "run" / "worker.log").exists() else ""
-    assert _spawned() == [] and "Traceback" not in err + log and "BrokenPipe" not in err + log
+    assert spawned_processes(wait_s=10) == [] and "Traceback" not in err + log and "BrokenPipe" not in err + log
