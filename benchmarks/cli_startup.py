@@ -21,13 +21,13 @@ import time
 from pathlib import Path
 
 HEAVY = ("smac", "ConfigSpace", "lightgbm", "xgboost", "sklearn.ensemble", "sklearn.metrics", "pandas")
-LAUNCH = ("import sys, runpy, pathlib; sys.argv = ['automl', *sys.argv[1:]]; "  # a package since the layout change
-          "runpy.run_module('automl.cli.main' if pathlib.Path('automl/cli').is_dir() else 'automl.cli', "
+LAUNCH = ("import sys, runpy, importlib.util; sys.argv = ['automl', *sys.argv[1:]]; "  # cli/ a package since 16
+          "runpy.run_module('automl.cli.main' if importlib.util.find_spec('automl.cli.main') else 'automl.cli', "
           "run_name='__main__')")
 
 
 def _run(code: Path, args: list[str]) -> tuple[float, set[str]]:
-    env = {**os.environ, "PYTHONPATH": str(code)}
+    env = {**os.environ, "PYTHONPATH": str(code / "src" if (code / "src" / "automl").is_dir() else code)}
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-X", "importtime", "-c", LAUNCH, *args], env=env, capture_output=True,
                           text=True, cwd=code)

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from automl.errors import InputError
-from automl.files import atomic_path, check_output, copy_atomic, load_fitted, save_fitted
+from automl.files import atomic_path, check_output, copy_atomic, library_versions, load_fitted, save_fitted
 
 WRITER = """
 import sys
@@ -105,3 +105,23 @@ def test_a_write_that_must_not_replace_refuses_a_file_that_appeared_meanwhile(tm
         "data.skops", "run.skops"]
     copy_atomic(source, tmp_path / "new.skops", replace=False)
     assert (tmp_path / "new.skops").read_text() == "the model"
+
+
+def test_a_library_installed_under_another_distribution_name_is_still_stamped(monkeypatch):
+    import importlib.metadata
+
+    real = importlib.metadata.version
+    installed = {"xgboost-cpu": "3.2.0"}  # XGBoost's CPU build: the same module, another distribution
+
+    def version(name):
+        if name == "xgboost":
+            raise importlib.metadata.PackageNotFoundError(name)
+        return installed.get(name) or real(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    stamped = library_versions()
+    assert stamped["xgboost"] == "3.2.0" and stamped["automl"] == real("automl")
+    installed.clear()
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: (_ for _ in ()).throw(
+        importlib.metadata.PackageNotFoundError(name)))
+    assert library_versions()["xgboost"] == "unknown"

@@ -68,7 +68,7 @@ def test_an_existing_model_is_replaced_only_when_named_or_forced(tmp_path, csv_f
                *FAST).exit_code == 0
     (tmp_path / "elsewhere").mkdir()  # a resume replaces the model its run wrote, wherever it is run from
     monkeypatch.chdir(tmp_path / "elsewhere")
-    resumed = run("fit", csv_file, "--target", "label", "--resume", tmp_path / "r1", "--trials", "3", "--quiet")
+    resumed = run("fit", csv_file, "--target", "label", "--resume", tmp_path / "r1", "--trials", "3")
     assert resumed.exit_code == 0 and f"Model saved to {tmp_path / 'data.skops'}" in resumed.output
     assert not (tmp_path / "elsewhere" / "data.skops").exists()
 

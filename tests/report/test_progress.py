@@ -1,6 +1,8 @@
 """What a fit shows while it runs: nothing by default in Python, plain lines off a terminal, a live panel on one."""
 
 import io
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -80,4 +82,16 @@ def test_the_cli_prints_progress_lines_unless_quiet(tmp_path, csv_file):
     assert "trial 0 logistic_regression" in shown.output and "refitting the best pipeline" in shown.output
     quiet = CliRunner().invoke(main, args + ["--run-dir", str(tmp_path / "b"), "--quiet"])
     assert quiet.exit_code == 0, quiet.output
-    assert "trial 0" not in quiet.output and "Model saved to" in quiet.output
+    assert quiet.output == "" and (tmp_path / "m.skops").exists()
+
+
+def test_quiet_prints_nothing_but_errors_as_a_subprocess(tmp_path, csv_file):
+    table = pd.read_csv(csv_file).assign(constant=1, row_id=lambda f: range(len(f)))  # two dropped-column warnings
+    table.to_csv(tmp_path / "t.csv", index=False)
+    args = [sys.executable, "-m", "automl.cli.main", "fit", "t.csv", "--target", "label", "--trials", "2",
+            "--include", "logistic_regression", "--ensemble-size", "0", "--run-dir", "run", "--quiet"]
+    done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout == "" and done.stderr == "", done.stdout + done.stderr
+    assert (tmp_path / "t.skops").exists()
+    refused = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True)  # an error still reaches the user
+    assert refused.returncode == 2 and refused.stdout == "" and refused.stderr.startswith("Error: "), refused.stderr

@@ -20,6 +20,8 @@ from automl.run.store import read_run
 from tests.conftest import COMPONENTS
 from tests.helpers import spawned_processes, start_fit_and_wait_for_trials
 
+QUIET_HTTP = {"dashboard_address": ":0"}  # the scheduler's health server on a free port, not 8787 (a warning if taken)
+
 
 @pytest.fixture
 def data():
@@ -34,7 +36,15 @@ def _overlapping(trials) -> bool:
     return any(later[0] < earlier[1] for earlier, later in zip(spans, spans[1:]))
 
 
-def test_a_worker_that_dies_mid_trial_is_a_failed_trial_and_the_search_goes_on(data):
+def _assert_dask_said_nothing(capfd) -> None:
+    """dask's own log lines (a restarted or lost worker, a cancelled future) are silenced: the user sees
+    the trial's status, not the scheduler's chatter. capfd reads the file descriptors the workers share."""
+    out, err = capfd.readouterr()
+    for chatter in ("distributed.", "Restarting worker", "CancelledError", "Traceback", "Warning"):
+        assert chatter not in out + err, out + err
+
+
+def test_a_worker_that_dies_mid_trial_is_a_failed_trial_and_the_search_goes_on(data, capfd):
     X, y = data
     model = AutoClassifier(time_budget=None, max_trials=5, n_jobs=2, ensemble_size=0, warm_start="none",
                            search_space_dir=str(COMPONENTS / "abort"),
@@ -45,6 +55,7 @@ def test_a_worker_that_dies_mid_trial_is_a_failed_trial_and_the_search_goes_on(d
     assert list(failed["model"].unique()) == ["abort_model"]
     assert failed["error"].str.startswith("ProcessError: the dask worker running the trial died").all()
     assert (board["status"] == "ok").sum() >= 2 and model.best_config_["model"] == "logistic_regression"
+    _assert_dask_said_nothing(capfd)
 
 
 def test_the_scheduler_can_read_a_trial_task_without_importing_pandas_or_scikit_learn():
@@ -57,7 +68,7 @@ def test_the_scheduler_can_read_a_trial_task_without_importing_pandas_or_scikit_
     assert out.strip() == "[]"
 
 
-def test_a_hanging_trial_is_stopped_at_its_limit_and_the_budget_holds(data):
+def test_a_hanging_trial_is_stopped_at_its_limit_and_the_budget_holds(data, capfd):
     X, y = data
     started = time.monotonic()
     model = AutoClassifier(time_budget=30, n_jobs=2, trial_time_limit=2, ensemble_size=0, warm_start="none",
@@ -72,12 +83,14 @@ def test_a_hanging_trial_is_stopped_at_its_limit_and_the_budget_holds(data):
     assert (board["status"] == "ok").sum() >= 1, trials  # the search went on beside the hung trials
     assert any(t.started_s > h.finished_s for t in model.trials_ for h in model.trials_
                if h.config["model"] == "sleep_model"), trials  # ... and after one of them was stopped
+    _assert_dask_said_nothing(capfd)
 
 
 @pytest.mark.parametrize("n_workers", [1, 2])
 def test_joining_a_running_scheduler(data, n_workers):
     X, y = data
-    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=False, dashboard_address=None,
+                      scheduler_kwargs=QUIET_HTTP) as cluster:
         model = AutoClassifier(time_budget=None, max_trials=4, dask_address=cluster.scheduler_address,
                                ensemble_size=0, include=("logistic_regression", "k_nearest_neighbors")).fit(X, y)
     assert model.n_trials_ == 4 and (model.leaderboard_["status"] == "ok").all()
@@ -86,7 +99,7 @@ def test_joining_a_running_scheduler(data, n_workers):
 def test_n_jobs_runs_trials_side_by_side_on_a_local_cluster(tmp_path, csv_file):
     args = ["fit", str(csv_file), "--target", "label", "--trials", "6", "--include",
             "logistic_regression,k_nearest_neighbors,lightgbm", "--ensemble-size", "0", "--out",
-            str(tmp_path / "m.skops"), "--quiet"]
+            str(tmp_path / "m.skops")]
     ok = CliRunner().invoke(main, args + ["--n-jobs", "2", "--run-dir", str(tmp_path / "run")])
     assert ok.exit_code == 0, ok.output
     assert "6 trials (0 failed)" in ok.output
@@ -127,7 +140,8 @@ def test_a_trial_stopped_on_a_dask_worker_takes_the_processes_it_started_with_it
 @pytest.mark.parametrize("mode", ["spawn", "daemon"])  # a child in its own session; one whose parent left at once
 def test_a_trial_stopped_on_a_joined_cluster_takes_the_processes_it_started_with_it(data, mode):
     X, y = data
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                      scheduler_kwargs=QUIET_HTTP) as cluster:
         model = AutoClassifier(time_budget=None, max_trials=2, dask_address=cluster.scheduler_address,
                                trial_time_limit=3, ensemble_size=0, warm_start="none",
                                search_space_dir=str(COMPONENTS / mode),

@@ -13,6 +13,7 @@ from typing import Any
 from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
+from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from automl.data import Schema
@@ -46,6 +47,11 @@ def _make(spec: StepSpec | None, seed: int) -> BaseEstimator | str:
         return "passthrough"
     cls = import_object(spec.estimator)
     params: dict[str, Any] = dict(spec.params)
-    if "random_state" in cls().get_params() and "random_state" not in params:
+    defaults = cls().get_params()
+    if defaults.get("random_state") == "deprecated" and isinstance(params.get("cv"), int):
+        # TargetEncoder (scikit-learn >= 1.9) takes its inner folds' seed from a splitter, not random_state
+        splitter = KFold if params.get("target_type") == "continuous" else StratifiedKFold
+        params["cv"] = splitter(params["cv"], shuffle=True, random_state=seed)
+    elif "random_state" in defaults and "random_state" not in params:
         params["random_state"] = seed
     return cls(**params)

@@ -40,7 +40,7 @@ def main() -> None:
 
     cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
                            memory_limit=f"{memory_mb:.0f}MB" if memory_mb > 0 else "0", preload=list(PRELOAD),
-                           silence_logs=40)
+                           silence_logs=40, scheduler_kwargs={"dashboard_address": ":0"})  # health server: a free port
     print(cluster.scheduler_address, flush=True)
     sys.stdin.read()  # returns when the driver closes the pipe or dies
     cluster.close(timeout=10)

@@ -35,12 +35,16 @@ TRUSTED_TYPES = frozenset({  # beyond what skops trusts by default; found by sav
     "sklearn.feature_selection._univariate_selection.f_regression",
     "sklearn.metrics._dist_metrics.EuclideanDistance64", "sklearn.metrics._dist_metrics.ManhattanDistance64",
     "sklearn.metrics._dist_metrics.MinkowskiDistance64",
+    "sklearn.model_selection._split.KFold", "sklearn.model_selection._split.StratifiedKFold",  # TargetEncoder's cv
     "sklearn.neighbors._kd_tree.KDTree", "sklearn.neighbors._ball_tree.BallTree",
     "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
     "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
     "sklearn.tree._tree.Tree",
 })
-STAMPED_LIBRARIES = ("automl", "scikit-learn", "lightgbm", "xgboost", "numpy")
+STAMPED_LIBRARIES = {  # library: the distributions that install it (xgboost-cpu is XGBoost without NVIDIA's libraries)
+    "automl": ("automl",), "scikit-learn": ("scikit-learn",), "lightgbm": ("lightgbm",),
+    "xgboost": ("xgboost", "xgboost-cpu"), "numpy": ("numpy",),
+}
 TEMPORARY_SUFFIX = ".automl-tmp"  # a leftover with it is automl's write cut by a kill (a run's store removes its own)
 
 
@@ -110,13 +114,14 @@ def json_default(value: Any) -> Any:
 
 def library_versions() -> dict[str, str]:
     """Installed versions of automl and the libraries a fitted model depends on."""
-    out = {}
-    for name in STAMPED_LIBRARIES:
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            out[name] = "unknown"
-    return out
+    return {name: _installed_version(distributions) for name, distributions in STAMPED_LIBRARIES.items()}
+
+
+def _installed_version(distributions: tuple[str, ...]) -> str:
+    for distribution in distributions:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            return importlib.metadata.version(distribution)
+    return "unknown"
 
 
 def save_fitted(obj: Any, path: Path) -> int:

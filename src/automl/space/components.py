@@ -93,10 +93,8 @@ class Component:
 
 
 def builtin_dir() -> Path:
-    """The folder of YAML files: installed as automl/search_spaces, or search_spaces/ in a checkout."""
-    package = Path(__file__).resolve().parent.parent  # automl/
-    installed = package / "search_spaces"
-    return installed if any(installed.glob("*.yaml")) else package.parent / "search_spaces"
+    """The folder of built-in YAML files, installed with the package (``automl/search_spaces``)."""
+    return Path(__file__).resolve().parent.parent / "search_spaces"
 
 
 def load_components(extra_dirs: tuple[str | Path, ...] = ()) -> dict[str, Component]:

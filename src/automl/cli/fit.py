@@ -65,8 +65,7 @@ _FIDELITY = {"auto": "auto", "on": True, "off": False}
 @click.option("--out", type=click.Path(path_type=Path), help="Where to write the model (default: DATA's name + .skops).")
 @click.option("--force", is_flag=True, help="Replace an existing model file at the default --out path.")
 @click.option("--top", type=int, default=10, show_default=True, help="Leaderboard rows to print.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress display (a live panel on a terminal, else a line "
-              "per trial).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (no progress, leaderboard or summary).")
 @click.option("-v", "--verbose", is_flag=True, help="Also log what the search does inside (SMAC, refits).")
 @click.pass_context
 def fit(ctx, data, target, sep, task, out, force, top, quiet, verbose, run_dir, resume, remember, **options):
@@ -77,7 +76,8 @@ def fit(ctx, data, target, sep, task, out, force, top, quiet, verbose, run_dir, 
     from automl.report.leaderboard import terminal_table
     from automl.run.store import check_run_dir, describe_size, new_run_dir, read_settings
 
-    setup_logging(verbose)
+    setup_logging(verbose, quiet)
+    say = _silent if quiet else click.echo
     stem = Path(data.name).name.split(".")[0]  # outputs are checked before anything is read or written
     if resume and run_dir and run_dir != resume:
         raise InputError("Give either --resume RUN_DIR or --run-dir, not both.")
@@ -128,8 +128,8 @@ def fit(ctx, data, target, sep, task, out, force, top, quiet, verbose, run_dir, 
     budget = f"{time_budget:g} s" if time_budget else count(max_trials, "trial")
     hint = " (inferred from the target; --task overrides)" if inferred else ""
     action = f"Resuming {run_dir}: fitting" if resume else "Fitting"
-    click.echo(f"{action} a {task} model{hint} on {len(X)} rows x {X.shape[1]} columns of {data.name} ({budget})...",
-               err=True)
+    say(f"{action} a {task} model{hint} on {len(X)} rows x {X.shape[1]} columns of {data.name} ({budget})...",
+        err=True)
     try:
         model.fit(X, y)
     except BaseException:
@@ -138,27 +138,31 @@ def fit(ctx, data, target, sep, task, out, force, top, quiet, verbose, run_dir, 
         raise
 
     board = model.leaderboard_
-    click.echo(terminal_table(board, model.metric_, top))
+    say(terminal_table(board, model.metric_, top))
     n_failed = int((board["status"] != "ok").sum())
     resumed = f", {model.resumed_trials_} of them from before" if model.resumed_trials_ else ""
-    click.echo(f"\n{count(model.n_trials_, 'trial')} ({n_failed} failed{resumed}) in {model.fit_seconds_:.1f} s, validated by "
-               f"{model.resampling_}; optimizer time {100 * model.optimizer_share_:.1f}% of the search.")
+    say(f"\n{count(model.n_trials_, 'trial')} ({n_failed} failed{resumed}) in {model.fit_seconds_:.1f} s, validated by "
+        f"{model.resampling_}; optimizer time {100 * model.optimizer_share_:.1f}% of the search.")
     if model.best_config_ is None:
-        click.echo("No trial succeeded: the saved model predicts the training prior. Try a larger --time.")
+        say("No trial succeeded: the saved model predicts the training prior. Try a larger --time.")
     else:
-        click.echo(f"Best: {model.best_config_['model']} with validation {model.metric_} = {model.best_score_:.4f}.")
+        say(f"Best: {model.best_config_['model']} with validation {model.metric_} = {model.best_score_:.4f}.")
     try:
         copy_atomic(Path(model.run_dir_) / "model.skops", path, replace=replace)
     except OSError as problem:
         raise InputError(f"Could not write {path} ({problem.strerror or problem}); the model is in "
                          f"{Path(model.run_dir_) / 'model.skops'}.") from None
     write_json(Path(model.run_dir_) / OUTPUTS_FILE, {"model_file": str(path.resolve())})
-    click.echo(f"Model saved to {path} ({describe_size(path.stat().st_size)}).")
-    click.echo(f"Run directory: {model.run_dir_} ({describe_size(model.run_dir_bytes_)})")
+    say(f"Model saved to {path} ({describe_size(path.stat().st_size)}).")
+    say(f"Run directory: {model.run_dir_} ({describe_size(model.run_dir_bytes_)})")
     if model.interrupted_:
         click.echo(f"Interrupted: the search stopped early and the model is the best found so far. To go on:\n"
                    f"  automl fit {data} --target {target} --resume {model.run_dir_}", err=True)
         sys.exit(130)
+
+
+def _silent(*_args, **_kwargs) -> None:
+    """What --quiet prints instead of progress and results: nothing."""
 
 
 OUTPUTS_FILE = "outputs.json"  # in the run directory: where `automl fit` copied its model (a resume replaces it)

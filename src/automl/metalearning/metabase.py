@@ -98,10 +98,8 @@ class Metabase:
 
 
 def shipped_path() -> Path:
-    """The metabase built from the datasets of ../shared (installed with the package, or in a checkout)."""
-    package = Path(__file__).resolve().parent.parent
-    installed = package / "metabase_data" / "metabase.json.gz"
-    return installed if installed.exists() else package.parent / "datasets" / "metabase" / "metabase.json.gz"
+    """The metabase built from the datasets of ../shared, installed with the package (``automl/metabase_data``)."""
+    return Path(__file__).resolve().parent.parent / "metabase_data" / "metabase.json.gz"
 
 
 def user_dir() -> Path:

@@ -36,11 +36,12 @@ class _WarningLines(logging.Handler):
         click.echo(f"{prefix}{record.getMessage()}", err=True)
 
 
-def setup_logging(verbose: bool) -> None:
-    """automl's log records become plain lines on stderr (warnings prefixed), INFO only with ``verbose``."""
+def setup_logging(verbose: bool, quiet: bool = False) -> None:
+    """automl's log records become plain lines on stderr (warnings prefixed), INFO only with ``verbose``,
+    errors only with ``quiet``."""
     logger = logging.getLogger("automl")
     logger.handlers = [_WarningLines()]
-    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    logger.setLevel(logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING)
     logger.propagate = False
 
 
