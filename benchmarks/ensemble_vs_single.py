@@ -73,10 +73,11 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(DATASETS))
     parser.add_argument("--out", type=Path, default=Path("bench-out/ensemble"))
     parser.add_argument("--systems", default=",".join(SYSTEMS), help="Which of them to run (both by default).")
+    parser.add_argument("--jobs", type=int, default=1, help="Runs side by side (each on one core).")
     args = parser.parse_args()
     datasets = load_datasets(args.manifest, None, tuple(args.only.split(",")))
     run_bench(datasets, systems=(*args.systems.split(","), "dummy"), seeds=(0,), budget_s=args.budget, out=args.out,
-              progress=print)
+              jobs=args.jobs, progress=print)
     runs = [r for r in read_runs(args.out / "runs.jsonl") if r["dataset"] in {d.name for d in datasets}]
     table, summary = comparison(runs)
     shown = ["dataset", "metric", *SYSTEMS, *(f"{s}_vs_single" for s in SYSTEMS[1:]),

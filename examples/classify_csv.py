@@ -16,7 +16,7 @@ X, y = data.drop(columns=["survived"]), data["survived"]
 
 model = AutoClassifier(time_budget=budget, seed=0).fit(X, y)
 print(model.leaderboard_[["rank", "model", "encoder", "roc_auc", "fit_seconds", "status"]].head(5).to_string(index=False))
-print(f"best: {model.best_config_['model']}, validation roc_auc {model.best_score_:.4f}, {model.n_trials_} trials")
+print(f"{model.n_trials_} trials. {model.final_model_.line()}")  # what was saved, and its honest estimate
 
 path = save_model(model, "titanic-example.skops")
 print(load_model(path).predict_proba(X.head(3)))

@@ -37,3 +37,17 @@ def own_metabase_folder(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("AUTOML_METABASE_DIR", str(folder))
     monkeypatch.delenv("AUTOML_REMEMBER_RUNS", raising=False)
     return folder
+
+
+@pytest.fixture(autouse=True)
+def fresh_automl_logger():
+    """The CLI sets up automl's logger (its level, its handler, no propagation) for the process; a test
+    after a CLI test in the same process starts from the library's defaults again."""
+    import logging
+
+    logger = logging.getLogger("automl")
+    state = (logger.level, list(logger.handlers), logger.propagate)
+    yield
+    logger.setLevel(state[0])
+    logger.handlers = state[1]
+    logger.propagate = state[2]

@@ -37,3 +37,21 @@ def test_bad_metric_names_and_pairs_are_one_sentence():
         get_metric("rmse", "binary")
     with pytest.raises(InputError, match="'f1' does not fit a multiclass task"):
         get_metric("f1", "multiclass")
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 7])
+def test_fast_auc_and_log_loss_equal_scikit_learns_with_ties_and_extreme_probabilities(n_classes):
+    from sklearn.metrics import log_loss, roc_auc_score
+
+    rng = np.random.default_rng(n_classes)
+    y = np.concatenate([np.arange(n_classes), rng.integers(0, n_classes, 300)])
+    proba = np.stack([rng.multinomial(20, p) for p in rng.dirichlet(np.ones(n_classes) * 0.3, len(y))]) / 20  # ties, zeros
+    task = "binary" if n_classes == 2 else "multiclass"
+    expected_auc = (roc_auc_score(y, proba[:, 1]) if n_classes == 2
+                    else roc_auc_score(y, proba, multi_class="ovr", labels=np.arange(n_classes)))
+    assert get_metric("roc_auc", task).score(y, proba) == pytest.approx(expected_auc, abs=1e-12)
+    expected_loss = log_loss(y, np.clip(proba, 1e-15, 1.0), labels=np.arange(n_classes))
+    assert get_metric("log_loss", task).score(y, proba) == pytest.approx(expected_loss, rel=1e-12)
+    labels = np.array([f"c{k}" for k in range(n_classes)])[y]  # not class codes: scikit-learn's own path
+    if n_classes == 2:
+        assert get_metric("roc_auc", task).score(labels, proba) == pytest.approx(expected_auc, abs=1e-12)

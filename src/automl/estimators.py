@@ -35,6 +35,7 @@ from automl.metalearning.metabase import remember_run
 from automl.metalearning.metafeatures import compute_metafeatures
 from automl.metalearning.warmstart import check_warm_start
 from automl.metrics import SCORED_ALONGSIDE, Metric, get_metric
+from automl.records import FinalSummary
 from automl.report.leaderboard import leaderboard
 from automl.report.progress import Progress, make_progress
 from automl.run.modelfile import predict_final, read_model_file, save_model
@@ -138,7 +139,7 @@ class _AutoBase(BaseEstimator):
             progress.phase("saving the model")
             self._set_learned(data, metric, resampling.describe(), final, result, started)
             self.leaderboard_ = leaderboard(result.trials, metric, described["key_hyperparameters"], final.weights)
-            store.write_weights(final.weights)
+            store.write_final(final.weights, final.summary)
             self.run_dir_ = str(store.path)
             save_model(self, store.path / "model.skops")
             self.run_dir_bytes_ = store.size_bytes()
@@ -184,6 +185,8 @@ class _AutoBase(BaseEstimator):
         self.best_pipeline_ = final.predictor
         self.ensemble_weights_ = final.weights
         self.refit_fraction_ = final.refit_fraction
+        self.final_model_ = final.summary
+        self.estimated_score_ = final.summary.estimate
         self.best_config_ = best.config if best else None
         self.best_loss_ = best.loss if best else None
         self.best_score_ = metric.score_from_loss(best.loss) if best else None
@@ -318,4 +321,7 @@ def load_model(path: str | Path) -> AutoClassifier | AutoRegressor:
     model.metric_ = payload["metric"]
     if payload["classes"] is not None:
         model.classes_ = np.asarray(payload["classes"])
+    if payload.get("final"):
+        model.final_model_ = FinalSummary.from_json(payload["final"])
+        model.estimated_score_ = model.final_model_.estimate
     return model

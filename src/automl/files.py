@@ -14,10 +14,10 @@ import json
 import os
 import stat
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from zipfile import ZIP_DEFLATED
 
 import numpy as np
 
@@ -129,7 +129,7 @@ def save_fitted(obj: Any, path: Path) -> int:
     import skops.io as sio
 
     with atomic_path(path) as temporary:
-        sio.dump(obj, temporary, compression=ZIP_DEFLATED, compresslevel=1)
+        sio.dump(obj, temporary, compression=zipfile.ZIP_DEFLATED, compresslevel=1)
     return Path(path).stat().st_size
 
 
@@ -137,15 +137,23 @@ def load_fitted(path: Path, what: str = "file") -> Any:
     """Read what ``save_fitted`` wrote, trusting only the types a model file may hold; one sentence
     (``InputError``) for a file that is not one or that names another type."""
     import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
 
     try:
-        untrusted = sio.get_untrusted_types(file=path)
-    except Exception:
-        raise InputError(f"{path} is not a {what} written by automl.") from None
-    refused = [t for t in untrusted if t not in TRUSTED_TYPES]
-    if refused:
-        raise InputError(f"Refusing to load {path}: it holds the untrusted type {refused[0]}.")
-    return sio.load(path, trusted=untrusted)
+        with zipfile.ZipFile(path) as archive:
+            written_by_skops = "schema.json" in archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        written_by_skops = False
+    if not written_by_skops:
+        raise InputError(f"{path} is not a {what} written by automl.")
+    try:  # one pass over the file's objects: the audit against TRUSTED_TYPES happens inside load
+        return sio.load(path, trusted=sorted(TRUSTED_TYPES))
+    except UntrustedTypesFoundException:
+        refused = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
+        raise InputError(f"Refusing to load {path}: it holds the untrusted type {refused[0]}.") from None
+    except Exception as problem:
+        raise InputError(f"{path} could not be read as a {what} written by automl "
+                         f"({type(problem).__name__}: {problem}).") from None
 
 
 def check_output(path: Path, *, what: str, inputs: tuple[Path, ...] = (), replace: bool = True,

@@ -16,9 +16,10 @@ from typing import Any
 from automl.data import TrainingData, summarise_data
 from automl.files import library_versions
 from automl.metrics import Metric
-from automl.records import TrialRecord
+from automl.records import FinalMember, FinalSummary, TrialRecord, ranked
 from automl.report.progress import Progress
 from automl.run.budget import Budget, refit_factor
+from automl.run.estimate import estimate_selection
 from automl.run.final import Refits, refit_best, refit_ensemble
 from automl.run.store import RunStore, data_fingerprint
 from automl.search.loop import History, SearchSettings, run_search
@@ -136,19 +137,22 @@ def search(plan: SearchPlan, store: RunStore, history: list[TrialRecord], budget
 
 @dataclass(frozen=True)
 class FinalModel:
-    """The predictor to return, the trial it is built around, its weights by trial id, and the share
-    of the rows the best was refit on (below 1 when the time left was too short for all)."""
+    """The predictor to return, the trial it is built around, its weights by trial id, the share of
+    the rows the best was refit on (below 1 when the time left was too short for all), and what was
+    saved with its estimated score (``summary``)."""
 
     predictor: Any
     best: TrialRecord | None
     weights: dict[int, float]
     refit_fraction: float
+    summary: FinalSummary
 
 
 def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, worker: TrialWorker,
                     progress: Progress, ensemble_size: int) -> FinalModel:
     """The best trial refit on all rows (or the largest share the time allows), then, with an
-    ``ensemble_size``, Caruana's ensemble of the best trials (each member refit while time is left).
+    ``ensemble_size``, Caruana's ensemble of the best trials (each member refit while time is left),
+    and the nested out-of-fold estimate of that choice (``automl.run.estimate``).
 
     Ensemble members are optional, so they must be done by the budget itself (``members_end``): the
     slack before ``final_end`` is for the best's refit (a killed worker's restart) and for the
@@ -159,11 +163,16 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
     refits = Refits(worker, plan.space.to_steps, too_big)
     pipeline, best, fraction = refit_best(refits, result.trials, plan.data, budget)
     if best is None:
-        return FinalModel(pipeline, None, {}, 1.0)
-    if not ensemble_size:
-        return FinalModel(pipeline, best, {best.trial_id: 1.0}, fraction)
-    progress.phase("building the ensemble")
-    ensemble, weights = refit_ensemble(refits, result.trials, result.predictions, plan.data, (best, pipeline),
-                                       rounds=ensemble_size, budget=budget)
-    return FinalModel(ensemble, best, weights, fraction)
-
+        return FinalModel(pipeline, None, {}, 1.0, FinalSummary((), None))
+    predictor, weights = pipeline, {best.trial_id: 1.0}
+    if ensemble_size:
+        progress.phase("building the ensemble")
+        predictor, weights = refit_ensemble(refits, result.trials, result.predictions, plan.data, (best, pipeline),
+                                            rounds=ensemble_size, budget=budget)
+    progress.phase("estimating its score")
+    estimate = estimate_selection([t.trial_id for t in ranked(result.trials)], result.predictions, plan.data.y,
+                                  plan.data.metric, rounds=ensemble_size, seed=plan.data.seed, deadline=budget.final_end)
+    by_id = {t.trial_id: t for t in result.trials}
+    members = tuple(FinalMember(i, by_id[i].config["model"], w) for i, w in sorted(weights.items(), key=lambda m: (-m[1], m[0])))
+    return FinalModel(predictor, best, weights, fraction if len(weights) == 1 else 1.0,
+                      FinalSummary(members, estimate, fraction if len(weights) == 1 else 1.0))

@@ -113,6 +113,76 @@ class TrialRecord:
         return cls(int(line["trial_id"]), spec, result)
 
 
+@dataclass(frozen=True)
+class ScoreEstimate:
+    """The final model's expected score on new rows (the metric in its usual direction), how it was
+    estimated, and on how many rows.
+
+    >>> str(ScoreEstimate("roc_auc", 0.8461, "nested out-of-fold", 500))
+    'roc_auc = 0.8461 (nested out-of-fold)'
+    """
+
+    metric: str
+    value: float
+    method: str
+    rows: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.metric} = {self.value:.4f} ({self.method})"
+
+
+@dataclass(frozen=True)
+class FinalMember:
+    """A trial in the saved model, with its weight."""
+
+    trial_id: int
+    model: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class FinalSummary:
+    """What a fit saved: its members, heaviest first (one for a single pipeline, none for a constant
+    predictor), the share of rows a single pipeline was refit on, and its estimated score. A run
+    directory keeps it as ``final.json``.
+
+    >>> members = (FinalMember(4, "lightgbm", 0.6), FinalMember(9, "ridge", 0.4))
+    >>> FinalSummary(members, ScoreEstimate("rmse", 1.5, "nested out-of-fold")).line()
+    'Final model: ensemble of 2 (lightgbm 0.60, ridge 0.40); estimated rmse = 1.5000 (nested out-of-fold)'
+    >>> FinalSummary.from_json(FinalSummary(members, None).to_json()) == FinalSummary(members, None)
+    True
+    """
+
+    members: tuple[FinalMember, ...]
+    estimate: ScoreEstimate | None
+    refit_fraction: float = 1.0
+    SHOWN = 5  # members named in the line; the rest counted
+
+    def line(self) -> str:
+        """``Final model: <kind> (<members>); estimated <metric> = <value> (<method>)``."""
+        if not self.members:
+            kind = "a constant predictor (no trial could be refit: it predicts the training prior)"
+        elif len(self.members) == 1:
+            rows = "all rows" if self.refit_fraction >= 1 else f"{100 * self.refit_fraction:.0f}% of the rows"
+            kind = f"{self.members[0].model} (trial {self.members[0].trial_id}, refit on {rows})"
+        else:
+            named = ", ".join(f"{m.model} {m.weight:.2f}" for m in self.members[:self.SHOWN])
+            more = f" + {len(self.members) - self.SHOWN} more" if len(self.members) > self.SHOWN else ""
+            kind = f"ensemble of {len(self.members)} ({named}{more})"
+        estimate = f"estimated {self.estimate}" if self.estimate else "not estimated (too few validated rows or no time left)"
+        return f"Final model: {kind}; {estimate}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"members": [vars(m) for m in self.members], "refit_fraction": self.refit_fraction,
+                "estimate": vars(self.estimate) if self.estimate else None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FinalSummary:
+        estimate = data.get("estimate")
+        return cls(tuple(FinalMember(**m) for m in data["members"]), ScoreEstimate(**estimate) if estimate else None,
+                   float(data.get("refit_fraction", 1.0)))
+
+
 def config_key(config: dict) -> tuple:
     """A configuration as a hashable key (the same for equal configurations).
 

@@ -127,7 +127,7 @@ def test_console_script_in_a_subprocess(tmp_path, csv_file):
     fit = subprocess.run([sys.executable, "-m", "automl.cli.main", "fit", str(csv_file), "--target", "label",
                           "--out", str(model), *FAST], capture_output=True, text=True, timeout=120)
     assert fit.returncode == 0, fit.stderr
-    assert "Best:" in fit.stdout
+    assert "Final model: " in fit.stdout and "; estimated roc_auc = " in fit.stdout
     bad = subprocess.run([sys.executable, "-m", "automl.cli.main", "fit", str(tmp_path / "missing.csv"), "--target", "y"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and bad.stderr.strip() == f"Error: File not found: {tmp_path / 'missing.csv'}."
@@ -147,7 +147,7 @@ def test_a_used_run_directory_is_refused_and_resume_takes_the_recorded_options(t
     resumed = run("fit", csv_file, "--target", "label", "--resume", run_dir, "--trials", "3")
     assert resumed.exit_code == 0, resumed.output
     assert "3 trials (0 failed, 2 of them from before)" in resumed.output
-    assert "validation log_loss" in resumed.output  # the recorded metric, not the default roc_auc
+    assert "estimated log_loss = " in resumed.output  # the recorded metric, not the default roc_auc
 
 
 def test_ctrl_c_stops_the_search_saves_the_best_model_and_says_how_to_resume(tmp_path, csv_file):
@@ -169,7 +169,10 @@ def test_leaderboard_of_a_run_directory(tmp_path, csv_file):
     assert fitted.exit_code == 0, fitted.output
     shown = run("leaderboard", run_dir, "--top", "2", "--csv", tmp_path / "board.csv")
     assert shown.exit_code == 0, shown.output
+    final = next(line for line in fitted.output.splitlines() if line.startswith("Final model: "))
     lines = shown.output.splitlines()
+    assert lines[0] == final and not lines[1].strip()  # the saved model and its estimate head the board
+    lines = lines[2:]
     assert "key hyperparameters" in lines[0] and "roc_auc" in lines[0] and "ensemble_weight" in lines[0]
     assert lines[1].split()[0] == "1" and lines[2].split()[0] == "2" and not lines[3].strip()
     assert "1.0000" in lines[1]  # with --ensemble-size 0 the best trial carries the whole weight

@@ -1,6 +1,7 @@
 """`automl report` and the figures behind it: a self-contained HTML file, checked in a real browser."""
 
 import base64
+import html
 import re
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from matplotlib.figure import Figure
+from sklearn.metrics import roc_auc_score
 
 from automl import AutoClassifier, figures
 from automl.cli.main import main
@@ -33,6 +35,11 @@ def fitted_run(tmp_path_factory):
     return model, folder
 
 
+def _held_out(folder) -> tuple[pd.DataFrame, pd.Series]:
+    held_out = pd.read_csv(folder / "held_out.csv")
+    return held_out.drop(columns="label"), held_out["label"]
+
+
 def _images(page: str) -> list[bytes]:
     return [base64.b64decode(m) for m in re.findall(r'src="data:image/png;base64,([^"]+)"', page)]
 
@@ -49,6 +56,12 @@ def test_the_report_is_one_html_file_with_every_section(fitted_run):
     assert "150 rows; columns: 2 numeric, 1 categorical." in page
     assert "RuntimeError: misbehaving on purpose" in page  # the failed trials and their reasons
     assert "Permutation importance on 60 held-out rows" in page
+    assert html.escape(model.final_model_.line()) in page  # what was saved, and its estimate
+    score = re.search(r"<b>Held-out roc_auc = ([0-9.]+)</b> on 60 rows; estimated ([0-9.]+) \(nested out-of-fold\)", page)
+    assert score and float(score[2]) == pytest.approx(model.estimated_score_.value, abs=5e-5)
+    X, y = _held_out(folder)
+    proba = model.predict_proba(X)[:, list(model.classes_).index("yes")]
+    assert float(score[1]) == pytest.approx(roc_auc_score(y == "yes", proba), abs=5e-5)
     images = _images(page)
     assert len(images) == 6 and all(image.startswith(b"\x89PNG") for image in images)
     assert "http://" not in page and "https://" not in page  # nothing to fetch: self-contained

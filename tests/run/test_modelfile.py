@@ -21,6 +21,7 @@ def test_round_trip_keeps_predictions(tmp_path, mixed_frame):
     loaded = load_model(path)
     np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X))
     assert list(loaded.classes_) == ["no", "yes"] and loaded.metric_ == "roc_auc"
+    assert loaded.final_model_ == model.final_model_ and loaded.estimated_score_ == model.estimated_score_
 
 
 @pytest.mark.parametrize("task", ["binary", "regression"])

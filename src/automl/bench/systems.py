@@ -77,7 +77,11 @@ def fit_system(system: str, task: str, X_train, y_train, *, budget: float, seed:
                  "resampling": model.resampling_,  # the search's validation: (finished s, loss or None) per trial
                  "trace": [[t.finished_s, t.loss] for t in model.trials_],
                  "search_s": round(model.search_seconds_, 2),  # the search alone, and the part of it trials ran
-                 "trial_s": round(sum(t.finished_s - t.started_s for t in model.trials_ if t.finished_s), 2)}
+                 "trial_s": round(sum(t.finished_s - t.started_s for t in model.trials_ if t.finished_s), 2),
+                 # the final model's nested out-of-fold estimate, and the best trial's validation score (what
+                 # the CLI printed before the estimate): each against test_score in benchmarks/estimate_error.py
+                 "estimated_score": model.estimated_score_.value if model.estimated_score_ else None,
+                 "best_validation_score": model.best_score_}
         return (model.predict if task == "regression" else model.predict_proba), extra
     if system == "dummy":
         model = DummyRegressor() if task == "regression" else DummyClassifier(strategy="prior")

@@ -143,10 +143,7 @@ def fit(ctx, data, target, sep, task, out, force, top, quiet, verbose, run_dir, 
     resumed = f", {model.resumed_trials_} of them from before" if model.resumed_trials_ else ""
     say(f"\n{count(model.n_trials_, 'trial')} ({n_failed} failed{resumed}) in {model.fit_seconds_:.1f} s, validated by "
         f"{model.resampling_}; optimizer time {100 * model.optimizer_share_:.1f}% of the search.")
-    if model.best_config_ is None:
-        say("No trial succeeded: the saved model predicts the training prior. Try a larger --time.")
-    else:
-        say(f"Best: {model.best_config_['model']} with validation {model.metric_} = {model.best_score_:.4f}.")
+    say(model.final_model_.line() + ("." if model.best_config_ is not None else ". Try a larger --time."))
     try:
         copy_atomic(Path(model.run_dir_) / "model.skops", path, replace=replace)
     except OSError as problem:

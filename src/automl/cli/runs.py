@@ -50,7 +50,7 @@ def leaderboard_command(run_dir, top, csv_path):
     from automl.files import atomic_path, check_output
     from automl.metrics import get_metric
     from automl.report.leaderboard import leaderboard, terminal_table
-    from automl.run.store import read_leaderboard_extras, read_run
+    from automl.run.store import read_final, read_leaderboard_extras, read_run
 
     setup_logging(False)
     if csv_path:
@@ -60,6 +60,9 @@ def leaderboard_command(run_dir, top, csv_path):
         raise InputError(f"{run_dir} holds no finished trial yet.")
     metric = get_metric(settings.metric, settings.task)
     board = leaderboard(trials, metric, *read_leaderboard_extras(run_dir))
+    final = read_final(run_dir)
+    if final is not None:
+        click.echo(final.line() + ".\n")
     click.echo(terminal_table(board, metric.name, top))
     n_failed = int((board["status"] != "ok").sum())
     click.echo(f"\n{count(len(board), 'trial')} ({n_failed} failed); {settings.task} task, metric {metric.name}.")

@@ -13,10 +13,13 @@ import html
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from automl.errors import InputError
 from automl.files import atomic_path
+from automl.metrics import Metric
 from automl.report import figures
 from automl.report.runview import RunView
 from automl.run.modelfile import SavedModel
@@ -48,7 +51,7 @@ def write_report(run, out: str | Path, held_out: tuple[pd.DataFrame, pd.Series] 
                 "(configuration to validation loss); each bar is the share of its predictions' variance that "
                 "one hyperparameter explains alone (see automl/report/importance.py).</p>",
                 _image(figures.hyperparameter_importance_figure(view)),
-                "<h2>Final model</h2>", _image(figures.ensemble_weights(view)),
+                "<h2>Final model</h2>", _final_model(view, held_out, model), _image(figures.ensemble_weights(view)),
                 "<h3>Feature importance</h3>", _feature_importance(view, held_out, model),
                 "<h2>Failed trials</h2>", _failures(view)]
     page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>automl report: {html.escape(view.path.name)}"
@@ -108,6 +111,35 @@ def _feature_importance(view: RunView, held_out, model) -> str:
     X, y = held_out
     return (f'<p class="note">Permutation importance on {len(X)} held-out rows, 5 shuffles per column.</p>'
             + _image(figures.feature_importance(model, X, y)))
+
+
+def _final_model(view: RunView, held_out, model) -> str:
+    """What was saved and its estimated score; with held-out rows, its score on them beside the estimate."""
+    final = view.final
+    if final is None:
+        return '<p class="note">This run recorded no final model (it is still running, or an older automl fit it).</p>'
+    text = f"<p>{html.escape(final.line())}.</p>"
+    if final.members:
+        text += _table(pd.DataFrame([vars(m) for m in final.members]))
+    if held_out is not None:
+        model = model if model is not None else SavedModel.read(view.path / "model.skops")
+        metric = view.metric
+        score = held_out_score(model, *held_out, metric)
+        estimate = f"; estimated {final.estimate.value:.4f} ({final.estimate.method})" if final.estimate else ""
+        text += f"<p><b>Held-out {metric.name} = {score:.4f}</b> on {len(held_out[0])} rows{estimate}.</p>"
+    return text
+
+
+def held_out_score(model, X: pd.DataFrame, y, metric: Metric) -> float:
+    """The metric of ``model`` (a fitted estimator or a saved model) on rows it never saw."""
+    if getattr(model, "classes_", None) is None:
+        return metric.score(np.asarray(y, dtype=float), model.predict(X))
+    classes = list(model.classes_)
+    unknown = sorted({str(v) for v in pd.unique(np.asarray(y)) if v not in classes})
+    if unknown:
+        raise InputError(f"The held-out target holds classes the model never saw: {', '.join(unknown[:5])}.")
+    codes = np.array([classes.index(v) for v in np.asarray(y)])
+    return metric.score(codes, model.predict_proba(X))
 
 
 def _failures(view: RunView) -> str:

@@ -9,14 +9,14 @@ import pandas as pd
 
 from automl.errors import InputError
 from automl.metrics import Metric, get_metric
-from automl.records import TrialRecord
-from automl.run.store import read_json, read_leaderboard_extras, read_run
+from automl.records import FinalSummary, TrialRecord
+from automl.run.store import read_final, read_json, read_leaderboard_extras, read_run
 from automl.settings import RunSettings
 
 
 @dataclass
 class RunView:
-    """The settings, trials, data summary and final weights of one run directory."""
+    """The settings, trials, data summary, final weights and final model of one run directory."""
 
     path: Path
     settings: RunSettings
@@ -24,6 +24,7 @@ class RunView:
     summary: dict | None
     weights: dict[int, float] | None
     key_hyperparameters: dict[str, list[str]]
+    final: FinalSummary | None = None  # None before the run's end, or for a run of an older automl
 
     @classmethod
     def read(cls, source) -> RunView:
@@ -36,7 +37,7 @@ class RunView:
             raise InputError(f"{path} holds no finished trial yet.")
         data = read_json(path / "data.json", {}) if (path / "data.json").is_file() else {}
         key, weights = read_leaderboard_extras(path)
-        return cls(path, settings, trials, data.get("summary"), weights, key)
+        return cls(path, settings, trials, data.get("summary"), weights, key, read_final(path))
 
     @property
     def metric(self) -> Metric:

@@ -44,6 +44,7 @@ def save_model(model, path: str | Path) -> Path:
         "classes": model.classes_.tolist() if hasattr(model, "classes_") else None,
         "task": model.task_,
         "metric": model.metric_,
+        "final": model.final_model_.to_json(),  # what it is and its estimated score (files before: absent)
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     save_fitted(payload, path)

@@ -9,6 +9,7 @@
       models/          the fold models of the top-K trials only (trial_00012.skops)
       worker.log       what libraries printed inside the trials
       ensemble.json    the final model's weight per trial id, written with it
+      final.json       what the final model is (members, weights) and its estimated score
       model.skops      the final model, written at the end of ``fit``
       outputs.json     where ``automl fit`` copied the model (``--out``): a resume replaces that file
 
@@ -34,13 +35,13 @@ import pandas as pd
 
 from automl.errors import InputError
 from automl.files import TEMPORARY_SUFFIX, atomic_path, check_writable_folder, json_default, write_json
-from automl.records import TrialRecord, ranked
+from automl.records import FinalSummary, TrialRecord, ranked
 from automl.settings import MUST_MATCH, RunSettings
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BASE = Path("automl-runs")
-OWN_FILES = ("settings.json", "data.json", "space.json", "metafeatures.json", "ensemble.json", "model.skops",
+OWN_FILES = ("settings.json", "data.json", "space.json", "metafeatures.json", "ensemble.json", "final.json", "model.skops",
              "report.html", "outputs.json")  # what automl writes at the top of a run directory (besides trials.jsonl and the log)
 
 
@@ -86,6 +87,17 @@ def read_leaderboard_extras(path: Path) -> tuple[dict[str, list[str]], dict[int,
     except (TypeError, ValueError):
         raise InputError(f"{ensemble} is damaged: it does not hold weights by trial id.") from None
     return space.get("key_hyperparameters") or {}, weights
+
+
+def read_final(path: Path) -> FinalSummary | None:
+    """The final model's summary (``final.json``); None for a run without one (unfinished, or older)."""
+    final = Path(path) / "final.json"
+    if not final.is_file():
+        return None
+    try:
+        return FinalSummary.from_json(read_json(final, {}))
+    except (KeyError, TypeError, ValueError):
+        raise InputError(f"{final} is damaged: it does not describe a final model.") from None
 
 
 def read_json(path: Path, shape: dict | list) -> Any:
@@ -263,9 +275,11 @@ class RunStore:
         """The data's meta-features: what ``automl metabase add`` needs to learn from this run."""
         write_json(self.path / "metafeatures.json", metafeatures)
 
-    def write_weights(self, weights: dict[int, float]) -> None:
-        """Record the final model's weight per trial id (the leaderboard shows them)."""
+    def write_final(self, weights: dict[int, float], summary: FinalSummary) -> None:
+        """Record the final model: its weight per trial id (the leaderboard's column) and what it is,
+        with its estimated score (the leaderboard's and the report's header)."""
         write_json(self.path / "ensemble.json", {str(k): v for k, v in weights.items()})
+        write_json(self.path / "final.json", summary.to_json())
 
     def read_trials(self) -> list[TrialRecord]:
         """Every finished trial in the log. A last line cut by a kill is skipped; a damaged line elsewhere

@@ -1,0 +1,103 @@
+"""An honest estimate of the final model's score: the final selection, cross-validated.
+
+The final model is chosen on the trials' out-of-fold predictions (the best trial, or Caruana's
+ensemble weights), so its score on those same predictions is optimistic: it was picked for it.
+Here the choice is made again once per group of rows, on the other groups' rows only, and the
+combination it picks predicts the group's rows. Every row's prediction then comes from a choice
+that never saw the row; the metric over all of them is the estimate ("nested out-of-fold").
+
+What it does not undo: the search proposed configurations after seeing every validation row, a
+smaller optimism (measured over the bench in README, Concepts). Rows are grouped at random, by
+class for classification, with a fixed seed.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+
+from automl.ensemble import select_weights
+from automl.metrics import Metric
+from automl.records import ScoreEstimate
+
+GROUPS = 5
+METHOD = "nested out-of-fold"
+
+Weights = dict[int, float]  # candidate index -> weight
+
+
+def estimate_selection(candidates: list[int], predictions: dict[int, np.ndarray], y: np.ndarray, metric: Metric, *,
+                       rounds: int, seed: int, deadline: float | None = None) -> ScoreEstimate | None:
+    """The nested out-of-fold score of choosing among ``candidates`` (trial ids, best first) by their
+    out-of-fold ``predictions``: the best one (``rounds`` 0) or Caruana's weights over ``rounds``
+    rounds. None with too few rows predicted by every candidate, a metric that cannot be computed on
+    a group's complement, or no time left before the (monotonic) ``deadline``."""
+    ids = [i for i in candidates if i in predictions]
+    if not ids:
+        return None
+    stack = np.stack([np.asarray(predictions[i], dtype=np.float64) for i in ids])
+    rows = np.isfinite(stack.reshape(len(ids), len(y), -1)).all(axis=(0, 2))  # a holdout predicts some rows
+    stack, y = stack[:, rows], np.asarray(y)[rows]
+    groups = row_groups(y, classes=stack.ndim == 3, seed=seed)
+    if groups is None:
+        return None
+
+    def choose(inner: np.ndarray) -> Weights | None:
+        if deadline is not None and time.monotonic() > deadline:
+            return None
+        return choose_weights(stack[:, inner], y[inner], metric, rounds, deadline)
+
+    try:
+        nested = nested_predictions(stack, groups, choose)
+        if nested is None:
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ScoreEstimate(metric.name, metric.score(y, nested), METHOD, int(len(y)))
+    except ValueError:  # e.g. a class missing from a group's complement: the metric is undefined there
+        return None
+
+
+def row_groups(y: np.ndarray, *, classes: bool, seed: int, n_groups: int = GROUPS) -> np.ndarray | None:
+    """A group number per row: shuffled, dealt in turn (within each class for classification), so the
+    groups are of even size and class mix. None below two rows per group."""
+    if len(y) < 2 * n_groups:
+        return None
+    rng = np.random.default_rng(seed)
+    groups = np.empty(len(y), dtype=int)
+    strata = [np.flatnonzero(y == c) for c in np.unique(y)] if classes else [np.arange(len(y))]
+    dealt = 0
+    for members in strata:
+        groups[rng.permutation(members)] = (dealt + np.arange(len(members))) % n_groups
+        dealt += len(members)
+    return groups
+
+
+def nested_predictions(stack: np.ndarray, groups: np.ndarray,
+                       choose: Callable[[np.ndarray], Weights | None]) -> np.ndarray | None:
+    """Each group's rows predicted by the weights ``choose`` picks from the other groups' rows (their
+    indices); None if a choice is None."""
+    out = np.empty_like(stack[0])
+    for group in np.unique(groups):
+        held = groups == group
+        weights = choose(np.flatnonzero(~held))
+        if weights is None:
+            return None
+        out[held] = sum(w * stack[k][held] for k, w in weights.items())
+    return out
+
+
+def choose_weights(stack: np.ndarray, y: np.ndarray, metric: Metric, rounds: int,
+                   deadline: float | None = None) -> Weights:
+    """The final selection on these rows alone: candidates ranked by their loss here, then the best
+    (``rounds`` 0) or Caruana's weights, exactly as the fit chooses (``automl.ensemble``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        losses = [metric.loss(y, candidate) for candidate in stack]
+    order = sorted(range(len(stack)), key=lambda k: (losses[k], k))
+    if rounds < 1:
+        return {order[0]: 1.0}
+    return select_weights(dict(enumerate(stack)), order, y, metric, rounds, deadline)

@@ -1,0 +1,87 @@
+"""The final model's estimate: the selection cross-validated, so that no row's prediction comes from a
+choice that saw it."""
+
+import numpy as np
+import pytest
+
+from automl.metrics import get_metric
+from automl.records import FinalMember, FinalSummary, ScoreEstimate
+from automl.run.estimate import choose_weights, estimate_selection, nested_predictions, row_groups
+
+AUC = get_metric("roc_auc", "binary")
+
+
+def _noise(n_candidates: int, n_rows: int, seed: int) -> tuple[dict[int, np.ndarray], np.ndarray]:
+    """Candidates that know nothing: their best score on these rows is luck."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n_rows)
+    p = rng.uniform(size=(n_candidates, n_rows))
+    return {i: np.column_stack([1 - p[i], p[i]]) for i in range(n_candidates)}, y
+
+
+def test_each_rows_prediction_comes_from_a_choice_that_never_saw_it():
+    stack = np.arange(2 * 23, dtype=float).reshape(2, 23)
+    groups = row_groups(np.zeros(23), classes=False, seed=0)
+    seen: list[np.ndarray] = []
+
+    def choose(inner):
+        seen.append(inner)
+        return {len(seen) % 2: 1.0}
+
+    nested = nested_predictions(stack, groups, choose)
+    assert len(seen) == 5 and sorted(np.concatenate([np.setdiff1d(np.arange(23), s) for s in seen])) == list(range(23))
+    for group, inner in enumerate(seen):
+        held = np.flatnonzero(groups == group)
+        assert not np.intersect1d(held, inner).size  # the choice for these rows saw none of them
+        assert nested[held].tolist() == stack[(group + 1) % 2][held].tolist()
+
+
+def test_the_estimate_removes_the_optimism_of_choosing_the_luckiest_candidate():
+    predictions, y = _noise(40, 300, seed=1)
+    in_sample = max(AUC.score(y, p) for p in predictions.values())
+    for rounds in (0, 20):
+        estimate = estimate_selection(list(predictions), predictions, y, AUC, rounds=rounds, seed=0)
+        assert in_sample > 0.55 and abs(estimate.value - 0.5) < 0.08, (in_sample, estimate)  # chance, not luck
+        assert estimate.method == "nested out-of-fold" and estimate.rows == 300
+
+
+def test_a_real_signal_is_estimated_close_to_its_own_score():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    good = np.clip(0.5 + 0.3 * (y - 0.5) + rng.normal(0, 0.2, 400), 0, 1)
+    predictions = {0: np.column_stack([1 - good, good]), **{i + 1: p for i, p in _noise(5, 400, 2)[0].items()}}
+    estimate = estimate_selection([0, 1, 2, 3, 4, 5], predictions, y, AUC, rounds=10, seed=0)
+    assert estimate.value == pytest.approx(AUC.score(y, predictions[0]), abs=0.02)
+
+
+def test_only_rows_every_candidate_predicted_count_and_too_few_give_no_estimate():
+    predictions, y = _noise(3, 60, seed=3)
+    predictions[0][:30] = np.nan  # a holdout predicted only some rows
+    assert estimate_selection([0, 1, 2], predictions, y, AUC, rounds=0, seed=0).rows == 30
+    assert estimate_selection([0, 1], {0: predictions[0][30:39], 1: predictions[1][30:39]}, y[30:39], AUC,
+                              rounds=0, seed=0) is None
+    assert estimate_selection([0], predictions, y, AUC, rounds=0, seed=0, deadline=0.0) is None  # no time left
+
+
+def test_groups_are_even_and_keep_the_class_mix():
+    y = np.array([0] * 50 + [1] * 10)
+    groups = row_groups(y, classes=True, seed=0)
+    assert np.bincount(groups).tolist() == [12] * 5
+    assert all((y[groups == g] == 1).sum() == 2 for g in range(5))
+    assert row_groups(np.zeros(9), classes=False, seed=0) is None
+
+
+def test_the_choice_is_the_best_alone_or_caruanas_weights():
+    y = np.array([0, 1, 0, 1, 1, 0])
+    stack = np.stack([np.eye(2)[1 - y] * 0.6 + 0.2, np.eye(2)[y] * 0.6 + 0.2])  # the second is right everywhere
+    assert choose_weights(stack, y, AUC, rounds=0) == {1: 1.0}
+    assert choose_weights(stack, y, AUC, rounds=5) == {1: 1.0}
+
+
+def test_the_final_line_names_the_saved_model_and_its_estimate():
+    estimate = ScoreEstimate("roc_auc", 0.84612, "nested out-of-fold", 100)
+    members = tuple(FinalMember(i, f"m{i}", w) for i, w in enumerate([0.3, 0.2, 0.2, 0.1, 0.1, 0.05, 0.05]))
+    assert FinalSummary(members, estimate).line() == ("Final model: ensemble of 7 (m0 0.30, m1 0.20, m2 0.20, m3 0.10, "
+                                                      "m4 0.10 + 2 more); estimated roc_auc = 0.8461 (nested out-of-fold)")
+    assert FinalSummary(members[:1], estimate, 0.4).line().startswith("Final model: m0 (trial 0, refit on 40% of the rows)")
+    assert FinalSummary((), None).line().startswith("Final model: a constant predictor")
