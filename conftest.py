@@ -1,5 +1,6 @@
 """Every test and doctest runs in its own empty folder, since fits write run directories to the working
-directory; trial processes started there still import the test helpers from this checkout."""
+directory; trial processes started there still import the test helpers (``tests.helpers``) from this
+checkout. The package itself is under src/, never on this path: the tests import the installed automl."""
 
 import os
 from pathlib import Path

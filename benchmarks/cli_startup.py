@@ -21,9 +21,9 @@ import time
 from pathlib import Path
 
 HEAVY = ("smac", "ConfigSpace", "lightgbm", "xgboost", "sklearn.ensemble", "sklearn.metrics", "pandas")
-LAUNCH = ("import sys, runpy, importlib.util; sys.argv = ['automl', *sys.argv[1:]]; "  # cli/ a package since 16
-          "runpy.run_module('automl.cli.main' if importlib.util.find_spec('automl.cli.main') else 'automl.cli', "
-          "run_name='__main__')")
+LAUNCH = ("import sys, runpy, pathlib, importlib.util; sys.argv = ['automl', *sys.argv[1:]]; "  # cli/: a package
+          "package = pathlib.Path(importlib.util.find_spec('automl').origin).parent; "  # since issue 16
+          "runpy.run_module('automl.cli.main' if (package / 'cli').is_dir() else 'automl.cli', run_name='__main__')")
 
 
 def _run(code: Path, args: list[str]) -> tuple[float, set[str]]:

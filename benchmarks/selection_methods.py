@@ -1,0 +1,176 @@
+"""Which final selection generalises best? Every method on the same trials, scored on test rows. Prints the tables.
+
+For each dataset (its 75/25 split, seed 0): one automl search (``--budget`` seconds, the single best
+kept, so the whole budget searches) holds the out-of-fold predictions of its best 50 trials. Each
+selection method below picks weights from those predictions alone; every trial any method picks is
+refit once on all training rows and predicts the test rows; each method's weighted test predictions
+are scored. Same trials and the same refits for every method: the differences are the methods'.
+
+    python benchmarks/selection_methods.py ../shared/datasets/manifest.csv --out bench-out/selection --jobs 2
+
+Datasets already in OUT/runs.jsonl are kept, so the script can be stopped and restarted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import tempfile
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from automl.bench.tables import TIE, _higher_is_better, markdown
+from automl.ensemble import select_weights
+from automl.manifest import load_datasets
+
+DATASETS = ("credit_approval", "diabetes_pima", "churn_mlc", "phoneme", "kc1", "ionosphere",
+            "vowel", "segment", "satimage", "cmc", "glass", "wvs_poverty",
+            "abalone", "concrete", "ames_housing", "bikeshare", "house_prices_windsor")
+ROUNDS = 50
+
+
+def _greedy(library: int | None = None, above_baseline: bool = False, init: int = 0):
+    def method(oof, order, y, metric, baseline):
+        ids = order[:library] if library else order
+        if above_baseline:
+            ids = [i for i in ids if metric.loss(y, oof[i]) < baseline] or ids[:1]
+        if not init:
+            return select_weights(oof, ids, y, metric, ROUNDS)
+        counts = Counter({i: 1 for i in ids[:init]})  # sorted initialisation: the best few, then greedy
+        total = sum(oof[i] for i in counts)
+        for size in range(len(counts) + 1, ROUNDS + 1):
+            losses = [metric.loss(y, (total + oof[i]) / size) for i in ids]
+            pick = ids[int(np.argmin(losses))]
+            counts[pick] += 1
+            total = total + oof[pick]
+        return {i: c / sum(counts.values()) for i, c in counts.items()}
+    return method
+
+
+def _bagged(bags: int = 20, share: float = 0.5, library: int | None = None):
+    def method(oof, order, y, metric, baseline):
+        ids = order[:library] if library else order
+        rng = np.random.default_rng(0)
+        total: Counter = Counter()
+        for _ in range(bags):
+            half = sorted(rng.choice(len(ids), size=max(1, round(share * len(ids))), replace=False))
+            total.update(select_weights(oof, [ids[k] for k in half], y, metric, ROUNDS))
+        return {i: w / bags for i, w in total.items()}
+    return method
+
+
+METHODS = {
+    "single": lambda oof, order, y, metric, baseline: {order[0]: 1.0},
+    "greedy_50": _greedy(),                       # the default today: Caruana over the best 50, 50 rounds
+    "greedy_10": _greedy(library=10),             # the library capped to the best 10
+    "greedy_above_baseline": _greedy(above_baseline=True),  # members better than the constant predictor only
+    "greedy_init3": _greedy(init=3),              # sorted initialisation with the best 3
+    "bagged_20x50%": _bagged(),                   # Caruana 2006: selection over random halves, averaged
+    "bagged_10_20x50%": _bagged(library=10),
+}
+
+
+def run_dataset(spec: dict) -> dict:
+    """One dataset: the search, every method's weights, the refits, the test scores."""
+    from automl import AutoClassifier, AutoRegressor
+    from automl.bench.systems import split
+    from automl.data import prepare_features
+    from automl.fitting import data_space
+    from automl.metrics import get_metric
+    from automl.space.pipeline import build_pipeline
+    from automl.trials.evaluation import TrialData, baseline_loss, predict
+    from automl.trials.resampling import Resampling, make_folds
+
+    warnings.simplefilter("ignore")
+    X_train, X_test, y_train, y_test = split(Path(spec["path"]), spec["target"], spec["task"], 0)
+    cls = AutoRegressor if spec["task"] == "regression" else AutoClassifier
+    with tempfile.TemporaryDirectory() as run_dir:
+        model = cls(time_budget=spec["budget"], seed=0, ensemble_size=0, run_dir=run_dir).fit(X_train, y_train)
+    from automl.data import prepare_training
+
+    data = prepare_training(X_train, y_train, model._task_for)
+    metric = get_metric(model.metric_, data.task)
+    folds = make_folds(Resampling("cv", 5), data.y, classification=data.classes is not None, seed=0)
+    space = data_space(data, folds, include=None, exclude=None, search_space_dir=None)
+    oof = {i: np.asarray(p, dtype=np.float64) for i, p in model.oof_predictions_.items()}
+    by_id = {t.trial_id: t for t in model.trials_}
+    order = [i for i in sorted(oof, key=lambda i: (by_id[i].loss, i))]
+    rows = np.isfinite(np.stack([oof[i] for i in order]).reshape(len(order), len(data.y), -1)).all(axis=(0, 2))
+    oof = {i: p[rows] for i, p in oof.items()}
+    y_valid = data.y[rows]
+    baseline = baseline_loss(TrialData(data.X, data.y, data.schema, data.task, data.n_classes, folds, metric, 0))
+    weights = {name: method(oof, order, y_valid, metric, baseline) for name, method in METHODS.items()}
+    needed = sorted({i for w in weights.values() for i in w})
+    features, test_features = data.X, prepare_features(X_test, data.schema)
+    n_classes = None if data.task == "regression" else data.n_classes
+    test_predictions = {}
+    for i in needed:
+        pipeline = build_pipeline(space.to_steps(by_id[i].config), data.schema, seed=0).fit(features, data.y)
+        test_predictions[i] = predict(pipeline, test_features, n_classes)
+    if data.classes is not None:
+        codes = {c: k for k, c in enumerate(data.classes)}
+        y_true = np.array([codes.get(v, -1) for v in np.asarray(y_test)])
+        keep = y_true >= 0
+    else:
+        y_true, keep = np.asarray(y_test, dtype=float), np.ones(len(y_test), dtype=bool)
+    scores = {name: metric.score(y_true[keep], sum(v * test_predictions[i] for i, v in w.items())[keep])
+              for name, w in weights.items()}
+    return {"dataset": spec["name"], "task": spec["task"], "metric": metric.name, "trials": model.n_trials_,
+            "candidates": len(order), "scores": scores, "members": {n: len(w) for n, w in weights.items()}}
+
+
+def tables(results: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per dataset the test score of each method; per method its mean rank and its wins, ties and
+    losses against the single best (ties within the bench's TIE)."""
+    rows, ranks = [], []
+    for result in results:
+        higher = _higher_is_better(result["metric"], result["task"])
+        scores = pd.Series(result["scores"])
+        rows.append({"dataset": result["dataset"], "metric": result["metric"], "trials": result["trials"], **scores})
+        ranks.append((-scores if higher else scores).rank(method="average"))
+        sign = 1.0 if higher else -1.0
+        for name in scores.index:
+            diff = sign * (scores[name] - scores["single"])
+            rows[-1][f"{name}_vs_single"] = "tie" if abs(diff) <= TIE else ("win" if diff > 0 else "loss")
+    table = pd.DataFrame(rows)
+    rank = pd.DataFrame(ranks).mean()
+    summary = pd.DataFrame([{"method": name, "mean_rank": rank[name],
+                             "wins": int((table[f"{name}_vs_single"] == "win").sum()),
+                             "ties": int((table[f"{name}_vs_single"] == "tie").sum()),
+                             "losses": int((table[f"{name}_vs_single"] == "loss").sum()),
+                             "mean_members": np.mean([r["members"][name] for r in results])} for name in METHODS])
+    return table, summary.sort_values("mean_rank")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("manifest", type=Path)
+    parser.add_argument("--budget", type=float, default=60.0)
+    parser.add_argument("--only", default=",".join(DATASETS))
+    parser.add_argument("--out", type=Path, default=Path("bench-out/selection"))
+    parser.add_argument("--jobs", type=int, default=1)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    runs = args.out / "runs.jsonl"
+    done = {json.loads(line)["dataset"] for line in runs.read_text().splitlines()} if runs.exists() else set()
+    specs = [{"name": d.name, "path": str(d.file), "target": d.target, "task": d.task, "budget": args.budget}
+             for d in load_datasets(args.manifest, None, tuple(args.only.split(","))) if d.name not in done]
+    with multiprocessing.get_context("spawn").Pool(args.jobs, maxtasksperchild=1) as pool:
+        for result in pool.imap_unordered(run_dataset, specs):
+            with runs.open("a") as sink:
+                sink.write(json.dumps(result) + "\n")
+            print(f"{result['dataset']}: " + ", ".join(f"{k} {v:.4f}" for k, v in result["scores"].items()), flush=True)
+    results = [json.loads(line) for line in runs.read_text().splitlines()]
+    table, summary = tables(results)
+    print(markdown(table[["dataset", "metric", "trials", *METHODS]].round(4)))
+    print()
+    print(markdown(summary.round(3)))
+
+
+if __name__ == "__main__":
+    main()
