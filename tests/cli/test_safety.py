@@ -197,6 +197,11 @@ def test_damaged_run_files_are_one_sentence(tmp_path, csv_file):
     _refused(run("fit", csv_file, "--target", "label", "--resume", run_dir, "--out", tmp_path / "m2.skops"),
              "trials.jsonl is damaged at line 1")
     (run_dir / "trials.jsonl").write_bytes(log)
+    final = (run_dir / "final.json").read_text()
+    for damage in ('{"members": 3}', '{"members": [{"trial_id": 1}]}', "[]", "{"):
+        (run_dir / "final.json").write_text(damage)
+        _refused(run("leaderboard", run_dir), "final.json is damaged")
+    (run_dir / "final.json").write_text(final)
     (run_dir / "ensemble.json").write_text('{"a": "b"}')
     _refused(run("leaderboard", run_dir), "ensemble.json is damaged")
     (run_dir / "settings.json").write_text("[]")
