@@ -88,8 +88,10 @@ def test_a_hanging_trial_is_stopped_at_its_limit_and_the_budget_holds(data, capf
 
 @pytest.mark.parametrize("n_workers", [1, 2])
 def test_joining_a_running_scheduler(data, n_workers):
+    """Worker processes, as users run them: trials on threads of one process share its warning filters,
+    so a trial's warnings could escape their count into this test's output."""
     X, y = data
-    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=False, dashboard_address=None,
+    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
                       scheduler_kwargs=QUIET_HTTP) as cluster:
         model = AutoClassifier(time_budget=None, max_trials=4, dask_address=cluster.scheduler_address,
                                ensemble_size=0, include=("logistic_regression", "k_nearest_neighbors")).fit(X, y)
