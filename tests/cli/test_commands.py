@@ -183,6 +183,12 @@ def test_leaderboard_of_a_run_directory(tmp_path, csv_file):
     assert board["ensemble_weight"].sum() == 1.0
     missing = CliRunner().invoke(main, ["leaderboard", str(tmp_path)])
     assert missing.exit_code == 2 and f"{tmp_path} is not an automl run directory" in missing.output
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # a reader that left at once, as `| head` does: every write fails with EPIPE
+    piped = subprocess.run([sys.executable, "-m", "automl.cli.main", "leaderboard", str(run_dir)], stdout=write_end,
+                           stderr=subprocess.PIPE, text=True, timeout=60)
+    os.close(write_end)
+    assert piped.returncode == 1 and piped.stderr == ""
 
 
 def test_the_readme_cli_reference_is_what_click_prints():

@@ -22,6 +22,9 @@ class AutomlGroup(click.Group):
             sys.exit(2)
         except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # the reader left (`automl leaderboard RUN | head`): stop without a word
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's docs, "Note on SIGPIPE"
+            sys.exit(1)
         except Exception as exc:  # a bug of ours: still one line, with a way to see the traceback
             if os.environ.get("AUTOML_DEBUG"):
                 raise
