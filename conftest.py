@@ -1,6 +1,6 @@
 """Every test and doctest runs in its own empty folder, since fits write run directories to the working
 directory; trial processes started there still import the test helpers (``tests.helpers``) from this
-checkout. The package itself is under src/, never on this path: the tests import the installed automl."""
+checkout (or, in CI, from a copy of it without automl/: there the tests import the installed wheel)."""
 
 import os
 from pathlib import Path

@@ -93,8 +93,11 @@ class Component:
 
 
 def builtin_dir() -> Path:
-    """The folder of built-in YAML files, installed with the package (``automl/search_spaces``)."""
-    return Path(__file__).resolve().parent.parent / "search_spaces"
+    """The folder of YAML files: installed as automl/search_spaces, or search_spaces/ in a checkout (CI tests
+    the installed wheel from a copy without the checkout's folders, so a wheel without them fails)."""
+    package = Path(__file__).resolve().parent.parent  # automl/
+    installed = package / "search_spaces"
+    return installed if installed.is_dir() else package.parent / "search_spaces"
 
 
 def load_components(extra_dirs: tuple[str | Path, ...] = ()) -> dict[str, Component]:

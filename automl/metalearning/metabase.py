@@ -98,8 +98,11 @@ class Metabase:
 
 
 def shipped_path() -> Path:
-    """The metabase built from the datasets of ../shared, installed with the package (``automl/metabase_data``)."""
-    return Path(__file__).resolve().parent.parent / "metabase_data" / "metabase.json.gz"
+    """The metabase built from the datasets of ../shared: installed as automl/metabase_data, or
+    datasets/metabase/ in a checkout (CI tests the installed wheel from a copy without it)."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "metabase_data"
+    return (installed if installed.is_dir() else package.parent / "datasets" / "metabase") / "metabase.json.gz"
 
 
 def user_dir() -> Path:
