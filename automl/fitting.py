@@ -174,5 +174,5 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
                                   plan.data.metric, rounds=ensemble_size, seed=plan.data.seed, deadline=budget.final_end)
     by_id = {t.trial_id: t for t in result.trials}
     members = tuple(FinalMember(i, by_id[i].config["model"], w) for i, w in sorted(weights.items(), key=lambda m: (-m[1], m[0])))
-    return FinalModel(predictor, best, weights, fraction if len(weights) == 1 else 1.0,
-                      FinalSummary(members, estimate, fraction if len(weights) == 1 else 1.0))
+    refit_fraction = fraction if len(weights) == 1 else 1.0  # ensemble members are refit on all rows
+    return FinalModel(predictor, best, weights, refit_fraction, FinalSummary(members, estimate, refit_fraction))
