@@ -25,6 +25,7 @@ from automl.errors import InputError
 
 TRUSTED_TYPES = frozenset({  # beyond what skops trusts by default; found by saving every family (tested)
     "collections.OrderedDict", "numpy.dtype", "automl.ensemble.WeightedEnsemble",
+    "catboost.core.CatBoostClassifier", "catboost.core.CatBoostRegressor",
     "lightgbm.basic.Booster", "lightgbm.sklearn.LGBMClassifier", "lightgbm.sklearn.LGBMRegressor",
     "xgboost.core.Booster", "xgboost.sklearn.XGBClassifier", "xgboost.sklearn.XGBRegressor",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
@@ -43,7 +44,8 @@ TRUSTED_TYPES = frozenset({  # beyond what skops trusts by default; found by sav
 })
 STAMPED_LIBRARIES = {  # library: the distributions that install it (xgboost-cpu is XGBoost without NVIDIA's libraries)
     "automl": ("automl",), "scikit-learn": ("scikit-learn",), "lightgbm": ("lightgbm",),
-    "xgboost": ("xgboost", "xgboost-cpu"), "numpy": ("numpy",),
+    "xgboost": ("xgboost", "xgboost-cpu"), "catboost": ("catboost",),
+    "numpy": ("numpy",),
 }
 TEMPORARY_SUFFIX = ".automl-tmp"  # a leftover with it is automl's write cut by a kill (a run's store removes its own)
 

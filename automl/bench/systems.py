@@ -19,7 +19,7 @@ from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.model_selection import train_test_split
 
 SYSTEMS = ("automl", "automl_cold", "automl_single", "automl_single_2jobs", "smac_search", "random_search", "random",
-           "lgbm_default", "xgb_default", "rf_default", "logreg", "dummy")
+           "lgbm_default", "xgb_default", "catboost_default", "rf_default", "logreg", "dummy")
 SECONDARY = {"binary": ("roc_auc", "log_loss", "accuracy"), "multiclass": ("log_loss", "accuracy", "balanced_accuracy"),
              "regression": ("rmse", "mae", "r2")}
 _AUTOML = {  # system -> the AutoClassifier/AutoRegressor options that make it
@@ -34,6 +34,8 @@ AUTOML_SYSTEMS = tuple(_AUTOML)
 _FIXED = {  # baseline -> (model family for classification, for regression, preprocessing it needs)
     "lgbm_default": ("lightgbm", "lightgbm", ("ordinal", "no_scaling")),
     "xgb_default": ("xgboost", "xgboost", ("ordinal", "no_scaling")),
+    # the defaults of search_spaces/catboost.yaml: 300 trees at rate 0.1 (CatBoost's own: 1,000 at an automatic rate)
+    "catboost_default": ("catboost", "catboost", ("ordinal", "no_scaling")),
     "rf_default": ("random_forest", "random_forest", ("ordinal", "no_scaling")),
     "logreg": ("logistic_regression", "ridge", ("onehot", "standard")),
 }

@@ -14,7 +14,7 @@ from automl.errors import InputError
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--time", "budget", type=float, default=60.0, show_default=True, help="Seconds per run.")
 @click.option("--seeds", default="0", show_default=True, help="Comma-separated split seeds.")
-@click.option("--systems", default="automl,random,lgbm_default,xgb_default,rf_default,logreg,dummy", show_default=True)
+@click.option("--systems", default="automl,random,lgbm_default,xgb_default,catboost_default,rf_default,logreg,dummy", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), default=Path("bench-out"), show_default=True)
 @click.option("--jobs", type=int, default=1, show_default=True, help="Runs in parallel (each is its own process).")
 @click.option("--target", help="Target column, when SOURCE is a folder of CSV/Parquet files.")

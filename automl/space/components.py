@@ -13,6 +13,8 @@ registry code. The format, with every key a file may use::
     max_rows: 50000                 # optional: left out of the space on larger data
     min_features: 2                 # optional: left out of the space on narrower data
     initial_design: {rank: 1, with: {scaler: none}}   # optional: its defaults are tried first
+    categorical_argument: cat_features  # optional, models only: the argument that names the categorical
+                                    # columns; the model then gets them as integer codes (CatBoost)
     fixed: {verbose: -1}            # arguments that are not searched
     key_hyperparameters: [learning_rate, num_leaves]  # optional: what the leaderboard shows first
     hyperparameters:
@@ -47,7 +49,7 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe l
 STEPS = ("imputer", "encoder", "scaler", "preprocessor", "model")
 HP_TYPES = ("float", "int", "categorical", "bool", "callable")
 _TOP_KEYS = {"name", "step", "estimator", "tasks", "max_rows", "min_features", "initial_design", "fixed",
-             "key_hyperparameters",
+             "key_hyperparameters", "categorical_argument",
              "hyperparameters", "conditions", "forbidden", "description"}
 _HP_KEYS = {"type", "low", "high", "log", "default", "choices", "none_allowed", "tasks", "module", "param"}
 
@@ -87,6 +89,7 @@ class Component:
     initial_rank: int | None = None
     initial_with: dict[str, str] = field(default_factory=dict)
     key_hyperparameters: tuple[str, ...] = ()
+    categorical_argument: str | None = None
 
     def estimator_path(self, task: str) -> str | None:
         return self.estimator["regressor" if task == "regression" else "classifier"]
@@ -178,6 +181,9 @@ def parse_component(path: Path) -> Component:
     key = tuple(raw.get("key_hyperparameters") or ())
     if any(name not in names for name in key):
         fail("key_hyperparameters", "must name hyperparameters of this file")
+    categorical_argument = raw.get("categorical_argument")
+    if categorical_argument is not None and (raw["step"] != "model" or not isinstance(categorical_argument, str)):
+        fail("categorical_argument", "only a model may set it, to the name of one argument")
     initial = raw.get("initial_design") or {}
     if not isinstance(initial, dict) or not set(initial) <= {"rank", "with"}:
         fail("initial_design", "must be a mapping with keys rank and with")
@@ -185,6 +191,7 @@ def parse_component(path: Path) -> Component:
         name=raw["name"], step=raw["step"], estimator=estimator, tasks=tasks, source=str(path),
         fixed=dict(fixed), hyperparameters=hps, conditions=conditions, forbidden=forbidden,
         max_rows=raw.get("max_rows"), min_features=raw.get("min_features"), initial_rank=initial.get("rank"), initial_with=dict(initial.get("with") or {}), key_hyperparameters=key,
+        categorical_argument=categorical_argument,
     )
 
 

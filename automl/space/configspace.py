@@ -147,13 +147,15 @@ class SearchSpace:
                     params[hp.argument] = None
                 elif key in config:
                     params[hp.argument] = _typed(hp, config[key])
-            steps[step] = StepSpec(component.name, component.estimator_path(self.task), params)
+            steps[step] = StepSpec(component.name, component.estimator_path(self.task), params,
+                                   component.categorical_argument)
         return steps
 
     def describe(self) -> dict[str, Any]:
         """The space as plain data (ConfigSpace's serialization and each component's estimator and fixed
         arguments): what a run directory records, and what resuming compares."""
-        components = {name: {"estimator": c.estimator_path(self.task), "fixed": c.fixed}
+        components = {name: {"estimator": c.estimator_path(self.task), "fixed": c.fixed,
+                             **({"categorical_argument": c.categorical_argument} if c.categorical_argument else {})}
                       for name, c in sorted(self.components.items())}
         key = {name: list(c.key_hyperparameters) for name, c in sorted(self.components.items()) if c.key_hyperparameters}
         return {"task": self.task, "configspace": self.configspace.to_serialized_dict(), "components": components,

@@ -3,11 +3,16 @@
     ColumnTransformer(numeric: impute -> scale, categorical: fill -> encode) -> features -> model
 
 Every learned step lives inside the Pipeline, so fitting it on a training fold fits every
-step on that fold only: this is what keeps trials free of leakage.
+step on that fold only: this is what keeps trials free of leakage. A model that reads categorical
+columns itself (its YAML names a ``categorical_argument``, as CatBoost's ``cat_features``) gets a
+DataFrame whose categorical columns hold the ordinal encoder's integer codes, and that argument
+lists them by name.
 """
 
 from __future__ import annotations
 
+import inspect
+from dataclasses import replace
 from typing import Any
 
 from sklearn.base import BaseEstimator
@@ -24,6 +29,11 @@ MISSING_CATEGORY = "__missing__"
 
 def build_pipeline(steps: dict[str, StepSpec], schema: Schema, *, seed: int) -> Pipeline:
     """A fresh, unfitted Pipeline for these steps over the schema's columns."""
+    model = steps["model"]
+    native = model.categorical_argument is not None and bool(schema.categorical)
+    if native:  # integer codes, named: the model's own categorical handling reads them
+        steps = {**steps, "encoder": replace(steps["encoder"], params={**steps["encoder"].params, "dtype": "int64"}),
+                 "model": replace(model, params={**model.params, model.categorical_argument: tuple(schema.categorical)})}
     branches = []
     if schema.numeric:
         numeric = Pipeline([("impute", _make(steps.get("imputer"), seed)), ("scale", _make(steps.get("scaler"), seed))])
@@ -35,6 +45,8 @@ def build_pipeline(steps: dict[str, StepSpec], schema: Schema, *, seed: int) -> 
         ])
         branches.append(("categorical", categorical, list(schema.categorical)))
     columns = ColumnTransformer(branches, remainder="drop", sparse_threshold=0.0, verbose_feature_names_out=False)
+    if native:
+        columns.set_output(transform="pandas")
     return Pipeline([
         ("columns", columns),
         ("features", _make(steps.get("preprocessor"), seed)),
@@ -47,8 +59,8 @@ def _make(spec: StepSpec | None, seed: int) -> BaseEstimator | str:
         return "passthrough"
     cls = import_object(spec.estimator)
     params: dict[str, Any] = dict(spec.params)
-    defaults = cls().get_params()
-    if defaults.get("random_state") == "deprecated" and isinstance(params.get("cv"), int):
+    defaults = {name: p.default for name, p in inspect.signature(cls).parameters.items()}  # CatBoost's get_params
+    if defaults.get("random_state") == "deprecated" and isinstance(params.get("cv"), int):  # lists only those set
         # TargetEncoder (scikit-learn >= 1.9) takes its inner folds' seed from a splitter, not random_state
         splitter = KFold if params.get("target_type") == "continuous" else StratifiedKFold
         params["cv"] = splitter(params["cv"], shuffle=True, random_state=seed)

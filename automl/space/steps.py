@@ -11,11 +11,13 @@ from automl.errors import InputError
 
 @dataclass(frozen=True)
 class StepSpec:
-    """One pipeline step: which component, the import path of its estimator and its arguments."""
+    """One pipeline step: which component, the import path of its estimator and its arguments; a model
+    that reads categorical columns itself names the argument that lists them (``categorical_argument``)."""
 
     component: str
     estimator: str | None
     params: dict[str, Any]
+    categorical_argument: str | None = None
 
 
 def import_object(path: str) -> Any:

@@ -73,3 +73,22 @@ def test_export_of_a_run_without_a_model_is_one_sentence(tmp_path):
     result = CliRunner().invoke(main, ["export", str(tmp_path / "empty"), "--out", str(tmp_path / "x.skops")])
     assert result.exit_code != 0
     assert "holds no model.skops" in result.output and result.output.count(".") <= 3
+
+
+def test_a_catboost_model_reads_categories_itself_saves_and_exports(tmp_path):
+    rng = np.random.default_rng(2)
+    n = 150
+    X = pd.DataFrame({"a": rng.normal(size=n), "shop": rng.choice(["north", "south", "east"], size=n)})
+    y = np.where(X["shop"] == "north", "n", np.where(X["a"] > 0, "hi", "lo"))  # three classes
+    model = AutoClassifier(time_budget=None, max_trials=2, include=("catboost",), warm_start="none",
+                           run_dir=str(tmp_path / "run")).fit(X, y)
+    catboost = model.best_pipeline_.named_steps["model"]
+    assert type(catboost).__name__ == "CatBoostClassifier" and catboost.get_params()["cat_features"] == ("shop",)
+    assert model.best_pipeline_[:-1].transform(X)["shop"].dtype == np.int64  # codes CatBoost accepts as categories
+    assert model.score(X, y) > 0.9
+    data = tmp_path / "new.csv"
+    X.assign(shop=X["shop"].where(X.index % 10 > 0, "never seen")).to_csv(data, index=False)
+    kind, proba, labels = _deploy(export_model(tmp_path / "run" / "model.skops", tmp_path / "plain.skops"), data,
+                                  tmp_path)
+    assert kind == "VotingClassifier"
+    np.testing.assert_allclose(proba, model.predict_proba(pd.read_csv(data)), rtol=1e-6, atol=1e-9)

@@ -11,9 +11,9 @@ SHAPE = DataShape(n_rows=1000, fold_rows=800, n_features=10, n_classes=2)
 
 
 @pytest.mark.parametrize("task, families", [
-    ("binary", {"lightgbm", "xgboost", "hist_gradient_boosting", "random_forest", "extra_trees",
+    ("binary", {"lightgbm", "xgboost", "catboost", "hist_gradient_boosting", "random_forest", "extra_trees",
                 "logistic_regression", "k_nearest_neighbors", "mlp"}),
-    ("regression", {"lightgbm", "xgboost", "hist_gradient_boosting", "random_forest", "extra_trees",
+    ("regression", {"lightgbm", "xgboost", "catboost", "hist_gradient_boosting", "random_forest", "extra_trees",
                     "ridge", "k_nearest_neighbors", "mlp"}),
 ])
 def test_one_space_with_top_level_choices(task, families):
