@@ -4,6 +4,10 @@ Starting from an empty ensemble, each round adds the trial whose out-of-fold pre
 averaged with the ensemble's so far, give the lowest loss of the run's metric; a trial may be
 added again (that is its weight). Selecting on out-of-fold predictions means the ensemble is
 chosen on the same validation data as every trial, never on the rows it was fit on.
+
+With the trials' prediction costs, a trial joins only while the members' summed cost stays within
+``PREDICT_COST_RATIO`` times the first member's: the ensemble predicts at most that much slower than
+the best single model (measured in benchmarks/selection_methods.py, README "Ensemble").
 """
 
 from __future__ import annotations
@@ -16,14 +20,19 @@ import numpy as np
 from automl.metrics import Metric
 from automl.trials.evaluation import predict
 
+PREDICT_COST_RATIO = 3.0
+
 
 def select_weights(predictions: dict[int, np.ndarray], ranked: list[int], y: np.ndarray, metric: Metric,
-                   rounds: int = 50, deadline: float | None = None) -> dict[int, float]:
+                   rounds: int = 50, deadline: float | None = None, costs: dict[int, float] | None = None,
+                   cost_ratio: float = PREDICT_COST_RATIO) -> dict[int, float]:
     """Weights (summing to 1) of the trials in ``ranked`` (best single loss first) after ``rounds`` rounds.
 
     Only rows that every candidate predicted are used (a holdout validates a third of the rows).
     Ties go to the better-ranked trial, so one round returns the best single trial. Rounds stop
-    early at the (monotonic) ``deadline``, keeping those done.
+    early at the (monotonic) ``deadline``, keeping those done. With ``costs`` (a trial's seconds to
+    predict its validation rows), a trial not yet chosen is a candidate only while the chosen ones'
+    costs and its own sum to at most ``cost_ratio`` times the first chosen one's.
     """
     candidates = [i for i in ranked if i in predictions]
     if not candidates or rounds < 1:
@@ -33,16 +42,34 @@ def select_weights(predictions: dict[int, np.ndarray], ranked: list[int], y: np.
     stack, y = stack[:, rows], y[rows]
     total = np.zeros_like(stack[0])
     counts = np.zeros(len(candidates), dtype=int)
+    cost = np.array([max((costs or {}).get(i, 0.0), 0.0) for i in candidates])
+    cap = np.inf
     for size in range(1, rounds + 1):
         if deadline is not None and size > 1 and time.monotonic() > deadline:
             break
+        allowed = (counts > 0) | (cost[counts > 0].sum() + cost <= cap)
         with warnings.catch_warnings():  # e.g. "y_prob values do not sum to one" from float32 rounding
             warnings.simplefilter("ignore")
-            losses = [metric.loss(y, (total + member) / size) for member in stack]
+            losses = [metric.loss(y, (total + member) / size) if ok else np.inf for member, ok in zip(stack, allowed)]
         pick = int(np.argmin(losses))
+        if size == 1 and costs is not None:
+            cap = cost_ratio * cost[pick]
         counts[pick] += 1
         total += stack[pick]
     return {candidates[k]: float(counts[k] / counts.sum()) for k in np.flatnonzero(counts)}
+
+
+def predict_seconds(pipeline, X, n_classes: int | None, repeats: int = 3) -> float:
+    """The fastest of ``repeats`` predictions of ``X``'s rows by a fitted pipeline, in seconds: its
+    predict cost (the fastest, as the least disturbed by other work on the machine)."""
+    times = []
+    with warnings.catch_warnings():  # the model's own warnings were counted in its trial
+        warnings.simplefilter("ignore")
+        for _ in range(repeats):
+            start = time.perf_counter()
+            predict(pipeline, X, n_classes)
+            times.append(time.perf_counter() - start)
+    return min(times)
 
 
 class WeightedEnsemble:

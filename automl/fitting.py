@@ -171,7 +171,8 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
                                             rounds=ensemble_size, budget=budget)
     progress.phase("estimating its score")
     estimate = estimate_selection([t.trial_id for t in ranked(result.trials)], result.predictions, plan.data.y,
-                                  plan.data.metric, rounds=ensemble_size, seed=plan.data.seed, deadline=budget.final_end)
+                                  plan.data.metric, rounds=ensemble_size, seed=plan.data.seed, deadline=budget.final_end,
+                                  costs={t.trial_id: t.predict_seconds for t in result.trials})
     by_id = {t.trial_id: t for t in result.trials}
     members = tuple(FinalMember(i, by_id[i].config["model"], w) for i, w in sorted(weights.items(), key=lambda m: (-m[1], m[0])))
     refit_fraction = fraction if len(weights) == 1 else 1.0  # ensemble members are refit on all rows

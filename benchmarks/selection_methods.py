@@ -17,6 +17,7 @@ import argparse
 import json
 import multiprocessing
 import tempfile
+import time
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -34,12 +35,14 @@ DATASETS = ("credit_approval", "diabetes_pima", "churn_mlc", "phoneme", "kc1", "
 ROUNDS = 50
 
 
-def _greedy(library: int | None = None, above_baseline: bool = False, init: int = 0):
-    def method(oof, order, y, metric, baseline):
+def _greedy(library: int | None = None, above_baseline: bool = False, init: int = 0, cost_ratio: float | None = None):
+    def method(oof, order, y, metric, baseline, costs):
         ids = order[:library] if library else order
         if above_baseline:
             ids = [i for i in ids if metric.loss(y, oof[i]) < baseline] or ids[:1]
         if not init:
+            if cost_ratio is not None:
+                return select_weights(oof, ids, y, metric, ROUNDS, costs=costs, cost_ratio=cost_ratio)
             return select_weights(oof, ids, y, metric, ROUNDS)
         counts = Counter({i: 1 for i in ids[:init]})  # sorted initialisation: the best few, then greedy
         total = sum(oof[i] for i in counts)
@@ -53,7 +56,7 @@ def _greedy(library: int | None = None, above_baseline: bool = False, init: int 
 
 
 def _bagged(bags: int = 20, share: float = 0.5, library: int | None = None):
-    def method(oof, order, y, metric, baseline):
+    def method(oof, order, y, metric, baseline, costs):
         ids = order[:library] if library else order
         rng = np.random.default_rng(0)
         total: Counter = Counter()
@@ -65,14 +68,17 @@ def _bagged(bags: int = 20, share: float = 0.5, library: int | None = None):
 
 
 METHODS = {
-    "single": lambda oof, order, y, metric, baseline: {order[0]: 1.0},
+    "single": lambda oof, order, y, metric, baseline, costs: {order[0]: 1.0},
     "greedy_50": _greedy(),                       # the default today: Caruana over the best 50, 50 rounds
     "greedy_10": _greedy(library=10),             # the library capped to the best 10
     "greedy_above_baseline": _greedy(above_baseline=True),  # members better than the constant predictor only
     "greedy_init3": _greedy(init=3),              # sorted initialisation with the best 3
     "bagged_20x50%": _bagged(),                   # Caruana 2006: selection over random halves, averaged
     "bagged_10_20x50%": _bagged(library=10),
+    "greedy_cost3": _greedy(cost_ratio=3.0),      # new members only while the summed predict cost is <= 3x the first's
+    "greedy_cost2": _greedy(cost_ratio=2.0),
 }
+NAMES = (*METHODS, "greedy_cost3_measured")  # the last: greedy_cost3's members chosen again by measured cost
 
 
 def run_dataset(spec: dict) -> dict:
@@ -104,14 +110,35 @@ def run_dataset(spec: dict) -> dict:
     oof = {i: p[rows] for i, p in oof.items()}
     y_valid = data.y[rows]
     baseline = baseline_loss(TrialData(data.X, data.y, data.schema, data.task, data.n_classes, folds, metric, 0))
-    weights = {name: method(oof, order, y_valid, metric, baseline) for name, method in METHODS.items()}
+    costs = {i: by_id[i].predict_seconds for i in order}
+    weights = {name: method(oof, order, y_valid, metric, baseline, costs) for name, method in METHODS.items()}
     needed = sorted({i for w in weights.values() for i in w})
     features, test_features = data.X, prepare_features(X_test, data.schema)
     n_classes = None if data.task == "regression" else data.n_classes
-    test_predictions = {}
+    test_predictions, test_seconds, pipelines = {}, {}, {}
     for i in needed:
-        pipeline = build_pipeline(space.to_steps(by_id[i].config), data.schema, seed=0).fit(features, data.y)
-        test_predictions[i] = predict(pipeline, test_features, n_classes)
+        pipeline = pipelines[i] = build_pipeline(space.to_steps(by_id[i].config), data.schema, seed=0).fit(features,
+                                                                                                          data.y)
+        times = []
+        for _ in range(3):  # the median of three: the machine is shared
+            start = time.perf_counter()
+            test_predictions[i] = predict(pipeline, test_features, n_classes)
+            times.append(time.perf_counter() - start)
+        test_seconds[i] = float(np.median(times))
+    # the fit's own two stages: greedy_cost3 on the validation costs, then again over its members alone, with
+    # each refit member's measured time to predict (up to) 1,000 training rows
+    sample = features.iloc[:1000]
+    measured = {}
+    for i in weights["greedy_cost3"]:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            predict(pipelines[i], sample, n_classes)
+            times.append(time.perf_counter() - start)
+        measured[i] = float(np.median(times))
+    members = [i for i in order if i in weights["greedy_cost3"]]
+    weights["greedy_cost3_measured"] = select_weights({i: oof[i] for i in members}, members, y_valid, metric, ROUNDS,
+                                                      costs=measured, cost_ratio=3.0)
     if data.classes is not None:
         codes = {c: k for k, c in enumerate(data.classes)}
         y_true = np.array([codes.get(v, -1) for v in np.asarray(y_test)])
@@ -121,7 +148,8 @@ def run_dataset(spec: dict) -> dict:
     scores = {name: metric.score(y_true[keep], sum(v * test_predictions[i] for i, v in w.items())[keep])
               for name, w in weights.items()}
     return {"dataset": spec["name"], "task": spec["task"], "metric": metric.name, "trials": model.n_trials_,
-            "candidates": len(order), "scores": scores, "members": {n: len(w) for n, w in weights.items()}}
+            "candidates": len(order), "scores": scores, "members": {n: len(w) for n, w in weights.items()},
+            "predict_seconds": {n: sum(test_seconds[i] for i in w) for n, w in weights.items()}}
 
 
 def tables(results: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -143,7 +171,11 @@ def tables(results: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
                              "wins": int((table[f"{name}_vs_single"] == "win").sum()),
                              "ties": int((table[f"{name}_vs_single"] == "tie").sum()),
                              "losses": int((table[f"{name}_vs_single"] == "loss").sum()),
-                             "mean_members": np.mean([r["members"][name] for r in results])} for name in METHODS])
+                             "mean_members": np.mean([r["members"][name] for r in results]),
+                             "median_predict_x_single": np.median(
+                                 [r["predict_seconds"][name] / r["predict_seconds"]["single"]
+                                  for r in results if name in r["predict_seconds"]])}
+                            for name in NAMES if all(name in r["scores"] for r in results)])
     return table, summary.sort_values("mean_rank")
 
 
@@ -167,7 +199,7 @@ def main() -> None:
             print(f"{result['dataset']}: " + ", ".join(f"{k} {v:.4f}" for k, v in result["scores"].items()), flush=True)
     results = [json.loads(line) for line in runs.read_text().splitlines()]
     table, summary = tables(results)
-    print(markdown(table[["dataset", "metric", "trials", *METHODS]].round(4)))
+    print(markdown(table[["dataset", "metric", "trials", *[n for n in NAMES if n in table]]].round(4)))
     print()
     print(markdown(summary.round(3)))
 

@@ -20,6 +20,18 @@ def test_selection_mixes_complementary_trials_and_starts_from_the_best():
     assert weights == {0: 0.5, 1: 0.5}  # their average is exact; the bad trial is never picked
 
 
+def test_a_trial_joins_only_while_the_ensemble_predicts_within_the_cost_cap():
+    y = np.array([0, 0, 1, 1] * 25, dtype=float)
+    errors = np.where(np.arange(100) % 2 == 0, 1.0, -1.0) * 0.5
+    predictions = {0: y + errors, 1: y - errors, 2: y - 1.2 * errors}  # 1 completes 0 best; 2 nearly as well
+    rmse = get_metric("rmse", "regression")
+    slow_best_partner = {0: 1.0, 1: 5.0, 2: 1.5}  # seconds to predict the validation rows
+    assert select_weights(predictions, [0, 1, 2], y, rmse, rounds=10) == {0: 0.5, 1: 0.5}
+    capped = select_weights(predictions, [0, 1, 2], y, rmse, rounds=10, costs=slow_best_partner)
+    assert set(capped) == {0, 2}  # 0 + 1 would cost 6x the first member; 0 + 2 costs 2.5x
+    assert select_weights(predictions, [0, 1, 2], y, rmse, rounds=10, costs=slow_best_partner, cost_ratio=2.0) == {0: 1.0}
+
+
 def test_selection_uses_only_rows_every_trial_predicted_and_stops_at_the_deadline():
     y = np.array([0, 1] * 10)
     proba = np.tile([[0.2, 0.8], [0.8, 0.2]], (10, 1))  # always wrong
