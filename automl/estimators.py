@@ -40,6 +40,7 @@ from automl.report.leaderboard import leaderboard
 from automl.report.progress import Progress, make_progress
 from automl.run.modelfile import predict_final, read_model_file, save_model
 from automl.run.store import describe_size
+from automl.search.cost import build_cost_model
 from automl.search.design import initial_design
 from automl.search.loop import SearchSettings
 from automl.search.result import SearchResult
@@ -119,8 +120,11 @@ class _AutoBase(BaseEstimator):
             extra = tuple(get_metric(name, data.task) for name in self._extra_metric_names(data.task))
             trial_data = TrialData(data.X, data.y, data.schema, data.task, data.n_classes, folds, metric, self.seed, extra)
             metafeatures = compute_metafeatures(data.X, data.y, data.schema.categorical, data.classes is not None)
+            cost = build_cost_model(space.components, data.task, folds, len(data.schema.columns), data.n_classes,
+                                    self.metabase)
             design = initial_design(space, initial_configs=self.initial_configs, warm_start=self.warm_start,
-                                    metabase=self.metabase, task=data.task, metafeatures=metafeatures)
+                                    metabase=self.metabase, task=data.task, metafeatures=metafeatures, cost=cost,
+                                    time_budget=self.time_budget)
             described = space.describe()  # serialises the ConfigSpace: once
             store.begin(described)  # every option checked: only now is the run directory written
             store.write_metafeatures(metafeatures)
@@ -131,7 +135,7 @@ class _AutoBase(BaseEstimator):
             budget = make_budget(started, history, resampling, folds, self.get_params())
             settings = SearchSettings(self.search, self.seed, self.max_trials, min_fraction(
                 self.multi_fidelity, self.search, trial_data), baseline_loss(trial_data), scratch / "smac")
-            plan = SearchPlan(space, trial_data, design, settings, self.keep_models, memory_mb, self.n_jobs)
+            plan = SearchPlan(space, trial_data, design, settings, self.keep_models, memory_mb, self.n_jobs, cost)
             result = search(plan, store, history, budget, worker, dask, progress)
             dask = None  # closed by the search
             release_freed_memory()  # the data's pickled copy (sent to the worker) is gone

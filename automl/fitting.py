@@ -22,6 +22,7 @@ from automl.run.budget import Budget, refit_factor
 from automl.run.estimate import estimate_selection
 from automl.run.final import Refits, refit_best, refit_ensemble
 from automl.run.store import RunStore, data_fingerprint
+from automl.search.cost import CostModel
 from automl.search.loop import History, SearchSettings, run_search
 from automl.search.result import KEEP_PREDICTIONS, SearchResult
 from automl.settings import RunSettings
@@ -96,6 +97,7 @@ class SearchPlan:
     keep_models: int
     memory_limit_mb: float  # of one trial in the worker; dask workers share it (n_jobs of them)
     n_jobs: int = 1
+    cost: CostModel | None = None  # predicted trial seconds: what the search skips (automl.search.cost)
 
     @functools.cached_property
     def memory_checks(self) -> Callable[[float, int], Skip]:
@@ -130,7 +132,7 @@ def search(plan: SearchPlan, store: RunStore, history: list[TrialRecord], budget
                       budget.spent_before)
     try:
         return run_search(plan.space, trials, plan.settings, budget, design=plan.design, history=resumed,
-                          on_trial=on_trial, skip=skip)
+                          on_trial=on_trial, skip=skip, cost=plan.cost)
     finally:
         trials.close()
 

@@ -74,7 +74,7 @@ def test_sklearn_tools_work():
     (dict(max_trials=0), "max_trials must be a positive integer"),
     (dict(search="grid"), "Unknown search 'grid'"),
     (dict(resampling="bootstrap"), "Unknown resampling 'bootstrap'"),
-    (dict(include=("catboost",)), "Unknown component 'catboost' in include"),
+    (dict(include=("gaussian_process",)), "Unknown component 'gaussian_process' in include"),
 ])
 def test_bad_parameters_are_one_sentence(params, message):
     X = pd.DataFrame({"a": np.random.default_rng(0).normal(size=20)})

@@ -4,13 +4,17 @@ then the space's defaults, each with where it came from."""
 from __future__ import annotations
 
 from automl.metalearning.warmstart import warm_start_design
+from automl.search.cost import CostModel, cheap_first
 from automl.space.configspace import SearchSpace
 
 
 def initial_design(space: SearchSpace, *, initial_configs, warm_start, metabase: str | None, task: str,
-                   metafeatures: dict[str, float]) -> list[tuple[dict, str]]:
+                   metafeatures: dict[str, float], cost: CostModel | None = None,
+                   time_budget: float | None = None) -> list[tuple[dict, str]]:
     """(configuration, origin) pairs to evaluate first: ``initial_configs`` (checked strictly against
     the space), the warm start for data with these ``metafeatures`` (adapted to the space; those that
-    cannot be are left out), and the defaults; without repeats."""
+    cannot be are left out), and the defaults; without repeats. Without configurations of the user's,
+    the first one the ``cost`` model predicts to take at most a tenth of the ``time_budget`` goes first."""
     warm = warm_start_design(warm_start, task, metafeatures, metabase)
-    return space.design_with_origins(initial_configs or (), warm)
+    design = space.design_with_origins(initial_configs or (), warm)
+    return design if initial_configs or cost is None else cheap_first(design, cost, time_budget)

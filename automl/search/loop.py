@@ -18,6 +18,7 @@ import numpy as np
 
 from automl.records import TrialRecord, TrialResult, TrialSpec, TrialStatus, config_key
 from automl.run.budget import MIN_TRIAL_S, Budget
+from automl.search.cost import CostModel
 from automl.search.interrupt import StopOnCtrlC
 from automl.search.result import SearchResult, keep_best_predictions
 from automl.space.configspace import SearchSpace
@@ -88,7 +89,8 @@ class History:
 
 def run_search(space: SearchSpace, trials: Trials | TrialPool, settings: SearchSettings, budget: Budget, *,
                design: Sequence[tuple[dict, str]] = (), history: History = History(),
-               on_trial: OnTrial = lambda *finished: None, skip: Skip = lambda config, fraction: None) -> SearchResult:
+               on_trial: OnTrial = lambda *finished: None, skip: Skip = lambda config, fraction: None,
+               cost: CostModel | None = None) -> SearchResult:
     """Evaluate configurations until the trial count or the budget's search end is reached.
 
     ``design`` (configuration, origin) pairs are evaluated first (a warm start, the user's). The
@@ -100,7 +102,10 @@ def run_search(space: SearchSpace, trials: Trials | TrialPool, settings: SearchS
     ``skip(config, fraction)`` gives a reason not to run a configuration (say, its predicted
     memory); it is then recorded as a SKIPPED trial with that reason, told to the optimizer as a
     failure, and counted in ``SearchResult.skipped``. So is a configuration promoted to a larger
-    fraction whose time on the smaller one, scaled up, predicts that it cannot finish in time.
+    fraction whose time on the smaller one, scaled up, predicts that it cannot finish in time, and one
+    the ``cost`` model predicts to run past its own time limit. A configuration predicted to need
+    more than the time the search has left is not skipped: the search stops there, leaving that
+    time to the final model.
     """
     start = time.monotonic()
     result = SearchResult(trials=list(history.trials), predictions=dict(history.predictions),
@@ -116,7 +121,7 @@ def run_search(space: SearchSpace, trials: Trials | TrialPool, settings: SearchS
         proposer.over_share = lambda: result.optimizer_seconds > share * (time.monotonic() - start)
     with StopOnCtrlC() as ctrl_c:
         proposer.replay(list(history.trials), settings.failure_loss)
-        loop = _Loop(proposer, trials, result, ctrl_c, settings, budget, start, history.elapsed_s, on_trial, skip)
+        loop = _Loop(proposer, trials, result, ctrl_c, settings, budget, start, history.elapsed_s, on_trial, skip, cost)
         loop.run_parallel() if hasattr(trials, "collect_any") else loop.run()
     result.wall_seconds = time.monotonic() - start
     logger.info("search stopped (%s): %d trials, optimizer %.1f%% of %.1fs", result.stop_reason,
@@ -152,6 +157,7 @@ class _Loop:
     elapsed_before: float
     on_trial: OnTrial
     skip: Skip
+    cost: CostModel | None = None
 
     def now_s(self) -> float:
         """Seconds into the run (earlier sessions included), as trials record their times."""
@@ -185,9 +191,12 @@ class _Loop:
             config, origin, fraction = upcoming
             started = self.now_s()
             own_limit = self.own_limit(fraction)
-            if self.skipped(config, origin, fraction, _smaller(timeout, own_limit), started):
+            if self.skipped(config, origin, fraction, _smaller(timeout, own_limit), started, own_limit):
                 upcoming = self.ask()
                 continue
+            if self.outlasts(config, fraction, timeout):
+                result.stop_reason = "time budget reached"
+                return
             self.trials.submit(config, timeout, own_limit, fraction)
             last = max_trials is not None and len(result.trials) + 1 >= max_trials
             ahead = self.proposer.ask_ahead and not last  # the last trial of the budget needs no successor
@@ -231,10 +240,13 @@ class _Loop:
             while not result.stop_reason and len(running) < pool.slots and pool.ready():
                 config, origin, fraction = upcoming
                 left, own_limit = self.time_left(), self.own_limit(fraction)
-                if self.skipped(config, origin, fraction, _smaller(left, own_limit), self.now_s()):
+                if self.skipped(config, origin, fraction, _smaller(left, own_limit), self.now_s(), own_limit):
                     upcoming = self.ask()
                     result.stop_reason = stop_reason()
                     continue
+                if self.outlasts(config, fraction, left):
+                    result.stop_reason = "time budget reached"
+                    break
                 ticket = pool.submit(config, left, own_limit, fraction)
                 running[ticket] = (TrialSpec(config, origin, fraction), self.now_s())
                 upcoming = self.ask()
@@ -297,15 +309,30 @@ class _Loop:
                     f"{record.loss:.5f}" if record.ok else record.status.value, outcome.fit_seconds,
                     f" {record.error}" if record.error else "")
 
-    def skipped(self, config: dict, origin: str, fraction: float, limit_s: float | None, at_s: float) -> bool:
-        """Record a configuration that is not to run as a SKIPPED trial: ``skip`` gave a reason, or it ran
-        on a smaller fraction before and, scaled up, would not finish within ``limit_s``."""
-        reason = self.skip(config, fraction) or _too_slow(self.result.trials, config, fraction, limit_s)
+    def skipped(self, config: dict, origin: str, fraction: float, limit_s: float | None, at_s: float,
+                own_limit: float | None = None) -> bool:
+        """Record a configuration that is not to run as a SKIPPED trial: ``skip`` gave a reason, it ran
+        on a smaller fraction before and, scaled up, would not finish within ``limit_s``, or the cost
+        model predicts it to run past its ``own_limit``."""
+        reason = self.skip(config, fraction) or _too_slow(self.result.trials, config, fraction, limit_s) or (
+            None if self.cost is None else self.cost.too_slow(config, fraction, own_limit, self.result.trials))
         if reason is None:
             return False
         self.result.skipped += 1
         outcome = TrialOutcome(None, 0.0, 0.0, {}, reason, status=TrialStatus.SKIPPED)
         self.record(TrialSpec(config, origin, fraction), outcome, at_s, at_s)
+        return True
+
+
+    def outlasts(self, config: dict, fraction: float, left_s: float | None) -> bool:
+        """Whether the cost model predicts (from this run's own trials) that the configuration needs more
+        than the ``left_s`` seconds the search has: started, it would be cut by the budget's end."""
+        predicted = None if self.cost is None or left_s is None else self.cost.predict(config, fraction,
+                                                                                       self.result.trials)
+        if predicted is None or predicted[1] != "this run" or predicted[0] <= left_s:
+            return False
+        logger.info("search stops: a %s trial would take about %.0f s, %.0f s are left", config["model"],
+                    predicted[0], left_s)
         return True
 
 

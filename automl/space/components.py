@@ -15,6 +15,8 @@ registry code. The format, with every key a file may use::
     initial_design: {rank: 1, with: {scaler: none}}   # optional: its defaults are tried first
     categorical_argument: cat_features  # optional, models only: the argument that names the categorical
                                     # columns; the model then gets them as integer codes (CatBoost)
+    fit_cost: {scales_with: [n_estimators], per_class: true}  # optional, models only: fit time grows in
+                                    # proportion to these hyperparameters (and to the classes): automl.search.cost
     fixed: {verbose: -1}            # arguments that are not searched
     key_hyperparameters: [learning_rate, num_leaves]  # optional: what the leaderboard shows first
     hyperparameters:
@@ -49,7 +51,7 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe l
 STEPS = ("imputer", "encoder", "scaler", "preprocessor", "model")
 HP_TYPES = ("float", "int", "categorical", "bool", "callable")
 _TOP_KEYS = {"name", "step", "estimator", "tasks", "max_rows", "min_features", "initial_design", "fixed",
-             "key_hyperparameters", "categorical_argument",
+             "key_hyperparameters", "categorical_argument", "fit_cost",
              "hyperparameters", "conditions", "forbidden", "description"}
 _HP_KEYS = {"type", "low", "high", "log", "default", "choices", "none_allowed", "tasks", "module", "param"}
 
@@ -90,6 +92,8 @@ class Component:
     initial_with: dict[str, str] = field(default_factory=dict)
     key_hyperparameters: tuple[str, ...] = ()
     categorical_argument: str | None = None
+    cost_scales_with: tuple[str, ...] = ()  # hyperparameters (or fixed arguments) fit time is proportional to
+    cost_per_class: bool = False            # ... and to the number of classes beyond two (one tree per class)
 
     def estimator_path(self, task: str) -> str | None:
         return self.estimator["regressor" if task == "regression" else "classifier"]
@@ -184,6 +188,12 @@ def parse_component(path: Path) -> Component:
     categorical_argument = raw.get("categorical_argument")
     if categorical_argument is not None and (raw["step"] != "model" or not isinstance(categorical_argument, str)):
         fail("categorical_argument", "only a model may set it, to the name of one argument")
+    fit_cost = raw.get("fit_cost") or {}
+    if not isinstance(fit_cost, dict) or not set(fit_cost) <= {"scales_with", "per_class"}:
+        fail("fit_cost", "must be a mapping with keys scales_with and per_class")
+    scales_with = tuple(fit_cost.get("scales_with") or ())
+    if any(name not in names and name not in fixed for name in scales_with):
+        fail("fit_cost", "scales_with must name hyperparameters or fixed arguments of this file")
     initial = raw.get("initial_design") or {}
     if not isinstance(initial, dict) or not set(initial) <= {"rank", "with"}:
         fail("initial_design", "must be a mapping with keys rank and with")
@@ -191,7 +201,8 @@ def parse_component(path: Path) -> Component:
         name=raw["name"], step=raw["step"], estimator=estimator, tasks=tasks, source=str(path),
         fixed=dict(fixed), hyperparameters=hps, conditions=conditions, forbidden=forbidden,
         max_rows=raw.get("max_rows"), min_features=raw.get("min_features"), initial_rank=initial.get("rank"), initial_with=dict(initial.get("with") or {}), key_hyperparameters=key,
-        categorical_argument=categorical_argument,
+        categorical_argument=categorical_argument, cost_scales_with=scales_with,
+        cost_per_class=bool(fit_cost.get("per_class", False)),
     )
 
 

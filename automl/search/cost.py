@@ -1,0 +1,149 @@
+"""A configuration's fit time, predicted before it runs: what the search skips and runs first by.
+
+A trial's seconds are taken as proportional to its *work*: the share of the rows it fits on, the
+hyperparameters its model's YAML names in ``fit_cost.scales_with`` (trees, iterations, hidden units,
+the share of features a forest tries) and, for ``per_class`` families, the number of classes.
+The seconds per unit of work of a family come from this run's own trials of that family (their
+median, time-outs counted at the time they ran), else from the metabase's recorded fit times
+scaled by the table (rows fitted over all folds x columns) and calibrated by how this run's
+trials compared with that same prior so far. A family with neither has no prediction.
+
+Measured in ``benchmarks/cost_model.py``: how far the predictions fall from the seconds trials took.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from automl.metalearning.metabase import Metabase, task_kind
+from automl.records import TrialRecord, TrialStatus
+from automl.space.components import Component
+
+METABASE_FOLDS = 5          # the metabase's trials: 5-fold cross-validation ...
+METABASE_MAX_ROWS = 2000    # ... on at most this many rows (automl.metalearning.build.MAX_ROWS)
+RAN = (TrialStatus.OK, TrialStatus.TIMEOUT)  # trials whose seconds say how long the configuration takes
+PRIOR_MARGIN = 2.0  # a prediction from the metabase alone skips only beyond twice the limit (it is rougher)
+
+
+@dataclass(frozen=True)
+class TableWork:
+    """The table's share of a trial's work: rows fitted over all folds (at fraction 1), columns, classes."""
+
+    fit_rows: int
+    n_features: int
+    n_classes: int = 0  # 0 for regression
+
+    @property
+    def size(self) -> float:
+        return float(self.fit_rows) * max(self.n_features, 1)
+
+
+def config_work(config: Mapping, components: Mapping[str, Component], n_classes: int, fraction: float = 1.0) -> float:
+    """The configuration's work beyond the table's: fraction x its model's cost hyperparameters (x classes)."""
+    component = components.get(config["model"])
+    work = fraction
+    if component is None:
+        return work
+    defaults = {hp.name: hp.default for hp in component.hyperparameters}
+    for name in component.cost_scales_with:
+        value = config.get(f"{component.name}:{name}", component.fixed.get(name, defaults.get(name)))
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            work *= float(value)
+    if component.cost_per_class and n_classes > 2:
+        work *= n_classes
+    return work
+
+
+def metabase_rates(metabase: Metabase | None, task: str, components: Mapping[str, Component]) -> dict[str, float]:
+    """Each family's median seconds per unit of work x table size over the metabase's recorded fit times."""
+    if metabase is None:
+        return {}
+    kind = task_kind(task)
+    pool = metabase.pools.get(kind, [])
+    rates: dict[str, list[float]] = {}
+    for entry in metabase.entries(kind):
+        if entry.seconds is None:
+            continue
+        rows = min(round(math.exp(entry.metafeatures.get("log_rows", 0.0))), METABASE_MAX_ROWS)
+        table = TableWork(rows * (METABASE_FOLDS - 1), round(math.exp(entry.metafeatures.get("log_features", 0.0))),
+                          round(math.exp(entry.metafeatures.get("log_classes", 0.0))) if kind != "regression" else 0)
+        for config, seconds in zip(pool, entry.seconds):
+            if seconds and config["model"] in components:
+                work = config_work(config, components, table.n_classes) * table.size
+                rates.setdefault(config["model"], []).append(seconds / work)
+    return {family: statistics.median(values) for family, values in rates.items()}
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """Predicts a configuration's seconds on this table from this run's trials and the metabase's rates."""
+
+    components: Mapping[str, Component]
+    table: TableWork
+    prior_rates: Mapping[str, float] = field(default_factory=dict)  # metabase_rates()
+
+    def work(self, config: Mapping, fraction: float = 1.0) -> float:
+        return config_work(config, self.components, self.table.n_classes, fraction)
+
+    def prior_seconds(self, config: Mapping, fraction: float = 1.0) -> float | None:
+        """The metabase's prediction alone (not calibrated), or None for a family it never timed."""
+        rate = self.prior_rates.get(config["model"])
+        return None if rate is None else rate * self.work(config, fraction) * self.table.size
+
+    def predict(self, config: Mapping, fraction: float, trials: Iterable[TrialRecord]) -> tuple[float, str] | None:
+        """Predicted seconds and what they rest on ("this run" or "metabase"), or None."""
+        ran = [t for t in trials if t.status in RAN and t.finished_s > t.started_s]
+        own = [(t.finished_s - t.started_s) / self.work(t.config, t.fraction) for t in ran
+               if t.config["model"] == config["model"]]
+        if own:
+            return statistics.median(own) * self.work(config, fraction), "this run"
+        prior = self.prior_seconds(config, fraction)
+        if prior is None:
+            return None
+        ratios = [(t.finished_s - t.started_s) / p for t in ran if (p := self.prior_seconds(t.config, t.fraction))]
+        return prior * (statistics.median(ratios) if ratios else 1.0), "metabase"
+
+    def too_slow(self, config: Mapping, fraction: float, limit_s: float | None,
+                 trials: Iterable[TrialRecord]) -> str | None:
+        """Why a configuration predicted to run past ``limit_s`` (beyond PRIOR_MARGIN x it on the metabase's
+        word alone) should not start, or None."""
+        predicted = None if limit_s is None else self.predict(config, fraction, trials)
+        if predicted is None:
+            return None
+        seconds, basis = predicted
+        if seconds <= limit_s * (1.0 if basis == "this run" else PRIOR_MARGIN):
+            return None
+        return f"TimeEstimate: skipped, predicted to take {seconds:,.0f} s (by {basis}), over the {limit_s:,.0f} s it may take"
+
+
+def build_cost_model(components: Mapping[str, Component], task: str, folds, n_features: int, n_classes: int,
+                     metabase_path: str | None) -> CostModel:
+    """The cost model of a run over these ``folds`` (lists of training rows) of the table: the metabase
+    at ``metabase_path`` (None: the shipped one, skipped when absent or unreadable) gives the priors."""
+    from automl.errors import InputError
+    from automl.metalearning.metabase import load_metabase, shipped_path
+
+    table = TableWork(sum(len(train) for train, _ in folds), n_features, n_classes if task != "regression" else 0)
+    path = shipped_path() if metabase_path is None else metabase_path
+    try:
+        metabase = load_metabase(path)
+    except InputError:  # warm starts report an unreadable metabase the user named; costs just go without
+        metabase = None
+    return CostModel(components, table, metabase_rates(metabase, task, components))
+
+
+def cheap_first(design: list[tuple[dict, str]], cost: CostModel, seconds: float | None,
+                share: float = 0.1) -> list[tuple[dict, str]]:
+    """The design with its first configuration predicted to finish within ``share`` of the budget moved
+    to the front (unchanged without a time budget or such a configuration): a short budget then never
+    ends with nothing but time-outs, and later choices are told a strong loss early."""
+    if seconds is None:
+        return design
+    for k, (config, _) in enumerate(design):
+        predicted = cost.predict(config, 1.0, ())
+        if predicted is not None and predicted[0] <= share * seconds:
+            return [design[k], *design[:k], *design[k + 1:]]
+    return design

@@ -1,0 +1,97 @@
+"""Predicted trial seconds: work from the YAML's cost hyperparameters, rates from this run or the metabase."""
+
+import time
+
+import pytest
+
+from automl.metalearning.metabase import DatasetEntry, Metabase
+from automl.records import TrialStatus
+from automl.run.budget import Budget
+from automl.search.cost import CostModel, TableWork, cheap_first, metabase_rates
+from automl.search.loop import SearchSettings, run_search
+from automl.space.bounds import DataShape
+from automl.space.configspace import build_space
+from automl.trials.outcomes import TrialOutcome
+
+
+def _space(task="multiclass", n_classes=5):
+    return build_space(task, DataShape(n_rows=1000, fold_rows=800, n_features=10, n_classes=n_classes),
+                       has_categorical=False, include=("lightgbm", "random_forest", "logistic_regression"))
+
+
+def _config(space, model, **values):
+    config = next(c for c in space.default_configs() if c["model"] == model)
+    return {**config, **{f"{model}:{k}": v for k, v in values.items()}}
+
+
+def _ran(trial_id, config, seconds, status=TrialStatus.OK):
+    """A trial of ``config`` that ran ``seconds`` and ended with ``status``."""
+    from automl.records import TrialRecord, TrialResult, TrialSpec
+
+    loss = 0.5 if status is TrialStatus.OK else None
+    return TrialRecord(trial_id, TrialSpec(config, "test", 1.0),
+                       TrialResult(status, loss, seconds, 0.0, {}, None, {}, 10.0, 10.0 + seconds))
+
+
+def test_work_grows_with_trees_and_classes_and_the_run_s_own_trials_set_the_rate():
+    space = _space()
+    cost = CostModel(space.components, TableWork(4000, 10, 5))
+    small, big = _config(space, "lightgbm", n_estimators=100), _config(space, "lightgbm", n_estimators=400)
+    assert cost.work(big) == 4 * cost.work(small) == 4 * 100 * 5  # one tree per class and round
+    assert cost.work(small, fraction=1 / 3) == pytest.approx(cost.work(small) / 3)
+    assert cost.predict(big, 1.0, []) is None  # no metabase, no trial of the family yet
+    seconds, basis = cost.predict(big, 1.0, [_ran(0, small, 2.0)])
+    assert basis == "this run" and abs(seconds - 8.0) < 1e-9
+    # a time-out counts at the time it ran: a lower bound, enough to skip what is bigger still
+    timed_out = _ran(1, big, 20.0, TrialStatus.TIMEOUT)
+    assert "predicted to take 40 s" in cost.too_slow(_config(space, "lightgbm", n_estimators=800), 1.0, 20.0, [timed_out])
+    assert cost.too_slow(_config(space, "lightgbm", n_estimators=200), 1.0, 20.0, [timed_out]) is None
+
+
+def test_the_metabase_prior_scales_with_the_table_and_is_calibrated_by_this_run():
+    space = _space("binary", 2)
+    forest, logistic = _config(space, "random_forest"), _config(space, "logistic_regression")
+    entry = DatasetEntry("earlier", "binary", "roc_auc", {"log_rows": 6.907755, "log_features": 2.302585},  # 1000 x 10
+                         [0.1, 0.2], seconds=[4.0, 1.0])
+    metabase = Metabase(pools={"classification": [forest, logistic]}, datasets=[entry])
+    rates = metabase_rates(metabase, "binary", space.components)
+    cost = CostModel(space.components, TableWork(8000, 20, 2), rates)  # twice the rows fitted, twice the columns
+    seconds, basis = cost.predict(forest, 1.0, [])
+    assert basis == "metabase" and abs(seconds - 16.0) < 1e-6
+    # this machine ran the logistic regression 3x slower than the prior said: the forest's prior follows
+    slow_logistic = _ran(0, logistic, 3.0 * cost.prior_seconds(logistic))
+    assert abs(cost.predict(forest, 1.0, [slow_logistic])[0] - 48.0) < 1e-6
+    assert cost.too_slow(forest, 1.0, 10.0, []) is None  # 16 s on the metabase's word: within 2 x 10 s
+    assert cost.too_slow(forest, 1.0, 7.0, []).startswith("TimeEstimate: skipped")
+
+
+def test_a_cheap_configuration_goes_first_and_a_predicted_time_out_never_runs(tmp_path):
+    space = _space()
+    cost = CostModel(space.components, TableWork(4000, 10, 5))
+    slow, fast = _config(space, "random_forest", n_estimators=500), _config(space, "lightgbm", n_estimators=16)
+    history = [_ran(0, _config(space, "random_forest", n_estimators=100), 10.0), _ran(1, fast, 0.5)]
+    design = [(slow, "warm start: portfolio 1"), (fast, "warm start: portfolio 2")]
+    assert cheap_first(design, cost, None) == design
+    assert cheap_first(design, CostModel(space.components, TableWork(4000, 10, 5)), 60.0) == design  # nothing known
+    priced = CostModel(space.components, TableWork(4000, 10, 5), {"random_forest": 1e-4, "lightgbm": 1e-7})
+    assert cheap_first(design, priced, 60.0) == [design[1], design[0]]  # 0.3 s against 1,000 s on the metabase's word
+
+    class Timed:
+        def __init__(self):
+            self.submitted = []
+
+        def submit(self, config, timeout_s, limit_s, fraction=1.0):
+            self.submitted.append(config)
+
+        def collect(self, should_stop):
+            return TrialOutcome(0.5, 0.01, 0.0)
+
+    from automl.search.loop import History
+
+    trials = Timed()
+    result = run_search(space, trials, SearchSettings("random", 0, 6, output_dir=tmp_path),
+                        Budget(None, time.monotonic(), trial_time_limit=30.0), design=design, cost=cost,
+                        history=History(history))
+    skipped = [t for t in result.trials if t.status is TrialStatus.SKIPPED]
+    assert skipped[0].config == slow and "predicted to take 50 s (by this run)" in skipped[0].error
+    assert slow not in trials.submitted and result.skipped == len(skipped)
