@@ -59,19 +59,6 @@ def select_weights(predictions: dict[int, np.ndarray], ranked: list[int], y: np.
     return {candidates[k]: float(counts[k] / counts.sum()) for k in np.flatnonzero(counts)}
 
 
-def predict_seconds(pipeline, X, n_classes: int | None, repeats: int = 3) -> float:
-    """The fastest of ``repeats`` predictions of ``X``'s rows by a fitted pipeline, in seconds: its
-    predict cost (the fastest, as the least disturbed by other work on the machine)."""
-    times = []
-    with warnings.catch_warnings():  # the model's own warnings were counted in its trial
-        warnings.simplefilter("ignore")
-        for _ in range(repeats):
-            start = time.perf_counter()
-            predict(pipeline, X, n_classes)
-            times.append(time.perf_counter() - start)
-    return min(times)
-
-
 class WeightedEnsemble:
     """Fitted pipelines and their weights: predicts the weighted average of their predictions.
 

@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.pipeline import Pipeline
 
-from automl.ensemble import WeightedEnsemble, predict_seconds, select_weights
+from automl.ensemble import WeightedEnsemble, select_weights
 from automl.records import TrialRecord, rank_key, ranked
 from automl.run.budget import Budget, full_fit_seconds
 from automl.trials.evaluation import TrialData
@@ -28,7 +28,6 @@ from automl.trials.worker import TrialWorker
 
 logger = logging.getLogger(__name__)
 
-COST_SAMPLE_ROWS = 1000  # rows each refit ensemble member predicts to measure its cost
 PARTIAL_REFIT_MARGIN = 1.5  # a refit on a share of the rows is planned this much longer than its estimate:
 # on a million rows an MLP's refit outran the estimate (its time over its fraction, x1.5) by 26 s or more
 
@@ -69,16 +68,11 @@ def refit_best(refits: Refits, trials: list[TrialRecord], data: TrialData,
 def refit_ensemble(refits: Refits, trials: list[TrialRecord], predictions: dict[int, np.ndarray], data: TrialData,
                    best: tuple[TrialRecord, Pipeline], *, rounds: int,
                    budget: Budget) -> tuple[Pipeline | WeightedEnsemble, dict[int, float]]:
-    """Caruana selection over the kept out-of-fold ``predictions``, in two stages, then the ensemble of the
-    chosen members.
-
-    The first stage admits a new member only while the ensemble's predict cost, by the trials' own
-    validation times, stays within ``automl.ensemble.PREDICT_COST_RATIO`` of its first member's. Its
-    members are refit in the worker while time is left (until the budget's ``members_end``); those
-    not refit in time are left out. The second stage chooses again among the refit members alone,
-    by each one's measured time to predict up to ``COST_SAMPLE_ROWS`` training rows: a trial's
-    validation time can mislead (a model fit on a share of the rows, a slow shared machine), the
-    refit model's cannot. ``best`` is the best trial and its refit pipeline."""
+    """Caruana selection over the kept out-of-fold ``predictions`` (a new member only while the ensemble's
+    predict cost, by the trials' validation times, stays within ``automl.ensemble.PREDICT_COST_RATIO``
+    of its first member's), then each member refit in the worker while time is left (until the
+    budget's ``members_end``); members that do not fit in time are dropped (the rest re-weighted).
+    ``best`` is the best trial and its refit pipeline."""
     by_id = {t.trial_id: t for t in trials}
     order = [t.trial_id for t in sorted((by_id[i] for i in predictions), key=rank_key)]
     weights = select_weights(predictions, order, data.y, data.metric, rounds, budget.members_end,
@@ -90,14 +84,8 @@ def refit_ensemble(refits: Refits, trials: list[TrialRecord], predictions: dict[
             member = _refit_in_time(refits, by_id[trial_id], budget.members_end, budget.refit_factor)
             if member is not None:
                 fitted[trial_id] = member[0]
-    members = [i for i in order if i in weights and i in fitted]
-    if len(members) > 1:
-        n_classes = None if data.task == "regression" else data.n_classes
-        sample = data.X.iloc[:COST_SAMPLE_ROWS]
-        measured = {i: predict_seconds(fitted[i], sample, n_classes) for i in members}
-        weights = select_weights({i: predictions[i] for i in members}, members, data.y, data.metric, rounds,
-                                 budget.final_end, costs=measured)
-    logger.info("Ensemble selection chose %d trial(s) of %d refit in time.", len(weights), len(members))
+    logger.info("Ensemble selection chose %d trial(s); %d of them refit in time.", len(weights),
+                sum(1 for i in weights if i in fitted))
     return _assemble(fitted, weights, data) or (pipeline, {best_trial.trial_id: 1.0})
 
 

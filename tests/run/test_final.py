@@ -88,30 +88,3 @@ def test_a_refit_on_a_share_of_the_rows_fits_that_share_and_keeps_every_class():
     with pytest.raises(ValueError, match="lack a class"):
         refit(steps, rare, fraction=0.2)
 
-
-def test_an_ensemble_member_whose_refit_predicts_too_slowly_is_chosen_again_without_it(monkeypatch):
-    from automl.metrics import get_metric
-    from automl.run import final
-    from automl.trials.evaluation import TrialData
-
-    y = np.array([0, 0, 1, 1] * 25, dtype=float)
-    errors = np.where(np.arange(100) % 2 == 0, 1.0, -1.0) * 0.5
-    predictions = {0: y + errors, 1: y - errors}  # their average is exact: the first stage takes both
-    configs = {c["model"]: c for c in _space().default_configs()}
-    trials = [_trial(0, configs["lightgbm"], 0.5, 1.0, 1.0), _trial(1, configs["random_forest"], 0.5, 1.0, 1.0)]
-    data = TrialData(pd.DataFrame({"x": y}), y, infer_schema(pd.DataFrame({"x": y})), "regression", 0, [],
-                     get_metric("rmse", "regression"), 0)
-    worker = _RecordingWorker()
-    budget = Budget(None, time.monotonic(), refit_factor=1.0)
-    refits = final.Refits(worker, _space().to_steps)
-
-    monkeypatch.setattr(final, "predict_seconds", lambda pipeline, X, n_classes: 1.0)
-    _, weights = final.refit_ensemble(refits, trials, predictions, data, (trials[0], "refit lightgbm"), rounds=10,
-                                      budget=budget)
-    assert weights == {0: 0.5, 1: 0.5} and worker.refits == [("random_forest", 1.0)]
-
-    # refit, the forest predicts 10 times slower than the best: over the cap, so the best stays alone
-    monkeypatch.setattr(final, "predict_seconds", lambda pipeline, X, n_classes: 10.0 if "forest" in pipeline else 1.0)
-    predictor, weights = final.refit_ensemble(refits, trials, predictions, data, (trials[0], "refit lightgbm"),
-                                              rounds=10, budget=budget)
-    assert predictor == "refit lightgbm" and weights == {0: 1.0}
