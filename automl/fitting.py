@@ -22,7 +22,7 @@ from automl.run.budget import Budget, refit_factor
 from automl.run.estimate import estimate_selection
 from automl.run.final import Refits, refit_best, refit_ensemble
 from automl.run.store import RunStore, data_fingerprint
-from automl.search.cost import CostModel
+from automl.search.cost import CostModel, typical_trial_seconds
 from automl.search.loop import History, SearchSettings, run_search
 from automl.search.result import KEEP_PREDICTIONS, SearchResult
 from automl.settings import RunSettings
@@ -46,7 +46,10 @@ def open_run(params: dict[str, Any], estimator: str, data: TrainingData, metric:
     columns = {c: "categorical" if c in data.schema.categorical else "numeric" for c in data.schema.columns}
     fingerprint = data_fingerprint(data.X, data.y, columns)
     fingerprint["summary"] = summarise_data(data.X, data.y, data.schema, data.classes)
-    resampling = choose_resampling(len(data.X), data.X.shape[1], params["time_budget"], params["resampling"])
+    trial_seconds = typical_trial_seconds(data.task, len(data.schema.columns), data.n_classes, params["metabase"])
+    resampling = choose_resampling(len(data.X), data.X.shape[1], params["time_budget"], params["resampling"], trial_seconds)
+    if resampling.reason:
+        logger.info("Validating by %s.", resampling.describe())
     settings = RunSettings(estimator, data.task, metric.name, dict(params), target=data.target_name,
                            validation={"kind": resampling.kind, "n_splits": resampling.n_splits},
                            versions=library_versions())

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from automl.metalearning.metabase import Metabase, task_kind
@@ -84,6 +84,7 @@ class CostModel:
     components: Mapping[str, Component]
     table: TableWork
     prior_rates: Mapping[str, float] = field(default_factory=dict)  # metabase_rates()
+    prior_pool: tuple[dict, ...] = ()  # the metabase's configurations for this kind of task
 
     def work(self, config: Mapping, fraction: float = 1.0) -> float:
         return config_work(config, self.components, self.table.n_classes, fraction)
@@ -132,7 +133,8 @@ def build_cost_model(components: Mapping[str, Component], task: str, folds, n_fe
         metabase = load_metabase(path)
     except InputError:  # warm starts report an unreadable metabase the user named; costs just go without
         metabase = None
-    return CostModel(components, table, metabase_rates(metabase, task, components))
+    pool = tuple(metabase.pools.get(task_kind(task), ())) if metabase else ()
+    return CostModel(components, table, metabase_rates(metabase, task, components), pool)
 
 
 def cheap_first(design: list[tuple[dict, str]], cost: CostModel, seconds: float | None,
@@ -147,3 +149,21 @@ def cheap_first(design: list[tuple[dict, str]], cost: CostModel, seconds: float 
         if predicted is not None and predicted[0] <= share * seconds:
             return [design[k], *design[:k], *design[k + 1:]]
     return design
+
+
+def typical_trial_seconds(task: str, n_features: int, n_classes: int,
+                          metabase_path: str | None) -> Callable[[int], float | None]:
+    """``seconds(fit_rows)``: the median, over the metabase's pool, of a configuration's predicted seconds
+    on this table when a trial fits ``fit_rows`` rows over all its folds (None without a metabase)."""
+    from automl.space.components import load_components
+
+    components = load_components()
+    model = build_cost_model(components, task, [], n_features, n_classes, metabase_path)
+    pool = model.prior_pool
+
+    def seconds(fit_rows: int) -> float | None:
+        table = CostModel(components, TableWork(fit_rows, n_features, model.table.n_classes), model.prior_rates)
+        predicted = [s for config in pool if (s := table.prior_seconds(config)) is not None]
+        return statistics.median(predicted) if predicted else None
+
+    return seconds

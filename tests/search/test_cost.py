@@ -95,3 +95,26 @@ def test_a_cheap_configuration_goes_first_and_a_predicted_time_out_never_runs(tm
     skipped = [t for t in result.trials if t.status is TrialStatus.SKIPPED]
     assert skipped[0].config == slow and "predicted to take 50 s (by this run)" in skipped[0].error
     assert slow not in trials.submitted and result.skipped == len(skipped)
+
+
+def test_a_typical_trial_s_seconds_pick_fewer_folds_for_a_slow_table(tmp_path):
+    from automl.search.cost import typical_trial_seconds
+    from automl.trials.resampling import choose_resampling
+
+    space = _space("binary", 2)
+    forest, logistic = _config(space, "random_forest"), _config(space, "logistic_regression")
+    entry = DatasetEntry("earlier", "binary", "roc_auc", {"log_rows": 6.907755, "log_features": 2.302585},
+                         [0.1, 0.2], seconds=[4.0, 1.0])
+    Metabase(pools={"classification": [forest, logistic]}, pool_origins={"classification": ["default", "default"]},
+             datasets=[entry]).save(tmp_path / "m.json.gz")
+    seconds = typical_trial_seconds("binary", 10, 2, str(tmp_path / "m.json.gz"))
+    assert seconds(4000) == pytest.approx(2.5)  # the earlier table's own size: the median of 4 s and 1 s
+    assert seconds(40_000) == pytest.approx(25.0)
+    assert choose_resampling(1000, 10, 600, trial_seconds=seconds).describe() == "5-fold cross-validation"
+    assert choose_resampling(5000, 10, 300, trial_seconds=seconds).describe() == "5-fold cross-validation"  # 18 trials
+    slow = choose_resampling(5000, 10, 200, trial_seconds=seconds)  # 5 folds: 12.5 s a trial, 12 in 150 s
+    assert slow.describe() == "3-fold cross-validation (5 folds would leave about 12 trials in the budget)"
+    wide = choose_resampling(5000, 10, 100, trial_seconds=seconds)  # 5 folds: 3 trials; 3 folds: 5
+    assert wide.describe() == "holdout (33% validation; 3 folds would leave about 5 trials in the budget)"
+    assert choose_resampling(5000, 10, 100, "cv", trial_seconds=seconds).describe() == "5-fold cross-validation"
+    assert typical_trial_seconds("regression", 10, 0, str(tmp_path / "m.json.gz"))(4000) is None

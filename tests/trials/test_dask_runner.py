@@ -78,8 +78,11 @@ def test_a_hanging_trial_is_stopped_at_its_limit_and_the_budget_holds(data, capf
     trials = [(t.config["model"], t.started_s, t.finished_s, t.error) for t in model.trials_]  # shown on failure
     assert elapsed <= 30 * 1.05 + 5, trials
     board = model.leaderboard_
-    hung = board[board["model"] == "sleep_model"]
+    hung = board[(board["model"] == "sleep_model") & (board["status"] == "timeout")]
     assert len(hung) >= 1 and hung["error"].str.startswith("TimeoutError: the trial ran past its limit of 2.0 s").all(), trials
+    skipped = board[(board["model"] == "sleep_model") & (board["status"] == "skipped")]  # once its time-outs were seen
+    assert skipped["error"].str.startswith("TimeEstimate: skipped, predicted to take 2 s (by this run)").all(), trials
+    assert set(board.loc[board["model"] == "sleep_model", "status"]) <= {"timeout", "skipped"}, trials
     assert (board["status"] == "ok").sum() >= 1, trials  # the search went on beside the hung trials
     assert any(t.started_s > h.finished_s for t in model.trials_ for h in model.trials_
                if h.config["model"] == "sleep_model"), trials  # ... and after one of them was stopped
