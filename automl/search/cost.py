@@ -18,9 +18,10 @@ import statistics
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from automl.metalearning.metabase import Metabase, task_kind
+from automl.errors import InputError
+from automl.metalearning.metabase import Metabase, load_metabase, shipped_path, task_kind
 from automl.records import TrialRecord, TrialStatus
-from automl.space.components import Component
+from automl.space.components import Component, load_components
 
 METABASE_FOLDS = 5          # the metabase's trials: 5-fold cross-validation ...
 METABASE_MAX_ROWS = 2000    # ... on at most this many rows (automl.metalearning.build.MAX_ROWS)
@@ -124,9 +125,6 @@ def build_cost_model(components: Mapping[str, Component], task: str, folds, n_fe
                      metabase_path: str | None) -> CostModel:
     """The cost model of a run over these ``folds`` (lists of training rows) of the table: the metabase
     at ``metabase_path`` (None: the shipped one, skipped when absent or unreadable) gives the priors."""
-    from automl.errors import InputError
-    from automl.metalearning.metabase import load_metabase, shipped_path
-
     table = TableWork(sum(len(train) for train, _ in folds), n_features, n_classes if task != "regression" else 0)
     path = shipped_path() if metabase_path is None else metabase_path
     try:
@@ -155,8 +153,6 @@ def typical_trial_seconds(task: str, n_features: int, n_classes: int,
                           metabase_path: str | None) -> Callable[[int], float | None]:
     """``seconds(fit_rows)``: the median, over the metabase's pool, of a configuration's predicted seconds
     on this table when a trial fits ``fit_rows`` rows over all its folds (None without a metabase)."""
-    from automl.space.components import load_components
-
     components = load_components()
     model = build_cost_model(components, task, [], n_features, n_classes, metabase_path)
     pool = model.prior_pool

@@ -114,7 +114,7 @@ def test_a_typical_trial_s_seconds_pick_fewer_folds_for_a_slow_table(tmp_path):
     assert choose_resampling(5000, 10, 300, trial_seconds=seconds).describe() == "5-fold cross-validation"  # 18 trials
     slow = choose_resampling(5000, 10, 200, trial_seconds=seconds)  # 5 folds: 12.5 s a trial, 12 in 150 s
     assert slow.describe() == "3-fold cross-validation (5 folds would leave about 12 trials in the budget)"
-    wide = choose_resampling(5000, 10, 100, trial_seconds=seconds)  # 5 folds: 3 trials; 3 folds: 5
-    assert wide.describe() == "holdout (33% validation; 3 folds would leave about 5 trials in the budget)"
+    wide = choose_resampling(5000, 10, 100, trial_seconds=seconds)  # 5 folds: 6 trials; 3 folds: 12
+    assert wide.describe() == "holdout (33% validation; 3 folds would leave about 12 trials in the budget)"
     assert choose_resampling(5000, 10, 100, "cv", trial_seconds=seconds).describe() == "5-fold cross-validation"
     assert typical_trial_seconds("regression", 10, 0, str(tmp_path / "m.json.gz"))(4000) is None
