@@ -127,7 +127,7 @@ def run_search(space: SearchSpace, trials: Trials | TrialPool, settings: SearchS
     logger.info("search stopped (%s): %d trials, optimizer %.1f%% of %.1fs", result.stop_reason,
                 len(result.trials), 100 * result.optimizer_share, result.wall_seconds)
     if result.skipped:
-        logger.warning("%d configuration(s) were skipped before running: predicted to need more memory or "
+        logger.info("%d configuration(s) were skipped before running: predicted to need more memory or "
                        "time than a trial may use.", result.skipped)
     return result
 
