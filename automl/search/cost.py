@@ -1,8 +1,9 @@
 """A configuration's fit time, predicted before it runs: what the search skips and runs first by.
 
 A trial's seconds are taken as proportional to its *work*: the share of the rows it fits on, the
-hyperparameters its model's YAML names in ``fit_cost.scales_with`` (trees, iterations, hidden units,
-the share of features a forest tries) and, for ``per_class`` families, the number of classes.
+hyperparameters its model's YAML names in ``fit_cost.scales_with`` (trees, iterations, leaves, hidden
+units, the share of features a forest tries), 2 to the power of those in ``doubles_every`` over their
+step (XGBoost's depth) and, for ``per_class`` families, the number of classes.
 The seconds per unit of work of a family come from this run's own trials of that family (their
 median, time-outs counted at the time they ran), else from the metabase's recorded fit times
 scaled by the table (rows fitted over all folds x columns) and calibrated by how this run's
@@ -49,10 +50,15 @@ def config_work(config: Mapping, components: Mapping[str, Component], n_classes:
     if component is None:
         return work
     defaults = {hp.name: hp.default for hp in component.hyperparameters}
+
+    def value(name: str) -> float | None:
+        given = config.get(f"{component.name}:{name}", component.fixed.get(name, defaults.get(name)))
+        return float(given) if isinstance(given, (int, float)) and not isinstance(given, bool) and given > 0 else None
+
     for name in component.cost_scales_with:
-        value = config.get(f"{component.name}:{name}", component.fixed.get(name, defaults.get(name)))
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-            work *= float(value)
+        work *= value(name) or 1.0
+    for name, step in component.cost_doubles_every.items():
+        work *= 2.0 ** ((value(name) or 0.0) / step)
     if component.cost_per_class and n_classes > 2:
         work *= n_classes
     return work

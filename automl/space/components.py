@@ -15,8 +15,10 @@ registry code. The format, with every key a file may use::
     initial_design: {rank: 1, with: {scaler: none}}   # optional: its defaults are tried first
     categorical_argument: cat_features  # optional, models only: the argument that names the categorical
                                     # columns; the model then gets them as integer codes (CatBoost)
-    fit_cost: {scales_with: [n_estimators], per_class: true}  # optional, models only: fit time grows in
-                                    # proportion to these hyperparameters (and to the classes): automl.search.cost
+    fit_cost: {scales_with: [n_estimators], per_class: true, doubles_every: {max_depth: 1.5}}
+                                    # optional, models only: fit time grows in proportion to these
+                                    # hyperparameters (and to the classes), and doubles every 1.5 levels
+                                    # of max_depth: automl.search.cost
     fixed: {verbose: -1}            # arguments that are not searched
     key_hyperparameters: [learning_rate, num_leaves]  # optional: what the leaderboard shows first
     hyperparameters:
@@ -94,6 +96,7 @@ class Component:
     categorical_argument: str | None = None
     cost_scales_with: tuple[str, ...] = ()  # hyperparameters (or fixed arguments) fit time is proportional to
     cost_per_class: bool = False            # ... and to the number of classes beyond two (one tree per class)
+    cost_doubles_every: dict[str, float] = field(default_factory=dict)  # ... and doubles every this much of these
 
     def estimator_path(self, task: str) -> str | None:
         return self.estimator["regressor" if task == "regression" else "classifier"]
@@ -189,11 +192,15 @@ def parse_component(path: Path) -> Component:
     if categorical_argument is not None and (raw["step"] != "model" or not isinstance(categorical_argument, str)):
         fail("categorical_argument", "only a model may set it, to the name of one argument")
     fit_cost = raw.get("fit_cost") or {}
-    if not isinstance(fit_cost, dict) or not set(fit_cost) <= {"scales_with", "per_class"}:
-        fail("fit_cost", "must be a mapping with keys scales_with and per_class")
+    if not isinstance(fit_cost, dict) or not set(fit_cost) <= {"scales_with", "per_class", "doubles_every"}:
+        fail("fit_cost", "must be a mapping with keys scales_with, per_class and doubles_every")
     scales_with = tuple(fit_cost.get("scales_with") or ())
-    if any(name not in names and name not in fixed for name in scales_with):
-        fail("fit_cost", "scales_with must name hyperparameters or fixed arguments of this file")
+    doubles_every = fit_cost.get("doubles_every") or {}
+    if not isinstance(doubles_every, dict) or not all(
+            isinstance(step, (int, float)) and not isinstance(step, bool) and step > 0 for step in doubles_every.values()):
+        fail("fit_cost", "doubles_every must map hyperparameters to a positive step")
+    if any(name not in names and name not in fixed for name in (*scales_with, *doubles_every)):
+        fail("fit_cost", "scales_with and doubles_every must name hyperparameters or fixed arguments of this file")
     initial = raw.get("initial_design") or {}
     if not isinstance(initial, dict) or not set(initial) <= {"rank", "with"}:
         fail("initial_design", "must be a mapping with keys rank and with")
@@ -202,7 +209,7 @@ def parse_component(path: Path) -> Component:
         fixed=dict(fixed), hyperparameters=hps, conditions=conditions, forbidden=forbidden,
         max_rows=raw.get("max_rows"), min_features=raw.get("min_features"), initial_rank=initial.get("rank"), initial_with=dict(initial.get("with") or {}), key_hyperparameters=key,
         categorical_argument=categorical_argument, cost_scales_with=scales_with,
-        cost_per_class=bool(fit_cost.get("per_class", False)),
+        cost_per_class=bool(fit_cost.get("per_class", False)), cost_doubles_every=dict(doubles_every),
     )
 
 

@@ -39,6 +39,10 @@ def test_work_grows_with_trees_and_classes_and_the_run_s_own_trials_set_the_rate
     small, big = _config(space, "lightgbm", n_estimators=100), _config(space, "lightgbm", n_estimators=400)
     assert cost.work(big) == 4 * cost.work(small) == 4 * 100 * 5  # one tree per class and round
     assert cost.work(small, fraction=1 / 3) == pytest.approx(cost.work(small) / 3)
+    xgboost = build_space("multiclass", DataShape(1000, 800, 10, 5), has_categorical=False, include=("xgboost",))
+    deep, shallow = _config(xgboost, "xgboost", max_depth=9), _config(xgboost, "xgboost", max_depth=6)
+    assert CostModel(xgboost.components, TableWork(4000, 10, 5)).work(deep) == pytest.approx(
+        4 * CostModel(xgboost.components, TableWork(4000, 10, 5)).work(shallow))  # doubles every 1.5 levels
     assert cost.predict(big, 1.0, []) is None  # no metabase, no trial of the family yet
     seconds, basis = cost.predict(big, 1.0, [_ran(0, small, 2.0)])
     assert basis == "this run" and abs(seconds - 8.0) < 1e-9

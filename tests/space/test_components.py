@@ -30,6 +30,12 @@ def test_user_folder_adds_a_family():
      r"key 'hyperparameters.k': default 'b' is not among the choices"),
     ("name: x\nstep: model\nestimator: a.B\ncolor: red\n", r"key 'color': unknown key"),
     ("name: [x\n", r"is not valid YAML at line"),
+    ("name: x\nstep: model\nestimator: a.B\nfit_cost: {scales_with: [trees]}\n",
+     r"key 'fit_cost': scales_with and doubles_every must name hyperparameters or fixed arguments"),
+    ("name: x\nstep: model\nestimator: a.B\nfixed: {depth: 3}\nfit_cost: {doubles_every: {depth: 0}}\n",
+     r"key 'fit_cost': doubles_every must map hyperparameters to a positive step"),
+    ("name: x\nstep: scaler\nestimator: a.B\ncategorical_argument: cat_features\n",
+     r"key 'categorical_argument': only a model may set it"),
 ])
 def test_broken_user_yaml_names_file_and_key(tmp_path, text, message):
     (tmp_path / "broken.yaml").write_text(text)
