@@ -348,15 +348,17 @@ class TrainingData:
     classes: np.ndarray | None         # the class labels, in code order (None for regression)
     named_columns: bool                # X was a DataFrame (its column names are checked at predict)
     target_name: str | None = None
+    weights: np.ndarray | None = None  # each row's sample weight (None: every row counts once)
 
     @property
     def n_classes(self) -> int:
         return 0 if self.classes is None else len(self.classes)
 
 
-def prepare_training(X, y, task_for) -> TrainingData:
-    """Check and prepare ``fit``'s X and y for the task ``task_for(y)`` names: rows without a target dropped, column types
-    inferred (float32 where lossless), classes coded 0..k-1. One sentence for what cannot be used."""
+def prepare_training(X, y, task_for, sample_weight=None) -> TrainingData:
+    """Check and prepare ``fit``'s X and y for the task ``task_for(y)`` names: rows without a target (or
+    of weight zero) dropped, column types inferred (float32 where lossless), classes coded 0..k-1. One
+    sentence for what cannot be used."""
     from sklearn.preprocessing import LabelEncoder
     from sklearn.utils.validation import column_or_1d
 
@@ -365,6 +367,18 @@ def prepare_training(X, y, task_for) -> TrainingData:
         y = column_or_1d(y, warn=True)
     columns = list(frame.columns)
     name = str(y.name) if isinstance(y, pd.Series) and y.name is not None else None
+    weights = None if sample_weight is None else check_weights(sample_weight, len(frame))
+    if weights is not None:
+        kept = weights > 0
+        if not kept.all():  # a row of weight zero counts in no fit and no score: as if it were not there
+            logger.info("Left out %d rows of weight zero.", int((~kept).sum()))
+            frame = frame.loc[kept].reset_index(drop=True)
+            y = (y.loc[kept] if isinstance(y, pd.Series) else np.asarray(y)[kept])
+            weights = weights[kept]
+        target_missing = pd.isna(np.asarray(y)) if not isinstance(y, pd.Series) else y.isna().to_numpy()
+        weights = weights[~target_missing]
+        if np.all(weights == 1.0):
+            weights = None  # every weight one is no weight at all
     frame, target, task = clean_target(frame, y, task_for(y))
     if len(frame) < 2:
         raise InputError(f"Need at least 2 rows with a target to learn from, got {len(frame)}.")
@@ -372,9 +386,28 @@ def prepare_training(X, y, task_for) -> TrainingData:
     features = prepare_features(frame, schema)
     named = isinstance(X, pd.DataFrame)
     if task == "regression":
-        return TrainingData(features, target.to_numpy(dtype=np.float64), task, schema, columns, None, named, name)
+        return TrainingData(features, target.to_numpy(dtype=np.float64), task, schema, columns, None, named, name,
+                            weights)
     encoder = LabelEncoder().fit(target.to_numpy())
     codes = encoder.transform(target.to_numpy()).astype(np.int64)
     if np.bincount(codes).max() < 2:
         raise InputError("Every class has a single row; validation needs at least two rows of some class.")
-    return TrainingData(features, codes, task, schema, columns, encoder.classes_, named, name)
+    return TrainingData(features, codes, task, schema, columns, encoder.classes_, named, name, weights)
+
+
+def check_weights(sample_weight, n_rows: int, what: str = "sample_weight") -> np.ndarray:
+    """Sample weights as float64, or one sentence (naming them ``what``): one per row, numbers, finite,
+    none negative, some positive."""
+    values = pd.to_numeric(pd.Series(np.asarray(sample_weight).ravel()), errors="coerce").to_numpy(dtype=np.float64)
+    if len(values) != n_rows:
+        raise InputError(f"{what} has {len(values)} values but X has {n_rows} rows.")
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise InputError(f"{what} holds {int(bad.sum())} missing, non-numeric or infinite value(s); every row "
+                         "needs a finite weight.")
+    if (values < 0).any():
+        raise InputError(f"{what} holds {int((values < 0).sum())} negative value(s), like {values[values < 0][0]:g}; "
+                         "weights must be zero or more.")
+    if not (values > 0).any():
+        raise InputError(f"Every weight in {what} is zero; at least one row must count.")
+    return values

@@ -25,14 +25,15 @@ PREDICT_COST_RATIO = 3.0
 
 def select_weights(predictions: dict[int, np.ndarray], ranked: list[int], y: np.ndarray, metric: Metric,
                    rounds: int = 50, deadline: float | None = None, costs: dict[int, float] | None = None,
-                   cost_ratio: float = PREDICT_COST_RATIO) -> dict[int, float]:
+                   cost_ratio: float = PREDICT_COST_RATIO, sample_weight: np.ndarray | None = None) -> dict[int, float]:
     """Weights (summing to 1) of the trials in ``ranked`` (best single loss first) after ``rounds`` rounds.
 
     Only rows that every candidate predicted are used (a holdout validates a third of the rows).
     Ties go to the better-ranked trial, so one round returns the best single trial. Rounds stop
     early at the (monotonic) ``deadline``, keeping those done. With ``costs`` (a trial's seconds to
     predict its validation rows), a trial not yet chosen is a candidate only while the chosen ones'
-    costs and its own sum to at most ``cost_ratio`` times the first chosen one's.
+    costs and its own sum to at most ``cost_ratio`` times the first chosen one's. ``sample_weight``
+    weights each row's part in the loss.
     """
     candidates = [i for i in ranked if i in predictions]
     if not candidates or rounds < 1:
@@ -40,6 +41,7 @@ def select_weights(predictions: dict[int, np.ndarray], ranked: list[int], y: np.
     stack = np.stack([np.asarray(predictions[i], dtype=np.float64) for i in candidates])
     rows = np.isfinite(stack.reshape(len(candidates), len(y), -1)).all(axis=(0, 2))
     stack, y = stack[:, rows], y[rows]
+    weights = None if sample_weight is None else np.asarray(sample_weight)[rows]
     total = np.zeros_like(stack[0])
     counts = np.zeros(len(candidates), dtype=int)
     cost = np.array([max((costs or {}).get(i, 0.0), 0.0) for i in candidates])
@@ -50,7 +52,7 @@ def select_weights(predictions: dict[int, np.ndarray], ranked: list[int], y: np.
         allowed = (counts > 0) | (cost[counts > 0].sum() + cost <= cap)
         with warnings.catch_warnings():  # e.g. "y_prob values do not sum to one" from float32 rounding
             warnings.simplefilter("ignore")
-            losses = [metric.loss(y, (total + member) / size) if ok else np.inf for member, ok in zip(stack, allowed)]
+            losses = [metric.loss(y, (total + member) / size, weights) if ok else np.inf for member, ok in zip(stack, allowed)]
         pick = int(np.argmin(losses))
         if size == 1 and costs is not None:
             cap = cost_ratio * cost[pick]

@@ -19,7 +19,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
-from automl.data import Schema, TrainingData, as_frame, prepare_features, prepare_training
+from automl.data import Schema, TrainingData, as_frame, check_weights, prepare_features, prepare_training
 from automl.errors import InputError
 from automl.fitting import (
     FinalModel,
@@ -34,7 +34,7 @@ from automl.fitting import (
 from automl.metalearning.metabase import remember_run
 from automl.metalearning.metafeatures import compute_metafeatures
 from automl.metalearning.warmstart import check_warm_start
-from automl.metrics import SCORED_ALONGSIDE, Metric, get_metric
+from automl.metrics import SCORED_ALONGSIDE, Metric, check_metric_on, get_metric
 from automl.records import FinalSummary
 from automl.report.leaderboard import leaderboard
 from automl.report.progress import Progress, make_progress
@@ -91,8 +91,12 @@ class _AutoBase(BaseEstimator):
         self.multi_fidelity = multi_fidelity
         self.verbose = verbose
 
-    def fit(self, X, y) -> _AutoBase:
+    def fit(self, X, y, sample_weight=None) -> _AutoBase:
         """Search the space within the budget and refit the best pipeline on all rows.
+
+        ``sample_weight`` (one non-negative number per row) reaches every trial's fit, every
+        validation score, the final refit and the ensemble selection; rows of weight zero are left
+        out, and model families whose fit takes no weights (k-nearest neighbours) leave the space.
 
         Every finished trial is written to the run directory at once; with ``resume=True`` the
         run in ``run_dir`` continues: its trials are read back, never re-run, and the budget
@@ -102,7 +106,7 @@ class _AutoBase(BaseEstimator):
         self._check_params()
         if y is None:
             raise InputError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
-        data = prepare_training(X, y, self._task_for)
+        data = prepare_training(X, y, self._task_for, sample_weight)
         release_freed_memory()  # preparing a large table made short-lived copies
         memory_mb = memory_limit_mb(self.memory_limit_mb)
         worker = TrialWorker(None, memory_limit_mb=memory_mb)
@@ -111,14 +115,16 @@ class _AutoBase(BaseEstimator):
         scratch = Path(tempfile.mkdtemp(prefix="automl-"))
         store, progress = None, Progress(None, None, None)
         try:
-            metric = get_metric(self.metric, data.task)
+            metric = get_metric(self.metric, data.task, data.classes)
+            check_metric_on(metric, data.y, data.n_classes)
             store, resampling = open_run(self.get_params(), type(self).__name__, data, metric)
             worker.log_path = store.path / "worker.log"
             folds = make_folds(resampling, data.y, classification=data.classes is not None, seed=self.seed)
             space = data_space(data, folds, include=self.include, exclude=self.exclude,
                                search_space_dir=self.search_space_dir)
-            extra = tuple(get_metric(name, data.task) for name in self._extra_metric_names(data.task))
-            trial_data = TrialData(data.X, data.y, data.schema, data.task, data.n_classes, folds, metric, self.seed, extra)
+            extra = tuple(get_metric(name, data.task, data.classes) for name in self._extra_metric_names(data.task))
+            trial_data = TrialData(data.X, data.y, data.schema, data.task, data.n_classes, folds, metric, self.seed, extra,
+                                   data.weights)
             metafeatures = compute_metafeatures(data.X, data.y, data.schema.categorical, data.classes is not None)
             cost = build_cost_model(space.components, data.task, folds, len(data.schema.columns), data.n_classes,
                                     self.metabase)
@@ -256,6 +262,23 @@ class _AutoBase(BaseEstimator):
         tags.non_deterministic = self.time_budget is not None  # a wall-clock budget steers the search
         return tags
 
+    def score(self, X, y, sample_weight=None) -> float:
+        """The fit's metric on (X, y), higher is better as scikit-learn's scorers give it: metrics where
+        lower is better (log loss, RMSE, MAE) are negated, as ``neg_log_loss`` is."""
+        check_is_fitted(self, "best_pipeline_")
+        scorer = self.metric if self.metric is not None and not isinstance(self.metric, str) else None
+        metric = get_metric(scorer if scorer is not None and repr(scorer) == self.metric_ else self.metric_,
+                            self.task_, getattr(self, "classes_", None))
+        weights = None if sample_weight is None else check_weights(sample_weight, len(as_frame(X)))
+        if self.task_ == "regression":
+            return metric.greater_is_better_score(np.asarray(y, dtype=float), self.predict(X), weights)
+        labels = np.asarray(y)
+        unknown = ~np.isin(labels, self.classes_)
+        if unknown.any():
+            raise InputError(f"y holds a class the model never saw ({labels[unknown][0]!r}); it cannot be scored.")
+        codes = np.searchsorted(self.classes_, labels)
+        return metric.greater_is_better_score(codes, self.predict_proba(X), weights)
+
     def _features_for_predict(self, X) -> pd.DataFrame:
         check_is_fitted(self, "best_pipeline_")
         frame = as_frame(X)
@@ -276,6 +299,8 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
     >>> model.predict(X.iloc[:3]).tolist()
     [0, 0, 0]
     """
+
+    score = _AutoBase.score  # the fit's metric, not ClassifierMixin's accuracy
 
     def _task_for(self, y) -> str:
         n_classes = pd.Series(np.asarray(y)).dropna().nunique()
@@ -301,6 +326,8 @@ class AutoRegressor(RegressorMixin, _AutoBase):
     >>> model.predict(X.iloc[:2]).shape
     (2,)
     """
+
+    score = _AutoBase.score  # the fit's metric, not RegressorMixin's R^2
 
     def _task_for(self, y) -> str:
         return "regression"

@@ -6,12 +6,15 @@ work. Every deadline comes from one ``Budget``.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from automl.data import TrainingData, summarise_data
 from automl.files import library_versions
@@ -46,11 +49,14 @@ def open_run(params: dict[str, Any], estimator: str, data: TrainingData, metric:
     columns = {c: "categorical" if c in data.schema.categorical else "numeric" for c in data.schema.columns}
     fingerprint = data_fingerprint(data.X, data.y, columns)
     fingerprint["summary"] = summarise_data(data.X, data.y, data.schema, data.classes)
+    if data.weights is not None:  # other weights, other losses: a resume must bring the same
+        fingerprint["weights"] = hashlib.sha256(np.ascontiguousarray(data.weights).tobytes()).hexdigest()[:16]
     trial_seconds = typical_trial_seconds(data.task, len(data.schema.columns), data.n_classes, params["metabase"])
     resampling = choose_resampling(len(data.X), data.X.shape[1], params["time_budget"], params["resampling"], trial_seconds)
     if resampling.reason:
         logger.info("Validating by %s.", resampling.describe())
-    settings = RunSettings(estimator, data.task, metric.name, dict(params), target=data.target_name,
+    params = {**params, "metric": metric.name if params["metric"] is not None else None}  # a scorer by its name
+    settings = RunSettings(estimator, data.task, metric.name, params, target=data.target_name,
                            validation={"kind": resampling.kind, "n_splits": resampling.n_splits},
                            versions=library_versions())
     run_dir = Path(params["run_dir"]) if params["run_dir"] else None
@@ -66,7 +72,8 @@ def data_space(data: TrainingData, folds, *, include, exclude, search_space_dir:
                       n_features=len(data.schema.columns), n_classes=data.n_classes)
     return build_space(data.task, shape, has_categorical=bool(data.schema.categorical),
                        include=tuple(include or ()), exclude=tuple(exclude or ()),
-                       extra_dirs=(search_space_dir,) if search_space_dir else ())
+                       extra_dirs=(search_space_dir,) if search_space_dir else (),
+                       weighted=data.weights is not None)
 
 
 def make_budget(started: float, history: list[TrialRecord], resampling: Resampling, folds,
@@ -177,7 +184,8 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
     progress.phase("estimating its score")
     estimate = estimate_selection([t.trial_id for t in ranked(result.trials)], result.predictions, plan.data.y,
                                   plan.data.metric, rounds=ensemble_size, seed=plan.data.seed, deadline=budget.final_end,
-                                  costs={t.trial_id: t.predict_seconds for t in result.trials})
+                                  costs={t.trial_id: t.predict_seconds for t in result.trials},
+                                  sample_weight=plan.data.weights)
     by_id = {t.trial_id: t for t in result.trials}
     members = tuple(FinalMember(i, by_id[i].config["model"], w) for i, w in sorted(weights.items(), key=lambda m: (-m[1], m[0])))
     refit_fraction = fraction if len(weights) == 1 else 1.0  # ensemble members are refit on all rows

@@ -2,7 +2,10 @@
 
 Classification trials keep class probabilities (n_rows x n_classes) so that any metric,
 thresholded or not, can be computed from the same out-of-fold predictions; regression
-trials keep the predicted values.
+trials keep the predicted values. Besides the nine built-in metrics, any scikit-learn scorer
+works, by name (``sklearn.metrics.get_scorer_names()``) or as an object from ``make_scorer``: it
+is called on a stand-in estimator that answers ``predict``, ``predict_proba`` and
+``decision_function`` from the kept predictions. Sample weights reach every metric.
 
 >>> import numpy as np
 >>> get_metric("accuracy", "binary").loss(np.array([0, 1]), np.array([[0.9, 0.1], [0.2, 0.8]]))
@@ -11,8 +14,10 @@ trials keep the predicted values.
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -38,14 +43,22 @@ class Metric:
     greater_is_better: bool
     optimum: float
 
-    def score(self, y_true: np.ndarray, predictions: np.ndarray) -> float:
+    def score(self, y_true: np.ndarray, predictions: np.ndarray, sample_weight: np.ndarray | None = None) -> float:
         """The metric in its usual direction (AUC near 1 is good, RMSE near 0 is good)."""
-        return float(self.score_fn(y_true, predictions))
+        if sample_weight is None:
+            return float(self.score_fn(y_true, predictions))
+        return float(self.score_fn(y_true, predictions, sample_weight))
 
-    def loss(self, y_true: np.ndarray, predictions: np.ndarray) -> float:
+    def loss(self, y_true: np.ndarray, predictions: np.ndarray, sample_weight: np.ndarray | None = None) -> float:
         """Distance from the optimum, so that lower is always better."""
-        value = self.score(y_true, predictions)
+        value = self.score(y_true, predictions, sample_weight)
         return float(self.optimum - value if self.greater_is_better else value - self.optimum)
+
+    def greater_is_better_score(self, y_true: np.ndarray, predictions: np.ndarray,
+                                sample_weight: np.ndarray | None = None) -> float:
+        """The score as scikit-learn's scorers give it: higher is better (log loss and RMSE negated)."""
+        value = self.score(y_true, predictions, sample_weight)
+        return value if self.greater_is_better else -value
 
     def score_from_loss(self, loss: float) -> float:
         return float(self.optimum - loss if self.greater_is_better else loss + self.optimum)
@@ -55,11 +68,16 @@ def _labels(proba: np.ndarray) -> np.ndarray:
     return np.asarray(proba).argmax(axis=1)
 
 
-def _roc_auc(y, proba):
+def _roc_auc(y, proba, sample_weight=None):
     """ROC AUC (one-vs-rest macro average over classes), by ranks: the ensemble selection scores
     thousands of candidate averages, where scikit-learn's checks cost more than the AUC itself."""
     proba = np.asarray(proba)
     y = np.asarray(y)
+    if sample_weight is not None:
+        if proba.shape[1] == 2:
+            return _sklearn_metrics().roc_auc_score(y, proba[:, 1], sample_weight=sample_weight)
+        return _sklearn_metrics().roc_auc_score(y, proba, multi_class="ovr", labels=np.arange(proba.shape[1]),
+                                                sample_weight=sample_weight)
     if proba.shape[1] == 2:
         classes = np.unique(y)
         if len(classes) == 2 and y.dtype.kind in "iub" and (classes == (0, 1)).all():
@@ -80,42 +98,42 @@ def _binary_auc(positive: np.ndarray, score: np.ndarray) -> float:
     return float((rankdata(score)[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def _log_loss(y, proba):
+def _log_loss(y, proba, sample_weight=None):
     proba = np.asarray(proba)
     y = np.asarray(y)
     if y.dtype.kind in "iu" and len(y) and 0 <= y.min() and y.max() < proba.shape[1]:  # class codes: no checks
         picked = np.clip(proba[np.arange(len(y)), y], 1e-15, 1.0)
-        return float(-np.mean(np.log(picked)))
-    return _sklearn_metrics().log_loss(y, np.clip(proba, 1e-15, 1.0), labels=np.arange(proba.shape[1]))
+        return float(-np.average(np.log(picked), weights=sample_weight))
+    return _sklearn_metrics().log_loss(y, np.clip(proba, 1e-15, 1.0), labels=np.arange(proba.shape[1]),
+                                       sample_weight=sample_weight)
 
 
-def _accuracy(y, proba):
-    return _sklearn_metrics().accuracy_score(y, _labels(proba))
+def _accuracy(y, proba, sample_weight=None):
+    return _sklearn_metrics().accuracy_score(y, _labels(proba), sample_weight=sample_weight)
 
 
-def _balanced_accuracy(y, proba):
-    return _sklearn_metrics().balanced_accuracy_score(y, _labels(proba))
+def _balanced_accuracy(y, proba, sample_weight=None):
+    return _sklearn_metrics().balanced_accuracy_score(y, _labels(proba), sample_weight=sample_weight)
 
 
-def _f1(y, proba):
-    return _sklearn_metrics().f1_score(y, _labels(proba))
+def _f1(y, proba, sample_weight=None):
+    return _sklearn_metrics().f1_score(y, _labels(proba), sample_weight=sample_weight)
 
 
-def _f1_macro(y, proba):
-    return _sklearn_metrics().f1_score(y, _labels(proba), average="macro")
+def _f1_macro(y, proba, sample_weight=None):
+    return _sklearn_metrics().f1_score(y, _labels(proba), average="macro", sample_weight=sample_weight)
 
 
-def _rmse(y, pred):
-    return float(np.sqrt(_sklearn_metrics().mean_squared_error(y, pred)))
+def _rmse(y, pred, sample_weight=None):
+    return float(np.sqrt(_sklearn_metrics().mean_squared_error(y, pred, sample_weight=sample_weight)))
 
 
+def _mae(y, pred, sample_weight=None):
+    return _sklearn_metrics().mean_absolute_error(y, pred, sample_weight=sample_weight)
 
-def _mae(y, pred):
-    return _sklearn_metrics().mean_absolute_error(y, pred)
 
-
-def _r2(y, pred):
-    return _sklearn_metrics().r2_score(y, pred)
+def _r2(y, pred, sample_weight=None):
+    return _sklearn_metrics().r2_score(y, pred, sample_weight=sample_weight)
 
 
 _METRICS = {
@@ -142,20 +160,102 @@ SCORED_ALONGSIDE = {  # also computed for every trial (the trial log, the leader
 METRIC_NAMES = tuple(_METRICS)
 
 
+REGRESSION_SCORERS = ("explained_variance", "r2", "d2_absolute_error_score", "neg_max_error", "neg_mean_",
+                      "neg_median_", "neg_root_mean_")  # scikit-learn scorer names (or prefixes) of regression
+
+
+def _scorer_names() -> tuple[str, ...]:
+    return tuple(_sklearn_metrics().get_scorer_names())
+
+
 def check_metric_names(names) -> None:
-    """One sentence for a name that is no metric (before any data is read: the task is not known yet)."""
+    """One sentence for a name that is neither a built-in metric nor a scikit-learn scorer (before any
+    data is read: the task is not known yet)."""
     for name in names:
-        if name not in _METRICS:
-            raise InputError(f"Unknown metric {name!r}; choose one of {', '.join(METRIC_NAMES)}.")
+        if name not in _METRICS and name not in _scorer_names():
+            if name.startswith("make_scorer("):
+                raise InputError(f"Metric {name!r} is a custom scorer recorded by its description; the command line "
+                                 "cannot rebuild it: continue the run from Python with the same scorer object as metric.")
+            raise InputError(f"Unknown metric {name!r}; choose one of {', '.join(METRIC_NAMES)} or a scikit-learn "
+                             "scorer name (sklearn.metrics.get_scorer_names()).")
 
 
-def get_metric(name: str | None, task: str) -> Metric:
-    """The metric called ``name`` (the task's default when None); a bad name or pair is one sentence."""
+def get_metric(name: Any, task: str, classes: np.ndarray | None = None) -> Metric:
+    """The metric called ``name`` (the task's default when None), a scikit-learn scorer name, or a scorer
+    object (``make_scorer``); ``classes`` are the labels behind the class codes (a scorer sees labels).
+    A bad name or pair is one sentence."""
     if name is None:
         name = DEFAULT_METRIC[task]
+    if not isinstance(name, str):
+        return _scorer_metric(name, repr(name), _task_of_scorer(name), classes)
     check_metric_names([name])
-    metric = _METRICS[name]
+    if name in _METRICS:
+        metric = _METRICS[name]
+    else:
+        regression = name.startswith(REGRESSION_SCORERS)
+        metric = _scorer_metric(_sklearn_metrics().get_scorer(name), name,
+                                ("regression",) if regression else CLASSIFICATION, classes)
     if task not in metric.tasks:
         suited = [m for m, v in _METRICS.items() if task in v.tasks]
-        raise InputError(f"Metric {name!r} does not fit a {task} task; use one of {', '.join(suited)}.")
+        raise InputError(f"Metric {name!r} does not fit a {task} task; use one of {', '.join(suited)} "
+                         "or a scikit-learn scorer of that task.")
     return metric
+
+
+def _task_of_scorer(scorer: Any) -> tuple[str, ...]:
+    if not callable(scorer):
+        raise InputError(f"metric must be a metric name or a scikit-learn scorer (make_scorer), got {scorer!r}.")
+    try:
+        pickle.dumps(scorer)
+    except Exception:  # noqa: BLE001 - any failure to pickle means the trial process cannot receive it
+        raise InputError(f"The scorer {scorer!r} cannot be pickled (a lambda or a local function?), so trials in "
+                         "another process cannot use it; build it with make_scorer from a module-level function.") from None
+    return (*CLASSIFICATION, "regression")
+
+
+def _scorer_metric(scorer: Any, name: str, tasks: tuple[str, ...], classes: np.ndarray | None) -> Metric:
+    """A scikit-learn scorer as a Metric: higher is better (scorers negate losses), optimum 0 for a
+    negated loss and 1 otherwise (the loss 1 - score suits every bounded score)."""
+    negated = getattr(scorer, "_sign", 1) < 0 or name.startswith("neg_")
+    labels = None if classes is None else tuple(np.asarray(classes).tolist())
+    return Metric(name, tasks, ScorerScore(scorer, labels), True, 0.0 if negated else 1.0)
+
+
+@dataclass(frozen=True)
+class ScorerScore:
+    """Calls a scikit-learn scorer on kept predictions (picklable: it travels to the trial process)."""
+
+    scorer: Any
+    classes: tuple | None = None  # class labels in code order; None: the codes themselves
+
+    def __call__(self, y_true, predictions, sample_weight=None) -> float:
+        from automl.recorded import RecordedClassifier, RecordedRegressor  # scikit-learn, on first use
+
+        predictions = np.asarray(predictions, dtype=np.float64)
+        rows = np.arange(len(predictions)).reshape(-1, 1)  # the stand-in looks its answers up by row number
+        if predictions.ndim == 2:  # labels only for a scorer that names its pos_label: others see codes 0..k-1,
+            named = self.classes is not None and "pos_label" in getattr(self.scorer, "_kwargs", {})  # so the
+            classes = np.asarray(self.classes) if named else np.arange(predictions.shape[1])  # 2nd class is positive
+            y_true, model = classes[np.asarray(y_true, dtype=int)], RecordedClassifier(predictions, classes)
+        else:
+            model = RecordedRegressor(predictions)
+        weights = {} if sample_weight is None else {"sample_weight": sample_weight}
+        return float(self.scorer(model, rows, y_true, **weights))
+
+
+def check_metric_on(metric: Metric, y: np.ndarray, n_classes: int) -> None:
+    """Score a plain guess (each row's class half-believed, or the target itself) once, so that a metric
+    that cannot score this task (a binary-only scorer on three classes) is one sentence before the search."""
+    if n_classes:
+        guess = np.full((len(y), n_classes), 0.5 / max(n_classes - 1, 1))
+        guess[np.arange(len(y)), y] = 0.5
+    else:
+        guess = np.asarray(y, dtype=np.float64) + 1.0
+    try:
+        value = metric.score(y, guess)
+    except Exception as problem:  # noqa: BLE001 - whatever the scorer raises, it cannot serve this task
+        first = str(problem).splitlines()[0] if str(problem) else type(problem).__name__
+        raise InputError(f"Metric {metric.name!r} cannot score this {'classification' if n_classes else 'regression'} "
+                         f"task: {first}") from None
+    if not np.isfinite(value):
+        raise InputError(f"Metric {metric.name!r} gives {value} on this task's target; choose another metric.")

@@ -25,14 +25,14 @@ def main(budget: float) -> None:
     local = AutoClassifier(time_budget=budget, n_jobs=2, seed=0).fit(X_train, y_train)
     side_by_side = sum(b.started_s < a.finished_s for a, b in zip(local.trials_, local.trials_[1:]))
     print(f"n_jobs=2: {local.n_trials_} trials, {side_by_side} of them started while another ran; "
-          f"test accuracy {local.score(X_test, y_test):.4f}")
+          f"test {local.metric_} {local.score(X_test, y_test):.4f}")
 
     # Here the "cluster you started" is a LocalCluster; any scheduler address works the same way.
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
         joined = AutoClassifier(time_budget=budget, dask_address=cluster.scheduler_address, seed=0)
         joined.fit(X_train, y_train)
         print(f"dask_address: {joined.n_trials_} trials on {cluster.scheduler_address}; "
-              f"test accuracy {joined.score(X_test, y_test):.4f}")
+              f"test {joined.metric_} {joined.score(X_test, y_test):.4f}")
 
 
 if __name__ == "__main__":  # needed: a LocalCluster's worker processes import this file again

@@ -52,7 +52,7 @@ def test_regressor_and_metric_choice():
     y = 3 * X["a"] + rng.normal(scale=0.1, size=80)
     model = AutoRegressor(metric="mae", **CHEAP).fit(X, y)
     assert model.metric_ == "mae" and model.best_score_ < 1.0
-    assert model.score(X, y) > 0.9
+    assert model.score(X, y) == pytest.approx(-np.mean(np.abs(model.predict(X) - y)))  # the fit's metric, negated
     with pytest.raises(InputError, match="'rmse' does not fit a binary task"):
         AutoClassifier(metric="rmse", **CHEAP).fit(X, (y > 0).astype(int))
 
@@ -96,6 +96,9 @@ def test_predict_names_missing_columns(mixed_frame):
         "check_fit2d_1sample": "a one-row table is rejected with our own one-sentence error",
         "check_classifiers_regression_target": "a classifier accepts any distinct values as classes",
         "check_dtype_object": "object columns are treated as categorical, as users expect",
+        "check_regressors_train": "score() is the fit's metric (RMSE negated by default), not R^2 above 0.5",
+        "check_sample_weight_equivalence_on_dense_data": "weights are not repeated rows: the validation folds, the "
+                                                          "scalers and the search differ between the two",
     },
 )
 def test_scikit_learn_contract(estimator, check):

@@ -10,7 +10,7 @@ from tests.conftest import REPO
 
 @pytest.mark.parametrize("script, args, expected", [
     ("classify_csv.py", ["8"], "Final model: "),
-    ("regress_dataframe.py", ["4"], "test R^2"),
+    ("regress_dataframe.py", ["4"], "test rmse"),
     ("custom_space.py", ["4"], "adaboost"),
     ("resume_run.py", ["6"], "resumed: 2 trials read back, 4 new"),
     ("parallel_dask.py", ["4"], "dask_address: "),

@@ -28,7 +28,10 @@ _FIDELITY = {"auto": "auto", "on": True, "off": False}
 @click.option("--target", required=True, help="Name of the column to predict.")
 @click.option("--sep", help="The CSV's separator (default: detected from its header: comma, semicolon, tab or pipe).")
 @click.option("--task", type=click.Choice(TASKS), help="Default: inferred from the target column.")
-@click.option("--metric", type=str, help=f"One of {', '.join(METRIC_NAMES)}. Default: roc_auc, log_loss or rmse.")
+@click.option("--metric", type=str, help=f"One of {', '.join(METRIC_NAMES)}, or any scikit-learn scorer name "
+              "(sklearn.metrics.get_scorer_names(), e.g. average_precision). Default: roc_auc, log_loss or rmse.")
+@click.option("--weight-column", help="A column of non-negative sample weights: every fit and every score "
+              "uses them (rows of weight zero are left out); it is not a feature.")
 @click.option("--extra-metrics", help="Comma-separated metrics also scored for every trial (default: the usual ones).")
 @click.option("--time", "time_budget", type=float, help="Wall-clock budget in seconds (default 60 unless --trials).")
 @click.option("--trials", "max_trials", type=int, help="Budget as a number of trials (reproducible with --seed).")
@@ -68,9 +71,10 @@ _FIDELITY = {"auto": "auto", "on": True, "off": False}
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (no progress, leaderboard or summary).")
 @click.option("-v", "--verbose", is_flag=True, help="Also log what the search does inside (SMAC, refits).")
 @click.pass_context
-def fit(ctx, data, target, sep, task, out, force, top, quiet, verbose, run_dir, resume, remember, **options):
+def fit(ctx, data, target, sep, task, out, force, top, quiet, verbose, run_dir, resume, remember, weight_column,
+        **options):
     """Search for the best pipeline for DATA (CSV or Parquet) and save it."""
-    from automl.data import infer_task, read_table, split_target
+    from automl.data import check_weights, infer_task, read_table, split_target
     from automl.estimators import AutoClassifier, AutoRegressor
     from automl.files import check_output, copy_atomic, write_json
     from automl.report.leaderboard import terminal_table
@@ -111,6 +115,9 @@ def fit(ctx, data, target, sep, task, out, force, top, quiet, verbose, run_dir, 
     check_metric_names([options["metric"]] if options["metric"] else [])  # options are checked before the data is read
     check_metric_names(options["extra_metrics"] or [])
     frame = read_table(data, sep)
+    weights = _pop_column(frame, weight_column, "--weight-column", target)
+    if weights is not None:
+        check_weights(weights, len(frame), what=f"--weight-column {weight_column!r}")
     X, y = split_target(frame, target)
     inferred = task is None
     task = task or infer_task(y)
@@ -131,7 +138,7 @@ def fit(ctx, data, target, sep, task, out, force, top, quiet, verbose, run_dir, 
     say(f"{action} a {task} model{hint} on {len(X)} rows x {X.shape[1]} columns of {data.name} ({budget})...",
         err=True)
     try:
-        model.fit(X, y)
+        model.fit(X, y, sample_weight=weights)
     except BaseException:
         if made_run_dir and Path(run_dir).is_dir() and not any(Path(run_dir).iterdir()):
             Path(run_dir).rmdir()  # the empty folder made above for a run that never began
@@ -156,6 +163,17 @@ def fit(ctx, data, target, sep, task, out, force, top, quiet, verbose, run_dir, 
         click.echo(f"Interrupted: the search stopped early and the model is the best found so far. To go on:\n"
                    f"  automl fit {data} --target {target} --resume {model.run_dir_}", err=True)
         sys.exit(130)
+
+
+def _pop_column(frame, name: str | None, option: str, target: str):
+    """Take the column ``name`` out of the table (it is no feature) and return it; None without a name."""
+    if name is None:
+        return None
+    if name == target:
+        raise InputError(f"{option} {name!r} is the target; name another column.")
+    if name not in frame.columns:
+        raise InputError(f"{option} {name!r} is not a column of the table.")
+    return frame.pop(name)
 
 
 def _silent(*_args, **_kwargs) -> None:

@@ -31,7 +31,8 @@ Weights = dict[int, float]  # candidate index -> weight
 
 def estimate_selection(candidates: list[int], predictions: dict[int, np.ndarray], y: np.ndarray, metric: Metric, *,
                        rounds: int, seed: int, deadline: float | None = None,
-                       costs: dict[int, float] | None = None) -> ScoreEstimate | None:
+                       costs: dict[int, float] | None = None,
+                       sample_weight: np.ndarray | None = None) -> ScoreEstimate | None:
     """The nested out-of-fold score of choosing among ``candidates`` (trial ids, best first) by their
     out-of-fold ``predictions``: the best one (``rounds`` 0) or Caruana's weights over ``rounds``
     rounds (under the same predict-cost cap as the fit, with the trials' ``costs``). None with too few rows predicted by every candidate, a metric that cannot be computed on
@@ -42,6 +43,7 @@ def estimate_selection(candidates: list[int], predictions: dict[int, np.ndarray]
     stack = np.stack([np.asarray(predictions[i], dtype=np.float64) for i in ids])
     rows = np.isfinite(stack.reshape(len(ids), len(y), -1)).all(axis=(0, 2))  # a holdout predicts some rows
     stack, y = stack[:, rows], np.asarray(y)[rows]
+    weights = None if sample_weight is None else np.asarray(sample_weight)[rows]
     groups = row_groups(y, classes=stack.ndim == 3, seed=seed)
     cost = None if costs is None else [costs.get(i, 0.0) for i in ids]
     if groups is None:
@@ -50,7 +52,8 @@ def estimate_selection(candidates: list[int], predictions: dict[int, np.ndarray]
     def choose(inner: np.ndarray) -> Weights | None:
         if deadline is not None and time.monotonic() > deadline:
             return None
-        return choose_weights(stack[:, inner], y[inner], metric, rounds, deadline, cost)
+        return choose_weights(stack[:, inner], y[inner], metric, rounds, deadline, cost,
+                              None if weights is None else weights[inner])
 
     try:
         nested = nested_predictions(stack, groups, choose)
@@ -58,7 +61,7 @@ def estimate_selection(candidates: list[int], predictions: dict[int, np.ndarray]
             return None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return ScoreEstimate(metric.name, metric.score(y, nested), METHOD, int(len(y)))
+            return ScoreEstimate(metric.name, metric.score(y, nested, weights), METHOD, int(len(y)))
     except ValueError:  # e.g. a class missing from a group's complement: the metric is undefined there
         return None
 
@@ -93,15 +96,16 @@ def nested_predictions(stack: np.ndarray, groups: np.ndarray,
 
 
 def choose_weights(stack: np.ndarray, y: np.ndarray, metric: Metric, rounds: int,
-                   deadline: float | None = None, costs: list[float] | None = None) -> Weights:
+                   deadline: float | None = None, costs: list[float] | None = None,
+                   sample_weight: np.ndarray | None = None) -> Weights:
     """The final selection on these rows alone: candidates ranked by their loss here, then the best
     (``rounds`` 0) or Caruana's weights (under the cost cap, with each candidate's predict ``costs``),
     exactly as the fit chooses (``automl.ensemble``)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        losses = [metric.loss(y, candidate) for candidate in stack]
+        losses = [metric.loss(y, candidate, sample_weight) for candidate in stack]
     order = sorted(range(len(stack)), key=lambda k: (losses[k], k))
     if rounds < 1:
         return {order[0]: 1.0}
     return select_weights(dict(enumerate(stack)), order, y, metric, rounds, deadline,
-                          None if costs is None else dict(enumerate(costs)))
+                          None if costs is None else dict(enumerate(costs)), sample_weight=sample_weight)

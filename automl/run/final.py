@@ -76,7 +76,7 @@ def refit_ensemble(refits: Refits, trials: list[TrialRecord], predictions: dict[
     by_id = {t.trial_id: t for t in trials}
     order = [t.trial_id for t in sorted((by_id[i] for i in predictions), key=rank_key)]
     weights = select_weights(predictions, order, data.y, data.metric, rounds, budget.members_end,
-                             costs={i: by_id[i].predict_seconds for i in order})
+                             costs={i: by_id[i].predict_seconds for i in order}, sample_weight=data.weights)
     best_trial, pipeline = best
     fitted = {best_trial.trial_id: pipeline}
     for trial_id in sorted(weights, key=lambda i: (-weights[i], i)):

@@ -170,8 +170,9 @@ class SearchSpace:
 
 
 def build_space(task: str, shape: DataShape, *, has_categorical: bool, include: tuple[str, ...] = (),
-                exclude: tuple[str, ...] = (), extra_dirs: tuple = ()) -> SearchSpace:
-    """Load the YAML components, keep those that serve this task and data, and build the space."""
+                exclude: tuple[str, ...] = (), extra_dirs: tuple = (), weighted: bool = False) -> SearchSpace:
+    """Load the YAML components, keep those that serve this task and data, and build the space.
+    ``weighted``: the rows carry sample weights, so only model families whose fit takes them."""
     components = load_components(tuple(extra_dirs))
     _check_names(include, components, "include")
     _check_names(exclude, components, "exclude")
@@ -185,6 +186,14 @@ def build_space(task: str, shape: DataShape, *, has_categorical: bool, include: 
         chosen = [c for c in chosen if c.name not in exclude and task in c.tasks
                   and (c.max_rows is None or shape.n_rows <= c.max_rows)
                   and (c.min_features is None or shape.n_features >= c.min_features)]
+        if weighted and step == "model":
+            unweighted = [c.name for c in chosen if not _takes_weights(c, task)]
+            if unweighted:
+                logger.info("Left out of the space (their fit takes no sample weights): %s.", ", ".join(unweighted))
+            chosen = [c for c in chosen if c.name not in unweighted]
+            if not chosen:
+                raise InputError(f"No model family left takes sample weights (left out: {', '.join(unweighted)}); "
+                                 "include one that does, or fit without weights.")
         if not chosen:
             raise InputError(f"No {step} component is left for a {task} task on {shape.n_rows} rows after include/exclude.")
         by_step[step] = sorted(chosen, key=lambda c: (c.initial_rank if c.initial_rank is not None else math.inf, c.name))
@@ -335,3 +344,11 @@ def _typed(hp: Hyperparameter, value: Any) -> Any:
     if hp.type == "callable":
         return import_object(f"{hp.module}.{value}")
     return value
+
+
+def _takes_weights(component: Component, task: str) -> bool:
+    """Whether the family's estimator accepts ``sample_weight`` in ``fit``."""
+    from sklearn.utils.validation import has_fit_parameter
+
+    path = component.estimator_path(task)
+    return path is not None and has_fit_parameter(import_object(path), "sample_weight")

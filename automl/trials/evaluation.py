@@ -33,6 +33,17 @@ class TrialData:
     metric: Metric
     seed: int
     extra_metrics: tuple[Metric, ...] = ()  # also scored on the out-of-fold predictions, for the trial log
+    weights: np.ndarray | None = None  # sample weights: every fit and every score uses them
+
+    def fit_params(self, rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """The pipeline's ``fit`` arguments for these rows (all when None): the weights, to its model."""
+        if self.weights is None:
+            return {}
+        return {"model__sample_weight": self.weights if rows is None else self.weights[rows]}
+
+    def row_weights(self, rows: np.ndarray) -> np.ndarray | None:
+        """The weights of these rows (a boolean mask or indices) for a score; None without weights."""
+        return None if self.weights is None else self.weights[rows]
 
 
 def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = None,
@@ -60,7 +71,7 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = 
                 if classification:  # a fold may lack a class: train on consecutive codes (XGBoost needs them)
                     codes, y_train = np.unique(y_train, return_inverse=True)
                 start = time.perf_counter()
-                pipeline.fit(data.X.iloc[train], y_train)
+                pipeline.fit(data.X.iloc[train], y_train, **data.fit_params(train))
                 middle = time.perf_counter()
                 predictions[valid] = predict(pipeline, data.X.iloc[valid], data.n_classes if classification else None,
                                              codes)
@@ -79,15 +90,15 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = 
         error = "ValueError: the model predicted NaN or infinity"
     if error is not None:
         return TrialOutcome(None, fit_seconds, predict_seconds, counts, error, status=status)
-    y_true, y_pred = data.y[validated], predictions[validated]
-    loss = data.metric.loss(y_true, y_pred)
+    y_true, y_pred, weights = data.y[validated], predictions[validated], data.row_weights(validated)
+    loss = data.metric.loss(y_true, y_pred, weights)
     if not np.isfinite(loss):
         return TrialOutcome(None, fit_seconds, predict_seconds, counts, f"ValueError: the metric gave {loss}",
                             status=TrialStatus.FAILED)
     scores = {data.metric.name: data.metric.score_from_loss(loss)}
     for extra in data.extra_metrics:
         try:
-            scores.setdefault(extra.name, extra.score(y_true, y_pred))
+            scores.setdefault(extra.name, extra.score(y_true, y_pred, weights))
         except ValueError:  # e.g. AUC when a validation fold holds one class: that metric is left out
             continue
     return TrialOutcome(loss, fit_seconds, predict_seconds, counts, None, predictions, scores)
@@ -108,7 +119,7 @@ def subsample(rows: np.ndarray, fraction: float, seed: int) -> np.ndarray:
 def refit(steps: dict[str, StepSpec], data: TrialData, fraction: float = 1.0) -> Pipeline:
     """The configuration fit on every training row (or a fixed ``fraction`` of them, when there is
     no time for all): the final model."""
-    X, y = data.X, data.y
+    X, y, rows = data.X, data.y, None
     if fraction < 1.0:  # all rows hold every class; a share may not
         rows = subsample(np.arange(len(y)), fraction, data.seed)
         X, y = X.iloc[rows], y[rows]
@@ -116,7 +127,7 @@ def refit(steps: dict[str, StepSpec], data: TrialData, fraction: float = 1.0) ->
             raise ValueError(f"{fraction:.0%} of the rows lack a class")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return build_pipeline(steps, data.schema, seed=data.seed).fit(X, y)
+        return build_pipeline(steps, data.schema, seed=data.seed).fit(X, y, **data.fit_params(rows))
 
 
 def predict(pipeline: Pipeline, X: pd.DataFrame, n_classes: int | None, codes: np.ndarray | None = None) -> np.ndarray:
@@ -142,13 +153,15 @@ def baseline_loss(data: TrialData) -> float:
     regression = data.task == "regression"
     predictions = np.zeros(len(data.y) if regression else (len(data.y), data.n_classes))
     validated = np.zeros(len(data.y), dtype=bool)
+    weights = np.ones(len(data.y)) if data.weights is None else data.weights
     for train, valid in data.folds:
         if regression:
-            predictions[valid] = data.y[train].mean()
+            predictions[valid] = np.average(data.y[train], weights=weights[train])
         else:
-            predictions[valid] = np.bincount(data.y[train], minlength=data.n_classes) / len(train)
+            counts = np.bincount(data.y[train], weights=weights[train], minlength=data.n_classes)
+            predictions[valid] = counts / counts.sum()
         validated[valid] = True
     try:
-        return float(data.metric.loss(data.y[validated], predictions[validated]))
+        return float(data.metric.loss(data.y[validated], predictions[validated], data.row_weights(validated)))
     except ValueError:  # e.g. AUC of a constant score on one class
         return 1.0

@@ -222,7 +222,7 @@ def test_options_are_checked_before_the_data_is_read_and_counts_are_singular_whe
     bad = run("fit", tmp_path / "not_there.csv", "--target", "label", "--metric", "auc", "--out", tmp_path / "m.skops")
     assert bad.exit_code == 2 and bad.output.strip() == (
         "Error: Unknown metric 'auc'; choose one of roc_auc, log_loss, accuracy, balanced_accuracy, f1, f1_macro, "
-        "rmse, mae, r2.")
+        "rmse, mae, r2 or a scikit-learn scorer name (sklearn.metrics.get_scorer_names()).")
     one = run("fit", csv_file, "--target", "label", "--out", tmp_path / "m.skops", "--trials", "1",
               "--include", "logistic_regression", "--ensemble-size", "0")
     assert one.exit_code == 0 and "\n1 trial (0 failed)" in one.output and "(1 trial)..." in one.output
