@@ -174,8 +174,8 @@ def check_metric_names(names) -> None:
     for name in names:
         if name not in _METRICS and name not in _scorer_names():
             if name.startswith("make_scorer("):
-                raise InputError(f"Metric {name!r} is a custom scorer recorded by its description; the command line "
-                                 "cannot rebuild it: continue the run from Python with the same scorer object as metric.")
+                raise InputError(f"Metric {name!r} is a custom scorer recorded by its description only, which cannot "
+                                 "rebuild it: from Python, pass the same scorer object as metric (resume included).")
             raise InputError(f"Unknown metric {name!r}; choose one of {', '.join(METRIC_NAMES)} or a scikit-learn "
                              "scorer name (sklearn.metrics.get_scorer_names()).")
 
@@ -200,6 +200,24 @@ def get_metric(name: Any, task: str, classes: np.ndarray | None = None) -> Metri
         raise InputError(f"Metric {name!r} does not fit a {task} task; use one of {', '.join(suited)} "
                          "or a scikit-learn scorer of that task.")
     return metric
+
+
+def recorded_metric(name: str, task: str) -> Metric:
+    """The metric a run directory or model file names, to read its losses back. A custom scorer is
+    recorded by its description only: it reads back with its direction (losses stay comparable) but
+    cannot score new predictions (one sentence if asked to)."""
+    if not name.startswith("make_scorer("):
+        return get_metric(name, task)
+    return Metric(name, (task,), _ScorerNotStored(name), True, 0.0 if "greater_is_better=False" in name else 1.0)
+
+
+@dataclass(frozen=True)
+class _ScorerNotStored:
+    name: str
+
+    def __call__(self, *_args) -> float:
+        raise InputError(f"The metric {self.name} is a custom scorer that was not stored (only its description "
+                         "was); score with the fitted estimator in the same Python session, or use a named metric.")
 
 
 def _task_of_scorer(scorer: Any) -> tuple[str, ...]:

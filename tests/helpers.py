@@ -54,6 +54,23 @@ class MisbehavingClassifier(ClassifierMixin, BaseEstimator):
         return np.full(len(X), self.majority_)
 
 
+class WeightedPriorClassifier(ClassifierMixin, BaseEstimator):
+    """Predicts the training rows' class shares, weighted by ``sample_weight``: shows where weights reached."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.classes_ = np.unique(y)
+        weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        counts = np.bincount(np.searchsorted(self.classes_, y), weights=weights, minlength=len(self.classes_))
+        self.prior_ = counts / counts.sum()
+        return self
+
+    def predict_proba(self, X):
+        return np.tile(self.prior_, (len(X), 1))
+
+    def predict(self, X):
+        return self.classes_[np.full(len(X), np.argmax(self.prior_))]
+
+
 def start_fit_and_wait_for_trials(csv_file, run_dir, model, *options: str, trials: int = 2) -> subprocess.Popen:
     """`automl fit` in its own process group (as a terminal runs it), returned once ``trials`` trials
     are in the run's log (or after 90 s), for a test to interrupt."""

@@ -48,7 +48,7 @@ def leaderboard_command(run_dir, top, csv_path):
     import pandas as pd
 
     from automl.files import atomic_path, check_output
-    from automl.metrics import get_metric
+    from automl.metrics import recorded_metric
     from automl.report.leaderboard import leaderboard, terminal_table
     from automl.run.store import read_final, read_leaderboard_extras, read_run
 
@@ -58,7 +58,7 @@ def leaderboard_command(run_dir, top, csv_path):
     settings, trials = read_run(run_dir)
     if not trials:
         raise InputError(f"{run_dir} holds no finished trial yet.")
-    metric = get_metric(settings.metric, settings.task)
+    metric = recorded_metric(settings.metric, settings.task)
     board = leaderboard(trials, metric, *read_leaderboard_extras(run_dir))
     final = read_final(run_dir)
     if final is not None:

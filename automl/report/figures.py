@@ -126,9 +126,9 @@ def target_distribution(run) -> Figure:
 def feature_importance(model, X: pd.DataFrame, y, n_repeats: int = 5, seed: int = 0, top: int = 15) -> Figure:
     """Permutation importance of a fitted model on held-out rows: how much the run's metric drops
     when one column's values are shuffled (mean and spread over ``n_repeats`` shuffles)."""
-    from automl.metrics import get_metric
+    from automl.metrics import recorded_metric
 
-    metric = get_metric(model.metric_, model.task_)
+    metric = recorded_metric(model.metric_, model.task_)
 
     def score(estimator, X_, y_):
         if model.task_ == "regression":

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from automl.errors import InputError
-from automl.metrics import Metric, get_metric
+from automl.metrics import Metric, recorded_metric
 from automl.records import FinalSummary, TrialRecord
 from automl.run.store import read_final, read_json, read_leaderboard_extras, read_run
 from automl.settings import RunSettings
@@ -41,7 +41,7 @@ class RunView:
 
     @property
     def metric(self) -> Metric:
-        return get_metric(self.settings.metric, self.settings.task)
+        return recorded_metric(self.settings.metric, self.settings.task)
 
     def frame(self) -> pd.DataFrame:
         """One row per trial in the order run: id, family, origin, loss, score (None if failed), end time."""
