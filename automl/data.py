@@ -349,13 +349,14 @@ class TrainingData:
     named_columns: bool                # X was a DataFrame (its column names are checked at predict)
     target_name: str | None = None
     weights: np.ndarray | None = None  # each row's sample weight (None: every row counts once)
+    groups: np.ndarray | None = None   # each row's group code: no group on both sides of a split
 
     @property
     def n_classes(self) -> int:
         return 0 if self.classes is None else len(self.classes)
 
 
-def prepare_training(X, y, task_for, sample_weight=None) -> TrainingData:
+def prepare_training(X, y, task_for, sample_weight=None, groups=None) -> TrainingData:
     """Check and prepare ``fit``'s X and y for the task ``task_for(y)`` names: rows without a target (or
     of weight zero) dropped, column types inferred (float32 where lossless), classes coded 0..k-1. One
     sentence for what cannot be used."""
@@ -368,17 +369,18 @@ def prepare_training(X, y, task_for, sample_weight=None) -> TrainingData:
     columns = list(frame.columns)
     name = str(y.name) if isinstance(y, pd.Series) and y.name is not None else None
     weights = None if sample_weight is None else check_weights(sample_weight, len(frame))
-    if weights is not None:
-        kept = weights > 0
-        if not kept.all():  # a row of weight zero counts in no fit and no score: as if it were not there
-            logger.info("Left out %d rows of weight zero.", int((~kept).sum()))
-            frame = frame.loc[kept].reset_index(drop=True)
-            y = (y.loc[kept] if isinstance(y, pd.Series) else np.asarray(y)[kept])
-            weights = weights[kept]
-        target_missing = pd.isna(np.asarray(y)) if not isinstance(y, pd.Series) else y.isna().to_numpy()
-        weights = weights[~target_missing]
-        if np.all(weights == 1.0):
-            weights = None  # every weight one is no weight at all
+    codes = None if groups is None else check_groups(groups, len(frame))
+    if weights is not None and not (weights > 0).all():  # a row of weight zero counts in no fit and no score:
+        kept = weights > 0                                # as if it were not there
+        logger.info("Left out %d rows of weight zero.", int((~kept).sum()))
+        frame = frame.loc[kept].reset_index(drop=True)
+        y = y.loc[kept].reset_index(drop=True) if isinstance(y, pd.Series) else np.asarray(y)[kept]
+        weights, codes = weights[kept], None if codes is None else codes[kept]
+    with_target = ~(y.isna().to_numpy() if isinstance(y, pd.Series) else pd.isna(np.asarray(y)))  # as clean_target
+    weights = None if weights is None or np.all(weights[with_target] == 1.0) else weights[with_target]  # all one:
+    codes = None if codes is None else codes[with_target]                                              # no weights
+    if codes is not None and len(np.unique(codes)) < 2:
+        raise InputError("The groups hold a single group among the rows used; validation needs at least two.")
     frame, target, task = clean_target(frame, y, task_for(y))
     if len(frame) < 2:
         raise InputError(f"Need at least 2 rows with a target to learn from, got {len(frame)}.")
@@ -387,12 +389,25 @@ def prepare_training(X, y, task_for, sample_weight=None) -> TrainingData:
     named = isinstance(X, pd.DataFrame)
     if task == "regression":
         return TrainingData(features, target.to_numpy(dtype=np.float64), task, schema, columns, None, named, name,
-                            weights)
+                            weights, codes)
     encoder = LabelEncoder().fit(target.to_numpy())
-    codes = encoder.transform(target.to_numpy()).astype(np.int64)
-    if np.bincount(codes).max() < 2:
+    classes = encoder.transform(target.to_numpy()).astype(np.int64)
+    if np.bincount(classes).max() < 2:
         raise InputError("Every class has a single row; validation needs at least two rows of some class.")
-    return TrainingData(features, codes, task, schema, columns, encoder.classes_, named, name, weights)
+    return TrainingData(features, classes, task, schema, columns, encoder.classes_, named, name, weights, codes)
+
+
+def check_groups(groups, n_rows: int, what: str = "groups") -> np.ndarray:
+    """Group labels as codes 0..g-1, or one sentence: one per row, none missing, at least two groups."""
+    values = pd.Series(np.asarray(groups, dtype=object).ravel() if not isinstance(groups, pd.Series) else groups.to_numpy())
+    if len(values) != n_rows:
+        raise InputError(f"{what} has {len(values)} values but X has {n_rows} rows.")
+    if values.isna().any():
+        raise InputError(f"{what} holds {int(values.isna().sum())} missing value(s); every row needs a group.")
+    codes, uniques = pd.factorize(values)
+    if len(uniques) < 2:
+        raise InputError(f"{what} holds a single group ({uniques[0]!r}); validation by group needs at least two.")
+    return codes.astype(np.int64)
 
 
 def check_weights(sample_weight, n_rows: int, what: str = "sample_weight") -> np.ndarray:

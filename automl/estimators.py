@@ -47,7 +47,7 @@ from automl.search.result import SearchResult
 from automl.settings import SEARCH_METHODS
 from automl.trials.evaluation import TrialData, baseline_loss
 from automl.trials.memory_policy import memory_limit_mb
-from automl.trials.resampling import make_folds
+from automl.trials.resampling import check_cv, make_folds
 from automl.trials.resources import release_freed_memory
 from automl.trials.runners import connect_dask
 from automl.trials.worker import TrialWorker
@@ -65,7 +65,7 @@ class _AutoBase(BaseEstimator):
                  initial_configs: list[dict] | None = None, run_dir: str | None = None, resume: bool = False,
                  keep_models: int = 1, ensemble_size: int = 50, n_jobs: int = 1,
                  dask_address: str | None = None, warm_start="both", metabase: str | None = None,
-                 remember: bool | None = None, multi_fidelity="auto", verbose: int = 0):
+                 remember: bool | None = None, multi_fidelity="auto", cv=None, verbose: int = 0):
         self.time_budget = time_budget
         self.max_trials = max_trials
         self.metric = metric
@@ -89,14 +89,17 @@ class _AutoBase(BaseEstimator):
         self.metabase = metabase
         self.remember = remember
         self.multi_fidelity = multi_fidelity
+        self.cv = cv
         self.verbose = verbose
 
-    def fit(self, X, y, sample_weight=None) -> _AutoBase:
+    def fit(self, X, y, sample_weight=None, groups=None) -> _AutoBase:
         """Search the space within the budget and refit the best pipeline on all rows.
 
         ``sample_weight`` (one non-negative number per row) reaches every trial's fit, every
         validation score, the final refit and the ensemble selection; rows of weight zero are left
         out, and model families whose fit takes no weights (k-nearest neighbours) leave the space.
+        ``groups`` (one label per row: a patient, a store) keeps each group on one side of every
+        split; ``cv`` chooses the splits themselves.
 
         Every finished trial is written to the run directory at once; with ``resume=True`` the
         run in ``run_dir`` continues: its trials are read back, never re-run, and the budget
@@ -106,7 +109,7 @@ class _AutoBase(BaseEstimator):
         self._check_params()
         if y is None:
             raise InputError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
-        data = prepare_training(X, y, self._task_for, sample_weight)
+        data = prepare_training(X, y, self._task_for, sample_weight, groups)
         release_freed_memory()  # preparing a large table made short-lived copies
         memory_mb = memory_limit_mb(self.memory_limit_mb)
         worker = TrialWorker(None, memory_limit_mb=memory_mb)
@@ -119,12 +122,13 @@ class _AutoBase(BaseEstimator):
             check_metric_on(metric, data.y, data.n_classes)
             store, resampling = open_run(self.get_params(), type(self).__name__, data, metric)
             worker.log_path = store.path / "worker.log"
-            folds = make_folds(resampling, data.y, classification=data.classes is not None, seed=self.seed)
+            folds = make_folds(resampling, data.y, classification=data.classes is not None, seed=self.seed,
+                               groups=data.groups, splitter=self.cv)
             space = data_space(data, folds, include=self.include, exclude=self.exclude,
                                search_space_dir=self.search_space_dir)
             extra = tuple(get_metric(name, data.task, data.classes) for name in self._extra_metric_names(data.task))
             trial_data = TrialData(data.X, data.y, data.schema, data.task, data.n_classes, folds, metric, self.seed, extra,
-                                   data.weights)
+                                   data.weights, data.groups)
             metafeatures = compute_metafeatures(data.X, data.y, data.schema.categorical, data.classes is not None)
             cost = build_cost_model(space.components, data.task, folds, len(data.schema.columns), data.n_classes,
                                     self.metabase)
@@ -138,7 +142,7 @@ class _AutoBase(BaseEstimator):
                                      described["key_hyperparameters"])
             worker.data = trial_data
             history = store.read_trials() if self.resume else []
-            budget = make_budget(started, history, resampling, folds, self.get_params())
+            budget = make_budget(started, history, folds, len(data.y), self.get_params())
             settings = SearchSettings(self.search, self.seed, self.max_trials, min_fraction(
                 self.multi_fidelity, self.search, trial_data), baseline_loss(trial_data), scratch / "smac")
             plan = SearchPlan(space, trial_data, design, settings, self.keep_models, memory_mb, self.n_jobs, cost)
@@ -252,6 +256,7 @@ class _AutoBase(BaseEstimator):
             raise InputError(f"n_jobs must be a positive integer, got {self.n_jobs!r}.")
         if self.resampling not in (None, "cv", "holdout"):
             raise InputError(f"Unknown resampling {self.resampling!r}; choose 'cv', 'holdout' or leave it unset.")
+        check_cv(self.cv, self.resampling)
         for option in ("include", "exclude"):
             if isinstance(getattr(self, option), str):
                 raise InputError(f"{option} must be a list of component names, not the string {getattr(self, option)!r}.")

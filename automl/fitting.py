@@ -10,13 +10,14 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from automl.data import TrainingData, summarise_data
+from automl.errors import InputError
 from automl.files import library_versions
 from automl.metrics import Metric
 from automl.records import FinalMember, FinalSummary, TrialRecord, ranked
@@ -33,7 +34,7 @@ from automl.space.bounds import DataShape
 from automl.space.configspace import SearchSpace, build_space
 from automl.trials.evaluation import TrialData
 from automl.trials.memory_policy import Skip, memory_checks
-from automl.trials.resampling import Resampling, choose_resampling
+from automl.trials.resampling import Resampling, choose_resampling, resampling_for
 from automl.trials.runners import WorkerTrials, open_trials
 from automl.trials.worker import TrialWorker
 
@@ -49,20 +50,31 @@ def open_run(params: dict[str, Any], estimator: str, data: TrainingData, metric:
     columns = {c: "categorical" if c in data.schema.categorical else "numeric" for c in data.schema.columns}
     fingerprint = data_fingerprint(data.X, data.y, columns)
     fingerprint["summary"] = summarise_data(data.X, data.y, data.schema, data.classes)
-    if data.weights is not None:  # other weights, other losses: a resume must bring the same
-        fingerprint["weights"] = hashlib.sha256(np.ascontiguousarray(data.weights).tobytes()).hexdigest()[:16]
-    trial_seconds = typical_trial_seconds(data.task, len(data.schema.columns), data.n_classes, params["metabase"])
-    resampling = choose_resampling(len(data.X), data.X.shape[1], params["time_budget"], params["resampling"], trial_seconds)
+    for name in ("weights", "groups"):  # other weights or groups, other losses: a resume must bring the same
+        values = getattr(data, name)
+        if values is not None:
+            fingerprint[name] = hashlib.sha256(np.ascontiguousarray(values).tobytes()).hexdigest()[:16]
+    resampling = resampling_for(params["cv"], params["resampling"], data.groups is not None)
+    if resampling is None:  # the rule decides: by rows, cells and predicted trial seconds
+        trial_seconds = typical_trial_seconds(data.task, len(data.schema.columns), data.n_classes, params["metabase"])
+        resampling = choose_resampling(len(data.X), data.X.shape[1], params["time_budget"], params["resampling"],
+                                       trial_seconds)
+        resampling = replace(resampling, time_ordered=params["cv"] == "time", grouped=data.groups is not None)
     if resampling.reason:
         logger.info("Validating by %s.", resampling.describe())
-    params = {**params, "metric": metric.name if params["metric"] is not None else None}  # a scorer by its name
+    cv = params["cv"]
+    params = {**params, "metric": metric.name if params["metric"] is not None else None,  # a scorer or a
+              "cv": cv if cv is None or isinstance(cv, (str, int)) else repr(cv)}          # splitter by its repr
     settings = RunSettings(estimator, data.task, metric.name, params, target=data.target_name,
-                           validation={"kind": resampling.kind, "n_splits": resampling.n_splits},
-                           versions=library_versions())
+                           validation=resampling.record(), versions=library_versions())
     run_dir = Path(params["run_dir"]) if params["run_dir"] else None
     if params["resume"]:  # the run's own resampling is kept
         store = RunStore.reopen(run_dir, settings, fingerprint)
-        return store, Resampling(**store.settings.validation)
+        kept = Resampling(**store.settings.validation)
+        if kept.kind == "splitter" and kept.splitter != resampling.splitter:
+            raise InputError(f"Cannot resume {run_dir}: its run was validated by the splitter {kept.splitter}; "
+                             "pass the same one as cv.")
+        return store, kept
     return RunStore.create(run_dir, settings, fingerprint), resampling
 
 
@@ -76,11 +88,11 @@ def data_space(data: TrainingData, folds, *, include, exclude, search_space_dir:
                        weighted=data.weights is not None)
 
 
-def make_budget(started: float, history: list[TrialRecord], resampling: Resampling, folds,
-                params: dict[str, Any]) -> Budget:
+def make_budget(started: float, history: list[TrialRecord], folds, n_rows: int, params: dict[str, Any]) -> Budget:
     """The fit's budget; a resumed run's counts the time its earlier sessions (``history``) spent."""
     return Budget(params["time_budget"], started, spent_before=max((t.finished_s for t in history), default=0.0),
-                  trial_time_limit=params["trial_time_limit"], refit_factor=refit_factor(resampling.kind, len(folds)),
+                  trial_time_limit=params["trial_time_limit"],
+                  refit_factor=refit_factor(n_rows, sum(len(train) for train, _ in folds)),
                   ensemble=bool(params["ensemble_size"]))
 
 
@@ -185,7 +197,7 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
     estimate = estimate_selection([t.trial_id for t in ranked(result.trials)], result.predictions, plan.data.y,
                                   plan.data.metric, rounds=ensemble_size, seed=plan.data.seed, deadline=budget.final_end,
                                   costs={t.trial_id: t.predict_seconds for t in result.trials},
-                                  sample_weight=plan.data.weights)
+                                  sample_weight=plan.data.weights, groups=plan.data.groups)
     by_id = {t.trial_id: t for t in result.trials}
     members = tuple(FinalMember(i, by_id[i].config["model"], w) for i, w in sorted(weights.items(), key=lambda m: (-m[1], m[0])))
     refit_fraction = fraction if len(weights) == 1 else 1.0  # ensemble members are refit on all rows

@@ -1,5 +1,6 @@
-"""Test-only estimators that misbehave on purpose, named by tests/components/*.yaml."""
+"""Test-only estimators named by tests/components/*.yaml: some misbehave on purpose, some record what they saw."""
 
+import json
 import os
 import subprocess
 import sys
@@ -69,6 +70,47 @@ class WeightedPriorClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         return self.classes_[np.full(len(X), np.argmax(self.prior_))]
+
+
+class RowRecorder(ClassifierMixin, BaseEstimator):
+    """Appends the first feature's values (row ids) of every fit and predict to the file ``log`` (JSON lines):
+    shows which rows each fit and each validation saw, in the trial process."""
+
+    def __init__(self, log: str = ""):
+        self.log = log
+
+    def _record(self, step: str, X) -> None:
+        with open(self.log, "a") as log:
+            log.write(json.dumps({"step": step, "rows": np.asarray(X)[:, 0].round().astype(int).tolist()}) + "\n")
+
+    def fit(self, X, y):
+        self._record("fit", X)
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        self._record("predict", X)
+        return np.full((len(X), len(self.classes_)), 1 / len(self.classes_))
+
+    def predict(self, X):
+        return self.classes_[np.zeros(len(X), dtype=int)]
+
+
+def row_recorder_space(folder) -> tuple[str, str]:
+    """A search-space folder (folder/space) holding only the ``row_recorder`` family, logging to folder/rows.jsonl:
+    (space folder, log)."""
+    log = str(folder / "rows.jsonl")
+    (folder / "space").mkdir()
+    (folder / "space" / "row_recorder.yaml").write_text(
+        "name: row_recorder\nstep: model\nestimator: tests.helpers.RowRecorder\ntasks: [binary, multiclass]\n"
+        f"initial_design: {{rank: 0}}\nfixed: {{log: {json.dumps(log)}}}\n")
+    return str(folder / "space"), log
+
+
+def recorded_splits(path) -> list[tuple[set, set]]:
+    """(fitted rows, validated rows) of every fit that a validation followed, from a RowRecorder log."""
+    steps = [json.loads(line) for line in open(path)]
+    return [(set(a["rows"]), set(b["rows"])) for a, b in zip(steps, steps[1:]) if (a["step"], b["step"]) == ("fit", "predict")]
 
 
 def start_fit_and_wait_for_trials(csv_file, run_dir, model, *options: str, trials: int = 2) -> subprocess.Popen:

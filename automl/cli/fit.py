@@ -32,6 +32,10 @@ _FIDELITY = {"auto": "auto", "on": True, "off": False}
               "(sklearn.metrics.get_scorer_names(), e.g. average_precision). Default: roc_auc, log_loss or rmse.")
 @click.option("--weight-column", help="A column of non-negative sample weights: every fit and every score "
               "uses them (rows of weight zero are left out); it is not a feature.")
+@click.option("--group-column", help="A column naming each row's group (a patient, a store): no group is ever on "
+              "both sides of a validation split; it is not a feature.")
+@click.option("--time-column", help="A column of times or dates: rows are ordered by it and every split validates "
+              "on later rows than it fits (TimeSeriesSplit, or the last third as holdout); it stays a feature.")
 @click.option("--extra-metrics", help="Comma-separated metrics also scored for every trial (default: the usual ones).")
 @click.option("--time", "time_budget", type=float, help="Wall-clock budget in seconds (default 60 unless --trials).")
 @click.option("--trials", "max_trials", type=int, help="Budget as a number of trials (reproducible with --seed).")
@@ -72,9 +76,9 @@ _FIDELITY = {"auto": "auto", "on": True, "off": False}
 @click.option("-v", "--verbose", is_flag=True, help="Also log what the search does inside (SMAC, refits).")
 @click.pass_context
 def fit(ctx, data, target, sep, task, out, force, top, quiet, verbose, run_dir, resume, remember, weight_column,
-        **options):
+        group_column, time_column, **options):
     """Search for the best pipeline for DATA (CSV or Parquet) and save it."""
-    from automl.data import check_weights, infer_task, read_table, split_target
+    from automl.data import check_groups, check_weights, infer_task, read_table, split_target
     from automl.estimators import AutoClassifier, AutoRegressor
     from automl.files import check_output, copy_atomic, write_json
     from automl.report.leaderboard import terminal_table
@@ -115,7 +119,12 @@ def fit(ctx, data, target, sep, task, out, force, top, quiet, verbose, run_dir, 
     check_metric_names([options["metric"]] if options["metric"] else [])  # options are checked before the data is read
     check_metric_names(options["extra_metrics"] or [])
     frame = read_table(data, sep)
+    if time_column:
+        frame = _in_time_order(frame, time_column, target)
     weights = _pop_column(frame, weight_column, "--weight-column", target)
+    groups = _pop_column(frame, group_column, "--group-column", target)
+    if groups is not None:
+        check_groups(groups, len(frame), what=f"--group-column {group_column!r}")
     if weights is not None:
         check_weights(weights, len(frame), what=f"--weight-column {weight_column!r}")
     X, y = split_target(frame, target)
@@ -131,14 +140,15 @@ def fit(ctx, data, target, sep, task, out, force, top, quiet, verbose, run_dir, 
     options["multi_fidelity"] = _FIDELITY.get(options["multi_fidelity"], options["multi_fidelity"])
     model = estimator_class(**{_RESUMABLE[k]: v for k, v in options.items()}, remember=remember,
                             search_space_dir=str(space_dir) if space_dir else None,
-                            run_dir=str(run_dir), resume=bool(resume), verbose=0 if quiet else 1)
+                            run_dir=str(run_dir), resume=bool(resume), verbose=0 if quiet else 1,
+                            cv="time" if time_column else None)
     budget = f"{time_budget:g} s" if time_budget else count(max_trials, "trial")
     hint = " (inferred from the target; --task overrides)" if inferred else ""
     action = f"Resuming {run_dir}: fitting" if resume else "Fitting"
     say(f"{action} a {task} model{hint} on {len(X)} rows x {X.shape[1]} columns of {data.name} ({budget})...",
         err=True)
     try:
-        model.fit(X, y, sample_weight=weights)
+        model.fit(X, y, sample_weight=weights, groups=groups)
     except BaseException:
         if made_run_dir and Path(run_dir).is_dir() and not any(Path(run_dir).iterdir()):
             Path(run_dir).rmdir()  # the empty folder made above for a run that never began
@@ -174,6 +184,25 @@ def _pop_column(frame, name: str | None, option: str, target: str):
     if name not in frame.columns:
         raise InputError(f"{option} {name!r} is not a column of the table.")
     return frame.pop(name)
+
+
+def _in_time_order(frame, name: str, target: str):
+    """The table sorted by the column ``name`` (numbers, or dates and times as text), stably; one
+    sentence for a column that is missing, the target, has gaps or is neither."""
+    import numpy as np
+    import pandas as pd
+
+    if name == target or name not in frame.columns:
+        raise InputError(f"--time-column {name!r} is {'the target' if name == target else 'not a column of the table'}.")
+    values = frame[name]
+    if not pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_datetime64_any_dtype(values):
+        values = pd.to_datetime(values, errors="coerce", format="mixed")
+        if values.isna().all():
+            raise InputError(f"--time-column {name!r} holds neither numbers nor dates (like {frame[name].iloc[0]!r}).")
+    if values.isna().any():
+        raise InputError(f"--time-column {name!r} has {int(values.isna().sum())} missing or unreadable value(s), like "
+                         f"{frame[name][values.isna()].iloc[0]!r}; every row needs a time.")
+    return frame.iloc[np.argsort(values.to_numpy(), kind="stable")].reset_index(drop=True)
 
 
 def _silent(*_args, **_kwargs) -> None:

@@ -32,7 +32,7 @@ Weights = dict[int, float]  # candidate index -> weight
 def estimate_selection(candidates: list[int], predictions: dict[int, np.ndarray], y: np.ndarray, metric: Metric, *,
                        rounds: int, seed: int, deadline: float | None = None,
                        costs: dict[int, float] | None = None,
-                       sample_weight: np.ndarray | None = None) -> ScoreEstimate | None:
+                       sample_weight: np.ndarray | None = None, groups: np.ndarray | None = None) -> ScoreEstimate | None:
     """The nested out-of-fold score of choosing among ``candidates`` (trial ids, best first) by their
     out-of-fold ``predictions``: the best one (``rounds`` 0) or Caruana's weights over ``rounds``
     rounds (under the same predict-cost cap as the fit, with the trials' ``costs``). None with too few rows predicted by every candidate, a metric that cannot be computed on
@@ -44,7 +44,7 @@ def estimate_selection(candidates: list[int], predictions: dict[int, np.ndarray]
     rows = np.isfinite(stack.reshape(len(ids), len(y), -1)).all(axis=(0, 2))  # a holdout predicts some rows
     stack, y = stack[:, rows], np.asarray(y)[rows]
     weights = None if sample_weight is None else np.asarray(sample_weight)[rows]
-    groups = row_groups(y, classes=stack.ndim == 3, seed=seed)
+    groups = row_groups(y, classes=stack.ndim == 3, seed=seed, users=None if groups is None else np.asarray(groups)[rows])
     cost = None if costs is None else [costs.get(i, 0.0) for i in ids]
     if groups is None:
         return None
@@ -66,12 +66,19 @@ def estimate_selection(candidates: list[int], predictions: dict[int, np.ndarray]
         return None
 
 
-def row_groups(y: np.ndarray, *, classes: bool, seed: int, n_groups: int = GROUPS) -> np.ndarray | None:
+def row_groups(y: np.ndarray, *, classes: bool, seed: int, n_groups: int = GROUPS,
+               users: np.ndarray | None = None) -> np.ndarray | None:
     """A group number per row: shuffled, dealt in turn (within each class for classification), so the
-    groups are of even size and class mix. None below two rows per group."""
+    groups are of even size and class mix. None below two rows per group. With the ``users``' own
+    groups, whole groups are dealt (none split), and None below two of them."""
     if len(y) < 2 * n_groups:
         return None
     rng = np.random.default_rng(seed)
+    if users is not None:
+        labels, codes = np.unique(users, return_inverse=True)
+        if len(labels) < 2:
+            return None
+        return (rng.permutation(len(labels)) % min(n_groups, len(labels)))[codes]
     groups = np.empty(len(y), dtype=int)
     strata = [np.flatnonzero(y == c) for c in np.unique(y)] if classes else [np.arange(len(y))]
     dealt = 0

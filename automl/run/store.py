@@ -186,6 +186,9 @@ class RunStore:
         if saved["sha256"] != fingerprint["sha256"]:
             raise InputError(f"Cannot resume {path}: the data has the same shape and columns as the run's but "
                              f"different values (fingerprint {saved['sha256'][:12]} then, {fingerprint['sha256'][:12]} now).")
+        for key, what in (("weights", "sample weights"), ("groups", "groups")):
+            if saved.get(key) != fingerprint.get(key):
+                raise InputError(f"Cannot resume {path}: the {what} differ from the run's (give the same ones again).")
         for key in MUST_MATCH:
             if key == "target" and None in (previous.target, settings.target):  # an array target has no name
                 continue

@@ -34,6 +34,7 @@ class TrialData:
     seed: int
     extra_metrics: tuple[Metric, ...] = ()  # also scored on the out-of-fold predictions, for the trial log
     weights: np.ndarray | None = None  # sample weights: every fit and every score uses them
+    groups: np.ndarray | None = None   # group codes: the nested estimate keeps each group together
 
     def fit_params(self, rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """The pipeline's ``fit`` arguments for these rows (all when None): the weights, to its model."""

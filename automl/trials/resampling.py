@@ -10,7 +10,11 @@ to be cheap, a single holdout split otherwise.
   leave fewer than MIN_TRIALS trials in the search's share of the budget (wide tables, many
   classes): the reason is kept with the choice and shown.
 
-Folds are stratified for classification. The user can force either with ``resampling=``.
+Folds are stratified for classification. The user can force either with ``resampling=``, give
+the number of folds (``cv=5``) or a scikit-learn splitter of their own (``cv=GroupKFold(3)``); with
+``groups`` no group is ever on both sides of a split (StratifiedGroupKFold, GroupKFold, a grouped
+holdout); with ``cv="time"`` the rows are in time order and every split validates on rows later
+than those it fits (TimeSeriesSplit, or the last third as the holdout).
 """
 
 from __future__ import annotations
@@ -20,7 +24,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+from sklearn.model_selection import (
+    GroupKFold,
+    GroupShuffleSplit,
+    KFold,
+    StratifiedGroupKFold,
+    StratifiedKFold,
+    TimeSeriesSplit,
+    train_test_split,
+)
+
+from automl.errors import InputError
 
 HOLDOUT_ROWS = 50_000
 HOLDOUT_CELLS_PER_SECOND = 50_000
@@ -33,18 +47,36 @@ SEARCH_SHARE = 0.75  # ... in this share of the budget (the rest is about what t
 class Resampling:
     """How a trial validates: ``cv`` with n_splits folds, or one ``holdout`` split."""
 
-    kind: str
+    kind: str                  # "cv", "holdout", or "splitter" (the user's own)
     n_splits: int = 5
     reason: str = ""  # why the rule chose fewer folds than the table's size alone would
+    time_ordered: bool = False  # every split validates on rows later than the ones it fits
+    grouped: bool = False       # no group on both sides of a split
+    splitter: str = ""          # the user's splitter, as its repr (a resumed run must bring the same)
 
     def describe(self) -> str:
+        how = [w for w, on in (("forward in time", self.time_ordered), ("by group", self.grouped)) if on]
+        if self.kind == "splitter":
+            return f"your splitter {self.splitter} ({', '.join([f'{self.n_splits} splits', *how])})"
+        notes = how + ([self.reason] if self.reason else [])
         if self.kind == "cv":
-            return f"{self.n_splits}-fold cross-validation" + (f" ({self.reason})" if self.reason else "")
-        return f"holdout ({HOLDOUT_FRACTION:.0%} validation{'; ' + self.reason if self.reason else ''})"
+            return f"{self.n_splits}-fold cross-validation" + (f" ({'; '.join(notes)})" if notes else "")
+        first = f"{'the last ' if self.time_ordered else ''}{HOLDOUT_FRACTION:.0%} validation"
+        return f"holdout ({'; '.join([first, *notes])})"
 
     def fit_rows(self, n_rows: int) -> int:
-        """Rows a trial fits, over all its folds."""
-        return (self.n_splits - 1) * n_rows if self.kind == "cv" else round((1 - HOLDOUT_FRACTION) * n_rows)
+        """Rows a trial fits, over all its folds (about: a splitter's or time-ordered folds vary)."""
+        if self.kind == "holdout":
+            return round((1 - HOLDOUT_FRACTION) * n_rows)
+        if self.time_ordered:  # fold i of k fits i / (k + 1) of the rows
+            return round(n_rows * self.n_splits / 2)
+        return (self.n_splits - 1) * n_rows
+
+    def record(self) -> dict:
+        """What the run directory keeps (``settings.json``'s validation): all but the reason."""
+        fields = {"kind": self.kind, "n_splits": self.n_splits, "time_ordered": self.time_ordered,
+                  "grouped": self.grouped, "splitter": self.splitter}
+        return {k: v for k, v in fields.items() if v or k in ("kind", "n_splits")}
 
 
 def choose_resampling(n_rows: int, n_columns: int, time_budget: float | None, forced: str | None = None,
@@ -80,9 +112,43 @@ def choose_resampling(n_rows: int, n_columns: int, time_budget: float | None, fo
     return chosen
 
 
-def make_folds(resampling: Resampling, y: np.ndarray, *, classification: bool, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Train/validation index pairs, the same for every trial of a run."""
+def resampling_for(cv, resampling: str | None, grouped: bool) -> Resampling | None:
+    """What ``cv`` fixes before the rule runs: k folds, the user's splitter, or None (the rule decides)."""
+    if cv is None or cv == "time":
+        return None
+    if isinstance(cv, (int, np.integer)) and not isinstance(cv, bool):
+        return Resampling("cv", int(cv), grouped=grouped)
+    return Resampling("splitter", cv.get_n_splits(), splitter=repr(cv))
+
+
+def check_cv(cv, resampling: str | None) -> None:
+    """One sentence for a ``cv`` that is none of: None, "time", an int >= 2, a splitter."""
+    if cv is None or cv == "time":
+        return
+    if isinstance(cv, (int, np.integer)) and not isinstance(cv, bool):
+        if cv < 2:
+            raise InputError(f"cv must be at least 2 folds, got {cv}.")
+    elif not (hasattr(cv, "split") and hasattr(cv, "get_n_splits")):
+        raise InputError(f"cv must be a number of folds, 'time', or a scikit-learn splitter (with split and "
+                         f"get_n_splits), got {cv!r}.")
+    if resampling is not None:
+        raise InputError(f"Give either cv or resampling={resampling!r}, not both.")
+
+
+def make_folds(resampling: Resampling, y: np.ndarray, *, classification: bool, seed: int,
+               groups: np.ndarray | None = None, splitter=None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Train/validation index pairs, the same for every trial of a run: the user's ``splitter`` (for
+    kind "splitter"), grouped by ``groups``, forward in time, or shuffled (stratified for classes)."""
     rows = np.arange(len(y))
+    if resampling.kind == "splitter":
+        return _checked(list(splitter.split(rows.reshape(-1, 1), y, groups)), len(y), repr(splitter))
+    if resampling.time_ordered:
+        if resampling.kind == "holdout":
+            cut = round((1 - HOLDOUT_FRACTION) * len(y))
+            return [(rows[:cut], rows[cut:])]
+        return list(TimeSeriesSplit(max(2, min(resampling.n_splits, len(y) - 1))).split(rows))
+    if groups is not None:
+        return _grouped_folds(resampling, y, groups, classification, seed)
     if resampling.kind == "holdout":
         stratify = y if classification and np.bincount(y).min() >= 2 else None
         train, valid = train_test_split(rows, test_size=HOLDOUT_FRACTION, random_state=seed, stratify=stratify)
@@ -95,3 +161,42 @@ def make_folds(resampling: Resampling, y: np.ndarray, *, classification: bool, s
             warnings.simplefilter("ignore")  # a class rarer than n_splits: StratifiedKFold warns, we accept
             return list(StratifiedKFold(n_splits, shuffle=True, random_state=seed).split(rows, y))
     return list(KFold(max(2, min(n_splits, len(y))), shuffle=True, random_state=seed).split(rows))
+
+
+def _grouped_folds(resampling: Resampling, y: np.ndarray, groups: np.ndarray, classification: bool,
+                   seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Folds (or a holdout) that keep each group on one side: stratified by class where it can be."""
+    rows = np.arange(len(y))
+    n_groups = len(np.unique(groups))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # too few groups of a class to stratify: scikit-learn warns, we accept
+        if resampling.kind == "holdout":
+            if classification:  # one fold of three: about a third, stratified, whole groups
+                splitter = StratifiedGroupKFold(min(3, n_groups), shuffle=True, random_state=seed)
+                return [next(splitter.split(rows, y, groups))]
+            return list(GroupShuffleSplit(1, test_size=HOLDOUT_FRACTION, random_state=seed).split(rows, y, groups))
+        n_splits = max(2, min(resampling.n_splits, n_groups))
+        splitter = StratifiedGroupKFold(n_splits, shuffle=True, random_state=seed) if classification \
+            else GroupKFold(n_splits, shuffle=True, random_state=seed)
+        return list(splitter.split(rows, y, groups))
+
+
+def _checked(folds: list, n_rows: int, name: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The user's splits, as index arrays, or one sentence: automl keeps one out-of-fold prediction per
+    row, so validation sets must not overlap, and each side must hold rows."""
+    seen = np.zeros(n_rows, dtype=bool)
+    checked = []
+    for train, valid in folds:
+        train, valid = np.asarray(train), np.asarray(valid)
+        if train.dtype == bool:
+            train, valid = np.flatnonzero(train), np.flatnonzero(valid)
+        if not len(train) or not len(valid):
+            raise InputError(f"The splitter {name} gave a split with no fitting or no validation rows.")
+        if seen[valid].any():
+            raise InputError(f"The splitter {name} validates row {int(valid[seen[valid]][0])} twice; automl keeps one "
+                             "out-of-fold prediction per row, so the validation sets must not overlap.")
+        seen[valid] = True
+        checked.append((train, valid))
+    if not checked:
+        raise InputError(f"The splitter {name} gave no split.")
+    return checked

@@ -54,8 +54,8 @@ def test_the_search_reserve_covers_the_best_refit_and_a_few_members_each_capped(
 
 
 def test_the_refit_factor_follows_the_resampling():
-    assert refit_factor("cv", 5) == pytest.approx(1.5 / 4)
-    assert refit_factor("holdout", 1) == pytest.approx(2.25)
+    assert refit_factor(100, 400) == pytest.approx(1.5 / 4)  # 5 folds of 100 rows fit 400 rows in all
+    assert refit_factor(300, 200) == pytest.approx(2.25)  # a holdout of a third fits two thirds
 
 
 def test_time_left_for_the_search_keeps_the_reserve_back():
