@@ -38,6 +38,7 @@ from automl.metrics import SCORED_ALONGSIDE, Metric, check_metric_on, get_metric
 from automl.records import FinalSummary
 from automl.report.leaderboard import leaderboard
 from automl.report.progress import Progress, make_progress
+from automl.run.importance import keep_out_of_fold_rows, out_of_fold_importance
 from automl.run.modelfile import predict_final, read_model_file, save_model
 from automl.run.store import describe_size
 from automl.search.cost import build_cost_model
@@ -154,6 +155,10 @@ class _AutoBase(BaseEstimator):
             self._set_learned(data, metric, resampling.describe(), final, result, started)
             self.leaderboard_ = leaderboard(result.trials, metric, described["key_hyperparameters"], final.weights)
             store.write_final(final.weights, final.summary)
+            kept = store.best_kept_models(result.trials)  # for feature_importances_, computed on first use
+            self.__dict__.pop("_feature_importances", None)
+            self.__dict__["_out_of_fold_rows"] = None if kept is None else \
+                keep_out_of_fold_rows(trial_data, kept[1], kept[0].trial_id)
             self.run_dir_ = str(store.path)
             save_model(self, store.path / "model.skops")
             self.run_dir_bytes_ = store.size_bytes()
@@ -271,9 +276,7 @@ class _AutoBase(BaseEstimator):
         """The fit's metric on (X, y), higher is better as scikit-learn's scorers give it: metrics where
         lower is better (log loss, RMSE, MAE) are negated, as ``neg_log_loss`` is."""
         check_is_fitted(self, "best_pipeline_")
-        scorer = self.metric if self.metric is not None and not isinstance(self.metric, str) else None
-        metric = get_metric(scorer if scorer is not None and repr(scorer) == self.metric_ else self.metric_,
-                            self.task_, getattr(self, "classes_", None))
+        metric = self._fit_metric()
         weights = None if sample_weight is None else check_weights(sample_weight, len(as_frame(X)))
         if self.task_ == "regression":
             return metric.greater_is_better_score(np.asarray(y, dtype=float), self.predict(X), weights)
@@ -283,6 +286,33 @@ class _AutoBase(BaseEstimator):
             raise InputError(f"y holds a class the model never saw ({labels[unknown][0]!r}); it cannot be scored.")
         codes = np.searchsorted(self.classes_, labels)
         return metric.greater_is_better_score(codes, self.predict_proba(X), weights)
+
+    def _fit_metric(self) -> Metric:
+        """The metric the fit optimised: the scorer object given as ``metric`` if it is the one recorded."""
+        scorer = self.metric if self.metric is not None and not isinstance(self.metric, str) else None
+        return get_metric(scorer if scorer is not None and repr(scorer) == self.metric_ else self.metric_,
+                          self.task_, getattr(self, "classes_", None))
+
+    @property
+    def feature_importances_(self) -> pd.Series:
+        """Each input column's permutation importance, out of fold: how much the fit's metric worsens
+        (its loss grows: 1 - AUC, log loss, RMSE, ...) when the column's values are shuffled, averaged
+        over 5 shuffles, for the best trial's fold models, each predicting only its own validation rows
+        (a sample of at most 2,000), so no row is scored by a model fit on it. Indexed by column
+        name, largest first; 0 or below: not used. Computed on first use from the fold models kept in
+        the run directory (``keep_models`` >= 1); a loaded model has none: ``automl explain`` scores
+        the saved model on held-out rows instead."""
+        check_is_fitted(self, "best_pipeline_")
+        cached = self.__dict__.get("_feature_importances")
+        if cached is None:
+            rows = self.__dict__.get("_out_of_fold_rows")
+            if rows is None:
+                raise AttributeError("feature_importances_ needs the best trial's fold models, and this model kept "
+                                     "none (keep_models=0, or it was loaded from a file); automl explain MODEL DATA "
+                                     "--target T computes importances on held-out rows.")
+            cached = out_of_fold_importance(rows, self._fit_metric(), self.input_columns_, self.seed)
+            self.__dict__["_feature_importances"] = cached
+        return cached
 
     def _features_for_predict(self, X) -> pd.DataFrame:
         check_is_fitted(self, "best_pipeline_")

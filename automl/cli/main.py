@@ -12,7 +12,7 @@ from automl.cli.bench import bench
 from automl.cli.common import AutomlGroup
 from automl.cli.fit import fit
 from automl.cli.metabase import metabase
-from automl.cli.model import export, predict
+from automl.cli.model import explain, export, predict
 from automl.cli.runs import leaderboard_command, report
 
 
@@ -24,7 +24,7 @@ def main() -> None:
 
 
 
-for command in (fit, predict, export, report, leaderboard_command, bench, metabase):
+for command in (fit, predict, explain, export, report, leaderboard_command, bench, metabase):
     main.add_command(command)
 
 if __name__ == "__main__":

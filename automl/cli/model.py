@@ -69,3 +69,47 @@ def export(source, out):
     path = export_model(source, out)
     click.echo(f"Exported to {path} ({describe_size(path.stat().st_size)}): plain scikit-learn, "
                f"loadable without automl.")
+
+
+@click.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(path_type=Path))
+@click.argument("data", type=click.Path(path_type=Path))
+@click.option("--target", required=True, help="The column of DATA the model predicts.")
+@click.option("--sep", help="The CSV's separator (default: detected from its header: comma, semicolon, tab or pipe).")
+@click.option("--top", type=click.IntRange(min=1), default=15, show_default=True, help="Columns to show.")
+@click.option("--repeats", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Shuffles of each column; the spread over them is the std column.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="Also write every column's row to this CSV file.")
+def explain(model_path, data, target, sep, top, repeats, seed, csv_path):
+    """Rank the columns of DATA by how much the saved model's score worsens when each is shuffled.
+
+    Permutation importance of MODEL (a model file or a run directory) on the rows of DATA: give rows
+    the model was not fit on, or the importances reward what it memorised.
+    """
+    from automl.data import read_table, split_target
+    from automl.files import atomic_path, check_output
+    from automl.report.explain import held_out_importance
+    from automl.run.export import model_path as model_file
+    from automl.run.modelfile import SavedModel
+
+    setup_logging(False)
+    path = model_file(model_path)
+    if csv_path:
+        check_output(csv_path, what="importance CSV", inputs=(path, data),
+                     within=(model_path,) if model_path.is_dir() else ())
+    model = SavedModel.read(path)
+    X, y = split_target(read_table(data, sep), target)
+    table = held_out_importance(model, X, y, n_repeats=repeats, seed=seed)
+    click.echo(f"Permutation importance on {len(X)} rows of {data.name}: the growth of the {model.metric_} loss when "
+               f"a column is shuffled (mean and std over {repeats} shuffles; 0 or below: not used).\n")
+    shown = table.head(top).reset_index()
+    shown.insert(0, "rank", range(1, len(shown) + 1))
+    click.echo(shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    if len(table) > top:
+        click.echo(f"... {len(table) - top} more columns (--top, --csv).")
+    if csv_path:
+        csv_path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(csv_path) as temporary:
+            table.reset_index().to_csv(temporary, index=False)
+        click.echo(f"Wrote {len(table)} rows to {csv_path}", err=True)

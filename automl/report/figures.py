@@ -13,7 +13,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from sklearn.inspection import permutation_importance
 
 from automl.report.importance import hyperparameter_importance
 from automl.report.runview import RunView
@@ -124,28 +123,15 @@ def target_distribution(run) -> Figure:
 
 
 def feature_importance(model, X: pd.DataFrame, y, n_repeats: int = 5, seed: int = 0, top: int = 15) -> Figure:
-    """Permutation importance of a fitted model on held-out rows: how much the run's metric drops
+    """Permutation importance of a fitted model on held-out rows: how much the run's metric worsens
     when one column's values are shuffled (mean and spread over ``n_repeats`` shuffles)."""
-    from automl.metrics import recorded_metric
+    from automl.report.explain import held_out_importance
 
-    metric = recorded_metric(model.metric_, model.task_)
-
-    def score(estimator, X_, y_):
-        if model.task_ == "regression":
-            return metric.score(np.asarray(y_, dtype=float), estimator.predict(X_))
-        codes = np.searchsorted(estimator.classes_, np.asarray(y_))
-        return metric.score(codes, estimator.predict_proba(X_))
-
-    if model.task_ != "regression":  # rows of a class the model never saw cannot be scored
-        known = np.isin(np.asarray(y), model.classes_)
-        X, y = X[known], np.asarray(y)[known]
-    result = permutation_importance(model, X, y, scoring=score, n_repeats=n_repeats, random_state=seed)
-    sign = 1.0 if metric.greater_is_better else -1.0
-    frame = pd.DataFrame({"mean": sign * result.importances_mean, "std": result.importances_std}, index=X.columns)
-    frame = frame.sort_values("mean", ascending=False).head(top)
+    table = held_out_importance(model, X, y, n_repeats=n_repeats, seed=seed)
+    frame = table.rename(columns={"importance": "mean"}).head(top)
     figure = Figure(figsize=(8, 0.6 + 0.35 * max(len(frame), 2)), layout="constrained")
     axis = figure.subplots()
     axis.barh(frame.index[::-1], frame["mean"][::-1], xerr=frame["std"][::-1])
-    axis.set_xlabel(f"drop in {metric.name} when the column is shuffled (held-out rows)")
+    axis.set_xlabel(f"growth of the {model.metric_} loss when the column is shuffled (held-out rows)")
     axis.grid(axis="x", alpha=0.3)
     return figure

@@ -274,6 +274,13 @@ class RunStore:
             if trial.trial_id not in best:
                 self._models_file(trial.trial_id).unlink(missing_ok=True)
 
+    def best_kept_models(self, trials: list[TrialRecord]) -> tuple[TrialRecord, Path] | None:
+        """The best trial whose fold models are kept, with their file; None if none is."""
+        for trial in ranked(trials):
+            if self._models_file(trial.trial_id).is_file():
+                return trial, self._models_file(trial.trial_id)
+        return None
+
     def write_metafeatures(self, metafeatures: dict[str, float]) -> None:
         """The data's meta-features: what ``automl metabase add`` needs to learn from this run."""
         write_json(self.path / "metafeatures.json", metafeatures)
