@@ -41,6 +41,7 @@ from automl.report.progress import Progress, make_progress
 from automl.run.importance import keep_out_of_fold_rows, out_of_fold_importance
 from automl.run.modelfile import predict_final, read_model_file, save_model
 from automl.run.store import describe_size
+from automl.run.threshold import at_threshold
 from automl.search.cost import build_cost_model
 from automl.search.design import initial_design
 from automl.search.loop import SearchSettings
@@ -205,6 +206,7 @@ class _AutoBase(BaseEstimator):
         self.ensemble_weights_ = final.weights
         self.refit_fraction_ = final.refit_fraction
         self.final_model_ = final.summary
+        self.decision_threshold_ = final.threshold
         self.estimated_score_ = final.summary.estimate
         self.best_config_ = best.config if best else None
         self.best_loss_ = best.loss if best else None
@@ -285,7 +287,13 @@ class _AutoBase(BaseEstimator):
         if unknown.any():
             raise InputError(f"y holds a class the model never saw ({labels[unknown][0]!r}); it cannot be scored.")
         codes = np.searchsorted(self.classes_, labels)
-        return metric.greater_is_better_score(codes, self.predict_proba(X), weights)
+        proba = self.predict_proba(X)
+        if metric.scores_labels and self._threshold() is not None:  # the labels predict gives
+            proba = at_threshold(proba, self._threshold())
+        return metric.greater_is_better_score(codes, proba, weights)
+
+    def _threshold(self) -> float | None:
+        return getattr(self, "decision_threshold_", None)
 
     def _fit_metric(self) -> Metric:
         """The metric the fit optimised: the scorer object given as ``metric`` if it is the one recorded."""
@@ -348,8 +356,13 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         return predict_final(self.best_pipeline_, features, len(self.classes_), self.best_config_ is None)
 
     def predict(self, X) -> np.ndarray:
+        """The most probable class, or for a binary fit with a label metric (F1, balanced accuracy) the
+        second class where its probability passes ``decision_threshold_``, tuned for that metric."""
         check_is_fitted(self, "best_pipeline_")
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)
+        if self._threshold() is not None:
+            proba = at_threshold(proba, self._threshold())
+        return self.classes_[proba.argmax(axis=1)]
 
 
 class AutoRegressor(RegressorMixin, _AutoBase):
@@ -387,6 +400,7 @@ def load_model(path: str | Path) -> AutoClassifier | AutoRegressor:
     model.metric_ = payload["metric"]
     if payload["classes"] is not None:
         model.classes_ = np.asarray(payload["classes"])
+    model.decision_threshold_ = payload.get("threshold")
     if payload.get("final"):
         model.final_model_ = FinalSummary.from_json(payload["final"])
         model.estimated_score_ = model.final_model_.estimate

@@ -26,6 +26,7 @@ from automl.run.budget import Budget, refit_factor
 from automl.run.estimate import estimate_selection
 from automl.run.final import Refits, refit_best, refit_ensemble
 from automl.run.store import RunStore, data_fingerprint
+from automl.run.threshold import tune_threshold, tunes_threshold
 from automl.search.cost import CostModel, typical_trial_seconds
 from automl.search.loop import History, SearchSettings, run_search
 from automl.search.result import KEEP_PREDICTIONS, SearchResult
@@ -80,8 +81,10 @@ def open_run(params: dict[str, Any], estimator: str, data: TrainingData, metric:
 
 def data_space(data: TrainingData, folds, *, include, exclude, search_space_dir: str | None) -> SearchSpace:
     """The search space for this data's shape, narrowed or widened as the user asked."""
+    counts = np.bincount(data.y, minlength=2) if data.task == "binary" else np.ones(2)
     shape = DataShape(n_rows=len(data.X), fold_rows=min(len(train) for train, _ in folds),
-                      n_features=len(data.schema.columns), n_classes=data.n_classes)
+                      n_features=len(data.schema.columns), n_classes=data.n_classes,
+                      negative_per_positive=round(float(counts[0] / max(counts[1], 1)), 4))
     return build_space(data.task, shape, has_categorical=bool(data.schema.categorical),
                        include=tuple(include or ()), exclude=tuple(exclude or ()),
                        extra_dirs=(search_space_dir,) if search_space_dir else (),
@@ -170,6 +173,7 @@ class FinalModel:
     weights: dict[int, float]
     refit_fraction: float
     summary: FinalSummary
+    threshold: float | None = None  # the binary decision threshold on P(second class), tuned for a label metric
 
 
 def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, worker: TrialWorker,
@@ -193,12 +197,20 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
         progress.phase("building the ensemble")
         predictor, weights = refit_ensemble(refits, result.trials, result.predictions, plan.data, (best, pipeline),
                                             rounds=ensemble_size, budget=budget)
+    threshold = None
+    if tunes_threshold(plan.data.metric, plan.data.task) and all(i in result.predictions for i in weights):
+        combined = sum(w * np.asarray(result.predictions[i], dtype=np.float64) for i, w in weights.items())
+        rows = np.isfinite(combined).all(axis=1)  # a holdout predicts a third of them
+        threshold = tune_threshold(combined[rows], plan.data.y[rows], plan.data.metric,
+                                   None if plan.data.weights is None else plan.data.weights[rows])
+        logger.info("Decision threshold %.3f on P(second class), tuned for %s.", threshold, plan.data.metric.name)
     progress.phase("estimating its score")
     estimate = estimate_selection([t.trial_id for t in ranked(result.trials)], result.predictions, plan.data.y,
                                   plan.data.metric, rounds=ensemble_size, seed=plan.data.seed, deadline=budget.final_end,
                                   costs={t.trial_id: t.predict_seconds for t in result.trials},
-                                  sample_weight=plan.data.weights, groups=plan.data.groups)
+                                  sample_weight=plan.data.weights, groups=plan.data.groups,
+                                  threshold=threshold is not None)
     by_id = {t.trial_id: t for t in result.trials}
     members = tuple(FinalMember(i, by_id[i].config["model"], w) for i, w in sorted(weights.items(), key=lambda m: (-m[1], m[0])))
     refit_fraction = fraction if len(weights) == 1 else 1.0  # ensemble members are refit on all rows
-    return FinalModel(predictor, best, weights, refit_fraction, FinalSummary(members, estimate, refit_fraction))
+    return FinalModel(predictor, best, weights, refit_fraction, FinalSummary(members, estimate, refit_fraction), threshold)

@@ -42,6 +42,7 @@ class Metric:
     score_fn: Callable[[np.ndarray, np.ndarray], float]
     greater_is_better: bool
     optimum: float
+    scores_labels: bool = False  # computed from predicted labels (a threshold decides them), not probabilities
 
     def score(self, y_true: np.ndarray, predictions: np.ndarray, sample_weight: np.ndarray | None = None) -> float:
         """The metric in its usual direction (AUC near 1 is good, RMSE near 0 is good)."""
@@ -141,10 +142,10 @@ _METRICS = {
     for m in [
         Metric("roc_auc", CLASSIFICATION, _roc_auc, True, 1.0),
         Metric("log_loss", CLASSIFICATION, _log_loss, False, 0.0),
-        Metric("accuracy", CLASSIFICATION, _accuracy, True, 1.0),  # module-level functions: a Metric
-        Metric("balanced_accuracy", CLASSIFICATION, _balanced_accuracy, True, 1.0),  # travels to the
-        Metric("f1", ("binary",), _f1, True, 1.0),  # trial process by pickle, and lambdas do not pickle
-        Metric("f1_macro", CLASSIFICATION, _f1_macro, True, 1.0),
+        Metric("accuracy", CLASSIFICATION, _accuracy, True, 1.0, True),  # module-level functions: a Metric
+        Metric("balanced_accuracy", CLASSIFICATION, _balanced_accuracy, True, 1.0, True),  # travels to the
+        Metric("f1", ("binary",), _f1, True, 1.0, True),  # trial process by pickle, and lambdas do not pickle
+        Metric("f1_macro", CLASSIFICATION, _f1_macro, True, 1.0, True),
         Metric("rmse", ("regression",), _rmse, False, 0.0),
         Metric("mae", ("regression",), _mae, False, 0.0),
         Metric("r2", ("regression",), _r2, True, 1.0),
@@ -236,7 +237,8 @@ def _scorer_metric(scorer: Any, name: str, tasks: tuple[str, ...], classes: np.n
     negated loss and 1 otherwise (the loss 1 - score suits every bounded score)."""
     negated = getattr(scorer, "_sign", 1) < 0 or name.startswith("neg_")
     labels = None if classes is None else tuple(np.asarray(classes).tolist())
-    return Metric(name, tasks, ScorerScore(scorer, labels), True, 0.0 if negated else 1.0)
+    labels_only = getattr(scorer, "_response_method", None) == "predict" and tasks != ("regression",)
+    return Metric(name, tasks, ScorerScore(scorer, labels), True, 0.0 if negated else 1.0, labels_only)
 
 
 @dataclass(frozen=True)

@@ -161,6 +161,9 @@ def fit(ctx, data, target, sep, task, out, force, top, quiet, verbose, run_dir, 
     say(f"\n{count(model.n_trials_, 'trial')} ({n_failed} failed{resumed}) in {model.fit_seconds_:.1f} s, validated by "
         f"{model.resampling_}; optimizer time {100 * model.optimizer_share_:.1f}% of the search.")
     say(model.final_model_.line() + ("." if model.best_config_ is not None else ". Try a larger --time."))
+    if getattr(model, "decision_threshold_", None) is not None:
+        say(f"Predictions say {model.classes_[1]!r} where its probability passes {model.decision_threshold_:.3f} (not "
+            f"0.5): the threshold with the best {model.metric_} on out-of-fold predictions.")
     try:
         copy_atomic(Path(model.run_dir_) / "model.skops", path, replace=replace)
     except OSError as problem:

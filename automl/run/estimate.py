@@ -22,6 +22,7 @@ import numpy as np
 from automl.ensemble import select_weights
 from automl.metrics import Metric
 from automl.records import ScoreEstimate
+from automl.run.threshold import at_threshold, tune_threshold
 
 GROUPS = 5
 METHOD = "nested out-of-fold"
@@ -32,10 +33,12 @@ Weights = dict[int, float]  # candidate index -> weight
 def estimate_selection(candidates: list[int], predictions: dict[int, np.ndarray], y: np.ndarray, metric: Metric, *,
                        rounds: int, seed: int, deadline: float | None = None,
                        costs: dict[int, float] | None = None,
-                       sample_weight: np.ndarray | None = None, groups: np.ndarray | None = None) -> ScoreEstimate | None:
+                       sample_weight: np.ndarray | None = None, groups: np.ndarray | None = None,
+                       threshold: bool = False) -> ScoreEstimate | None:
     """The nested out-of-fold score of choosing among ``candidates`` (trial ids, best first) by their
     out-of-fold ``predictions``: the best one (``rounds`` 0) or Caruana's weights over ``rounds``
-    rounds (under the same predict-cost cap as the fit, with the trials' ``costs``). None with too few rows predicted by every candidate, a metric that cannot be computed on
+    rounds (under the same predict-cost cap as the fit, with the trials' ``costs``), then with
+    ``threshold`` the binary decision threshold, tuned on the same rows as the weights. None with too few rows predicted by every candidate, a metric that cannot be computed on
     a group's complement, or no time left before the (monotonic) ``deadline``."""
     ids = [i for i in candidates if i in predictions]
     if not ids:
@@ -55,8 +58,11 @@ def estimate_selection(candidates: list[int], predictions: dict[int, np.ndarray]
         return choose_weights(stack[:, inner], y[inner], metric, rounds, deadline, cost,
                               None if weights is None else weights[inner])
 
+    def cut(inner: np.ndarray, combined: np.ndarray) -> float:
+        return tune_threshold(combined, y[inner], metric, None if weights is None else weights[inner])
+
     try:
-        nested = nested_predictions(stack, groups, choose)
+        nested = nested_predictions(stack, groups, choose, cut if threshold else None)
         if nested is None:
             return None
         with warnings.catch_warnings():
@@ -88,17 +94,21 @@ def row_groups(y: np.ndarray, *, classes: bool, seed: int, n_groups: int = GROUP
     return groups
 
 
-def nested_predictions(stack: np.ndarray, groups: np.ndarray,
-                       choose: Callable[[np.ndarray], Weights | None]) -> np.ndarray | None:
+def nested_predictions(stack: np.ndarray, groups: np.ndarray, choose: Callable[[np.ndarray], Weights | None],
+                       threshold: Callable[[np.ndarray, np.ndarray], float] | None = None) -> np.ndarray | None:
     """Each group's rows predicted by the weights ``choose`` picks from the other groups' rows (their
-    indices); None if a choice is None."""
+    indices), at the binary decision ``threshold`` tuned there (given those rows and their combined
+    predictions); None if a choice is None."""
     out = np.empty_like(stack[0])
     for group in np.unique(groups):
         held = groups == group
-        weights = choose(np.flatnonzero(~held))
+        inner = np.flatnonzero(~held)
+        weights = choose(inner)
         if weights is None:
             return None
         out[held] = sum(w * stack[k][held] for k, w in weights.items())
+        if threshold is not None:
+            out[held] = at_threshold(out[held], threshold(inner, sum(w * stack[k][inner] for k, w in weights.items())))
     return out
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.ensemble import VotingClassifier, VotingRegressor
 from sklearn.frozen import FrozenEstimator
+from sklearn.model_selection import FixedThresholdClassifier
 from sklearn.pipeline import Pipeline
 
 from automl.ensemble import WeightedEnsemble
@@ -59,6 +60,8 @@ def export_model(source: str | Path, out: str | Path) -> Path:
 
     payload = read_model_file(model_path(source))
     estimator = _plain(payload["pipeline"], payload["task"], payload["classes"])
+    if payload.get("threshold") is not None:  # the tuned decision threshold: predict labels as automl does
+        estimator = _at_threshold(estimator, payload["threshold"], payload["classes"])
     foreign = [t for t in sio.get_untrusted_types(data=sio.dumps(estimator)) if t.split(".")[0] == "automl"]
     if foreign:  # would make the file unloadable without automl: a bug, never written
         raise RuntimeError(f"The exported model still holds the automl type {foreign[0]}.")
@@ -66,6 +69,13 @@ def export_model(source: str | Path, out: str | Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     save_fitted(estimator, out)
     return out
+
+
+def _at_threshold(voting: VotingClassifier, threshold: float, classes) -> FixedThresholdClassifier:
+    """The soft-voting classifier predicting the second class where its probability passes ``threshold``."""
+    fixed = FixedThresholdClassifier(FrozenEstimator(voting), threshold=threshold, pos_label=classes[1],
+                                     response_method="predict_proba")
+    return fixed.fit(np.zeros((2, 1)), np.asarray(classes))  # frozen: this only records the labels
 
 
 def _regressor(predictor) -> Pipeline | VotingRegressor:

@@ -45,6 +45,7 @@ def save_model(model, path: str | Path) -> Path:
         "task": model.task_,
         "metric": model.metric_,
         "final": model.final_model_.to_json(),  # what it is and its estimated score (files before: absent)
+        "threshold": getattr(model, "decision_threshold_", None),  # binary, tuned for a label metric, or None
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     save_fitted(payload, path)
@@ -100,6 +101,7 @@ class SavedModel:
         self.metric_ = payload["metric"]
         self._constant = not payload["has_config"]
         self.classes_ = None if payload["classes"] is None else np.asarray(payload["classes"])
+        self.threshold = payload.get("threshold")
 
     @classmethod
     def read(cls, path: str | Path) -> SavedModel:
@@ -118,4 +120,10 @@ class SavedModel:
 
     def predict(self, X) -> np.ndarray:
         values = self._predict(X)
-        return values if self.classes_ is None else self.classes_[values.argmax(axis=1)]
+        if self.classes_ is None:
+            return values
+        if self.threshold is not None:
+            from automl.run.threshold import at_threshold
+
+            values = at_threshold(values, self.threshold)
+        return self.classes_[values.argmax(axis=1)]

@@ -21,12 +21,14 @@ _CALLS = {"min": min, "max": max, "int": int}
 
 @dataclass(frozen=True)
 class DataShape:
-    """What bounds may depend on: rows, rows in one training fold, feature columns, classes."""
+    """What bounds may depend on: rows, rows in one training fold, feature columns, classes, and for a
+    binary task the rows of the first class per row of the second (1 otherwise)."""
 
     n_rows: int
     fold_rows: int
     n_features: int
     n_classes: int
+    negative_per_positive: float = 1.0
 
 
 def resolve(bound: int | float | str, shape: DataShape) -> int | float:
