@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import warnings
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -35,19 +36,28 @@ class Schema:
     categorical: tuple[str, ...]
     dropped: tuple[str, ...] = ()
     float32: tuple[str, ...] = ()  # numeric columns kept as float32 (large data, no two values merged)
+    dates: tuple[str, ...] = ()    # dates and times (parsed inside the pipeline, then their parts)
+    text: tuple[str, ...] = ()     # free text (words and character n-grams inside the pipeline)
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return self.numeric + self.categorical
+        return self.numeric + self.categorical + self.dates + self.text
+
+    def kind(self, column: str) -> str:
+        """numeric, categorical, date or text."""
+        for kind, names in (("categorical", self.categorical), ("date", self.dates), ("text", self.text)):
+            if column in names:
+                return kind
+        return "numeric"
 
     def to_json(self) -> dict:
         return {"numeric": list(self.numeric), "categorical": list(self.categorical), "dropped": list(self.dropped),
-                "float32": list(self.float32)}
+                "float32": list(self.float32), "dates": list(self.dates), "text": list(self.text)}
 
     @classmethod
     def from_json(cls, data: dict) -> Schema:
         return cls(tuple(data["numeric"]), tuple(data["categorical"]), tuple(data.get("dropped", ())),
-                   tuple(data.get("float32", ())))
+                   tuple(data.get("float32", ())), tuple(data.get("dates", ())), tuple(data.get("text", ())))
 
 
 SEPARATORS = (",", ";", "\t", "|")  # what a CSV's header line is searched for, when no separator is given
@@ -209,8 +219,10 @@ def clean_target(X: pd.DataFrame, y, task: str | None) -> tuple[pd.DataFrame, pd
 
 
 def infer_schema(X: pd.DataFrame) -> Schema:
-    """Numbers and booleans are numeric, everything else categorical; constant and ID-like columns drop."""
-    numeric, categorical, dropped = [], [], []
+    """Numbers and booleans are numeric; datetimes, and strings that read as dates, are dates; long strings
+    of several words with many distinct values are text; constant and ID-like columns drop; every other
+    column is categorical (the rule is in the README)."""
+    numeric, categorical, dropped, dates, text = [], [], [], [], []
     single, ids = [], []
     n_rows = len(X)
     for name in X.columns:
@@ -218,9 +230,12 @@ def infer_schema(X: pd.DataFrame) -> Schema:
         non_missing = column.dropna()
         n_unique = non_missing.nunique()
         is_numeric = pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
+        kind = None if is_numeric or n_unique <= 1 else _string_kind(column, non_missing, n_unique)
         if n_unique <= 1:
             single.append(name)
             dropped.append(name)
+        elif kind in ("date", "text"):  # a different date or text on every row is no identifier
+            (dates if kind == "date" else text).append(name)
         elif n_rows >= MIN_ROWS_FOR_ID_CHECK and _looks_like_id(non_missing, n_unique, n_rows, is_numeric):
             ids.append(name)
             dropped.append(name)
@@ -231,10 +246,37 @@ def infer_schema(X: pd.DataFrame) -> Schema:
     for names, reason in ((single, "holds a single value"), (ids, "looks like an ID (a different value on every row)")):
         if names:  # one line per reason, however many columns (a 784-column image table has 127 constant ones)
             logger.warning("Dropped %s: %s %s.", _some(names), "it" if len(names) == 1 else "each", reason)
-    if not numeric and not categorical:
+    if dates or text:
+        logger.info("Read as dates: %s; as text: %s.", _some(dates) if dates else "none", _some(text) if text else "none")
+    if not numeric and not categorical and not dates and not text:
         raise InputError("No usable feature columns are left after dropping constant and ID-like columns "
                          f"(0 feature(s) (shape=({n_rows}, 0)) while a minimum of 1 is required).")
-    return Schema(tuple(numeric), tuple(categorical), tuple(dropped))
+    return Schema(tuple(numeric), tuple(categorical), tuple(dropped), (), tuple(dates), tuple(text))
+
+
+DATE_SHARE = 0.95       # strings read as dates when this share of a sample parses as dates ...
+DATE_SAMPLE = 500       # ... of this many distinct values
+TEXT_MIN_WORDS = 3.0    # strings read as text when they hold this many words on average ...
+TEXT_MIN_DISTINCT = 30  # ... and at least this many distinct values ...
+TEXT_DISTINCT_SHARE = 0.3  # ... and this share of the non-missing rows
+
+
+def _string_kind(column: pd.Series, non_missing: pd.Series, n_unique: int) -> str:
+    """date, text or category, for a column that is not numeric."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return "date"
+    values = pd.Series(non_missing.astype(str).unique()[:DATE_SAMPLE])
+    looks_dated = values.str.contains(r"\d").all() and values.str.contains(r"[-/:.]|\d{8}").mean() >= DATE_SHARE
+    if looks_dated and pd.to_numeric(values, errors="coerce").isna().all():  # "3.5" is a number, not a date
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+        if parsed.notna().mean() >= DATE_SHARE:
+            return "date"
+    words = values.str.split().str.len().mean()
+    if words >= TEXT_MIN_WORDS and n_unique >= max(TEXT_MIN_DISTINCT, TEXT_DISTINCT_SHARE * len(non_missing)):
+        return "text"
+    return "category"
 
 
 def _some(names: list[str], shown: int = 5) -> str:
@@ -311,10 +353,13 @@ def prepare_features(X: pd.DataFrame, schema: Schema) -> pd.DataFrame:
             logger.warning("Column %r holds %d infinite value(s); they are treated as missing.", name, int(infinite.sum()))
             values = np.where(infinite, np.nan, values)
         out[name] = pd.Series(values.astype(np.float32) if name in narrow else values, copy=False)
-    for name in schema.categorical:
+    for name in schema.categorical + schema.text + schema.dates:
         column = X[name]
+        if name in schema.dates and pd.api.types.is_datetime64_any_dtype(column):
+            out[name] = column.reset_index(drop=True)  # parsed already: the pipeline takes it as it is
+            continue
         values = column.astype(object).to_numpy().astype(str).astype(object)
-        values[column.isna().to_numpy()] = np.nan
+        values[column.isna().to_numpy()] = None if name in schema.text else np.nan
         out[name] = pd.Series(values, dtype=object)
     return pd.DataFrame(out, columns=list(schema.columns))
 

@@ -131,7 +131,8 @@ class _AutoBase(BaseEstimator):
             extra = tuple(get_metric(name, data.task, data.classes) for name in self._extra_metric_names(data.task))
             trial_data = TrialData(data.X, data.y, data.schema, data.task, data.n_classes, folds, metric, self.seed, extra,
                                    data.weights, data.groups)
-            metafeatures = compute_metafeatures(data.X, data.y, data.schema.categorical, data.classes is not None)
+            metafeatures = compute_metafeatures(data.X, data.y, data.schema.categorical + data.schema.dates + data.schema.text,
+                                                data.classes is not None)  # dates and text count as not numeric
             cost = build_cost_model(space.components, data.task, folds, len(data.schema.columns), data.n_classes,
                                     self.metabase)
             design = initial_design(space, initial_configs=self.initial_configs, warm_start=self.warm_start,

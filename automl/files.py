@@ -41,10 +41,12 @@ TRUSTED_TYPES = frozenset({  # beyond what skops trusts by default; found by sav
     "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
     "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
     "sklearn.tree._tree.Tree",
+    "skrub._datetime_encoder.DatetimeEncoder", "skrub._to_datetime.ToDatetime",  # dates and text (skrub)
+    "skrub._string_encoder.StringEncoder", "skrub._to_str.ToStr",
 })
 STAMPED_LIBRARIES = {  # library: the distributions that install it (xgboost-cpu is XGBoost without NVIDIA's libraries)
     "automl": ("automl",), "scikit-learn": ("scikit-learn",), "lightgbm": ("lightgbm",),
-    "xgboost": ("xgboost", "xgboost-cpu"), "catboost": ("catboost",),
+    "xgboost": ("xgboost", "xgboost-cpu"), "catboost": ("catboost",), "skrub": ("skrub",),
     "numpy": ("numpy",),
 }
 TEMPORARY_SUFFIX = ".automl-tmp"  # a leftover with it is automl's write cut by a kill (a run's store removes its own)

@@ -23,7 +23,7 @@ from automl.metrics import Metric
 from automl.records import FinalMember, FinalSummary, TrialRecord, ranked
 from automl.report.progress import Progress
 from automl.run.budget import Budget, refit_factor
-from automl.run.estimate import estimate_selection
+from automl.run.estimate import estimate_selection, selection_metric
 from automl.run.final import Refits, refit_best, refit_ensemble
 from automl.run.store import RunStore, data_fingerprint
 from automl.run.threshold import tune_threshold, tunes_threshold
@@ -48,7 +48,7 @@ MIN_FRACTION = 1 / 9           # ... and successive halving then starts on a nin
 def open_run(params: dict[str, Any], estimator: str, data: TrainingData, metric: Metric) -> tuple[RunStore, Resampling]:
     """Create the run directory, or reopen it to resume (then the run's resampling is kept).
     ``params`` are the estimator's parameters (``get_params()``)."""
-    columns = {c: "categorical" if c in data.schema.categorical else "numeric" for c in data.schema.columns}
+    columns = {c: data.schema.kind(c) for c in data.schema.columns}
     fingerprint = data_fingerprint(data.X, data.y, columns)
     fingerprint["summary"] = summarise_data(data.X, data.y, data.schema, data.classes)
     for name in ("weights", "groups"):  # other weights or groups, other losses: a resume must bring the same
@@ -86,6 +86,7 @@ def data_space(data: TrainingData, folds, *, include, exclude, search_space_dir:
                       n_features=len(data.schema.columns), n_classes=data.n_classes,
                       negative_per_positive=round(float(counts[0] / max(counts[1], 1)), 4))
     return build_space(data.task, shape, has_categorical=bool(data.schema.categorical),
+                       has_dates=bool(data.schema.dates), has_text=bool(data.schema.text),
                        include=tuple(include or ()), exclude=tuple(exclude or ()),
                        extra_dirs=(search_space_dir,) if search_space_dir else (),
                        weighted=data.weights is not None)
@@ -193,12 +194,14 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
     if best is None:
         return FinalModel(pipeline, None, {}, 1.0, FinalSummary((), None))
     predictor, weights = pipeline, {best.trial_id: 1.0}
+    tuned = tunes_threshold(plan.data.metric, plan.data.task)
     if ensemble_size:
         progress.phase("building the ensemble")
         predictor, weights = refit_ensemble(refits, result.trials, result.predictions, plan.data, (best, pipeline),
-                                            rounds=ensemble_size, budget=budget)
+                                            rounds=ensemble_size, budget=budget,
+                                            selection_metric=selection_metric(plan.data.metric, tuned))
     threshold = None
-    if tunes_threshold(plan.data.metric, plan.data.task) and all(i in result.predictions for i in weights):
+    if tuned and all(i in result.predictions for i in weights):
         combined = sum(w * np.asarray(result.predictions[i], dtype=np.float64) for i, w in weights.items())
         rows = np.isfinite(combined).all(axis=1)  # a holdout predicts a third of them
         threshold = tune_threshold(combined[rows], plan.data.y[rows], plan.data.metric,

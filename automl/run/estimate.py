@@ -20,7 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from automl.ensemble import select_weights
-from automl.metrics import Metric
+from automl.metrics import Metric, get_metric
 from automl.records import ScoreEstimate
 from automl.run.threshold import at_threshold, tune_threshold
 
@@ -38,7 +38,8 @@ def estimate_selection(candidates: list[int], predictions: dict[int, np.ndarray]
     """The nested out-of-fold score of choosing among ``candidates`` (trial ids, best first) by their
     out-of-fold ``predictions``: the best one (``rounds`` 0) or Caruana's weights over ``rounds``
     rounds (under the same predict-cost cap as the fit, with the trials' ``costs``), then with
-    ``threshold`` the binary decision threshold, tuned on the same rows as the weights. None with too few rows predicted by every candidate, a metric that cannot be computed on
+    ``threshold`` the binary decision threshold, tuned on the same rows as the weights (which are then
+    chosen by ROC AUC, as the fit chooses them: ``selection_metric``). None with too few rows predicted by every candidate, a metric that cannot be computed on
     a group's complement, or no time left before the (monotonic) ``deadline``."""
     ids = [i for i in candidates if i in predictions]
     if not ids:
@@ -55,8 +56,10 @@ def estimate_selection(candidates: list[int], predictions: dict[int, np.ndarray]
     def choose(inner: np.ndarray) -> Weights | None:
         if deadline is not None and time.monotonic() > deadline:
             return None
-        return choose_weights(stack[:, inner], y[inner], metric, rounds, deadline, cost,
+        return choose_weights(stack[:, inner], y[inner], chooser, rounds, deadline, cost,
                               None if weights is None else weights[inner])
+
+    chooser = selection_metric(metric, threshold) if rounds >= 1 else metric
 
     def cut(inner: np.ndarray, combined: np.ndarray) -> float:
         return tune_threshold(combined, y[inner], metric, None if weights is None else weights[inner])
@@ -70,6 +73,13 @@ def estimate_selection(candidates: list[int], predictions: dict[int, np.ndarray]
             return ScoreEstimate(metric.name, metric.score(y, nested, weights), METHOD, int(len(y)))
     except ValueError:  # e.g. a class missing from a group's complement: the metric is undefined there
         return None
+
+
+def selection_metric(metric: Metric, threshold: bool) -> Metric:
+    """What ensemble selection scores averages with: the run's metric, or for a metric of labels whose
+    threshold is tuned afterwards ROC AUC, which ranks without a threshold (selected at 0.5, the average
+    already sits where 0.5 suits it and tuning finds nothing: measured, benchmarks/threshold_f1.py)."""
+    return get_metric("roc_auc", "binary") if threshold else metric
 
 
 def row_groups(y: np.ndarray, *, classes: bool, seed: int, n_groups: int = GROUPS,

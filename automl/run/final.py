@@ -20,6 +20,7 @@ from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.pipeline import Pipeline
 
 from automl.ensemble import WeightedEnsemble, select_weights
+from automl.metrics import Metric
 from automl.records import TrialRecord, rank_key, ranked
 from automl.run.budget import Budget, full_fit_seconds
 from automl.trials.evaluation import TrialData
@@ -66,16 +67,17 @@ def refit_best(refits: Refits, trials: list[TrialRecord], data: TrialData,
 
 
 def refit_ensemble(refits: Refits, trials: list[TrialRecord], predictions: dict[int, np.ndarray], data: TrialData,
-                   best: tuple[TrialRecord, Pipeline], *, rounds: int,
-                   budget: Budget) -> tuple[Pipeline | WeightedEnsemble, dict[int, float]]:
+                   best: tuple[TrialRecord, Pipeline], *, rounds: int, budget: Budget,
+                   selection_metric: Metric | None = None) -> tuple[Pipeline | WeightedEnsemble, dict[int, float]]:
     """Caruana selection over the kept out-of-fold ``predictions`` (a new member only while the ensemble's
     predict cost, by the trials' validation times, stays within ``automl.ensemble.PREDICT_COST_RATIO``
     of its first member's), then each member refit in the worker while time is left (until the
     budget's ``members_end``); members that do not fit in time are dropped (the rest re-weighted).
-    ``best`` is the best trial and its refit pipeline."""
+    ``best`` is the best trial and its refit pipeline; ``selection_metric`` (default: the run's) scores the
+    candidate averages."""
     by_id = {t.trial_id: t for t in trials}
     order = [t.trial_id for t in sorted((by_id[i] for i in predictions), key=rank_key)]
-    weights = select_weights(predictions, order, data.y, data.metric, rounds, budget.members_end,
+    weights = select_weights(predictions, order, data.y, selection_metric or data.metric, rounds, budget.members_end,
                              costs={i: by_id[i].predict_seconds for i in order}, sample_weight=data.weights)
     best_trial, pipeline = best
     fitted = {best_trial.trial_id: pipeline}

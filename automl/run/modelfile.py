@@ -38,7 +38,7 @@ def save_model(model, path: str | Path) -> Path:
         "pipeline": model.best_pipeline_,
         "has_config": model.best_config_ is not None,
         "schema": model.schema_.to_json(),
-        "columns": {c: "categorical" if c in model.schema_.categorical else "numeric" for c in model.schema_.columns},
+        "columns": {c: model.schema_.kind(c) for c in model.schema_.columns},
         "input_columns": list(model.input_columns_),
         "named_columns": hasattr(model, "feature_names_in_"),
         "classes": model.classes_.tolist() if hasattr(model, "classes_") else None,

@@ -50,7 +50,7 @@ from automl.settings import TASKS
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader when present: 10x faster
 
-STEPS = ("imputer", "encoder", "scaler", "preprocessor", "model")
+STEPS = ("imputer", "encoder", "date_encoder", "text_encoder", "scaler", "preprocessor", "model")
 HP_TYPES = ("float", "int", "categorical", "bool", "callable")
 _TOP_KEYS = {"name", "step", "estimator", "tasks", "max_rows", "min_features", "initial_design", "fixed",
              "key_hyperparameters", "categorical_argument", "fit_cost",

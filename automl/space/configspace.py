@@ -170,15 +170,17 @@ class SearchSpace:
 
 
 def build_space(task: str, shape: DataShape, *, has_categorical: bool, include: tuple[str, ...] = (),
-                exclude: tuple[str, ...] = (), extra_dirs: tuple = (), weighted: bool = False) -> SearchSpace:
+                exclude: tuple[str, ...] = (), extra_dirs: tuple = (), weighted: bool = False,
+                has_dates: bool = False, has_text: bool = False) -> SearchSpace:
     """Load the YAML components, keep those that serve this task and data, and build the space.
-    ``weighted``: the rows carry sample weights, so only model families whose fit takes them."""
+    ``weighted``: the rows carry sample weights, so only model families whose fit takes them. The
+    encoder steps exist only for data with such columns (categorical, dates, text)."""
     components = load_components(tuple(extra_dirs))
     _check_names(include, components, "include")
     _check_names(exclude, components, "exclude")
     by_step: dict[str, list[Component]] = {}
     for step in STEPS:
-        if step == "encoder" and not has_categorical:
+        if not {"encoder": has_categorical, "date_encoder": has_dates, "text_encoder": has_text}.get(step, True):
             continue
         candidates = [c for c in components.values() if c.step == step]
         included = [c for c in candidates if c.name in include]

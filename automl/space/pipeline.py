@@ -1,6 +1,7 @@
 """Turn the typed steps of one configuration into a scikit-learn Pipeline.
 
-    ColumnTransformer(numeric: impute -> scale, categorical: fill -> encode) -> features -> model
+    ColumnTransformer(numeric: impute -> scale, categorical: fill -> encode,
+                      each date: parse -> date_encoder -> impute, each text: text_encoder) -> features -> model
 
 Every learned step lives inside the Pipeline, so fitting it on a training fold fits every
 step on that fold only: this is what keeps trials free of leakage. A model that reads categorical
@@ -44,6 +45,12 @@ def build_pipeline(steps: dict[str, StepSpec], schema: Schema, *, seed: int) -> 
             ("encode", _make(steps.get("encoder"), seed)),
         ])
         branches.append(("categorical", categorical, list(schema.categorical)))
+    for name in schema.dates:  # skrub's encoders take one column each
+        date = Pipeline([("parse", import_object("skrub.ToDatetime")()), ("encode", _make(steps.get("date_encoder"), seed)),
+                         ("impute", SimpleImputer(strategy="median", keep_empty_features=True))])
+        branches.append((f"date:{name}", date, name))
+    for name in schema.text:
+        branches.append((f"text:{name}", _make(steps.get("text_encoder"), seed), name))
     columns = ColumnTransformer(branches, remainder="drop", sparse_threshold=0.0, verbose_feature_names_out=False)
     if native:
         columns.set_output(transform="pandas")

@@ -15,6 +15,8 @@ from automl.trials.evaluation import TrialData
 from automl.trials.resources import available_memory_mb
 
 MEMORY_SHARE = 0.75  # default per-trial memory limit: this share of the memory available at fit
+DATE_WIDTH = 12  # numeric columns a date becomes (its parts, some encoded periodically), for the estimate
+TEXT_WIDTH = 30  # ... and a text column (its encoder's components)
 Skip = Callable[[dict, float], "str | None"]
 
 
@@ -33,7 +35,8 @@ def memory_checks(to_steps: Callable[[dict], Any], data: TrialData) -> Callable[
     valid_rows = max(len(valid) for _, valid in data.folds)
 
     def checks(limit: float, rows: int) -> Skip:
-        shape = TableShape(rows=rows, n_numeric=len(data.schema.numeric), categorical_levels=levels,
+        shape = TableShape(rows=rows, n_numeric=len(data.schema.numeric) + DATE_WIDTH * len(data.schema.dates)
+                           + TEXT_WIDTH * len(data.schema.text), categorical_levels=levels,
                            n_classes=data.n_classes, itemsize=itemsize, valid_rows=valid_rows)
         room = headroom_mb(limit, data_mb)
 
