@@ -72,7 +72,7 @@ def test_the_file_is_stamped_with_versions_and_typed_columns(tmp_path, mixed_fra
     model = AutoClassifier(time_budget=None, max_trials=1, include=("logistic_regression",)).fit(X, y)
     path = save_model(model, tmp_path / "m.skops")
     payload = sio.load(path, trusted=sio.get_untrusted_types(file=path))
-    assert set(payload["versions"]) == {"automl", "scikit-learn", "lightgbm", "xgboost", "catboost", "numpy"}
+    assert set(payload["versions"]) == {"automl", "scikit-learn", "lightgbm", "xgboost", "catboost", "skrub", "numpy"}
     assert payload["columns"] == {"x1": "numeric", "x2": "numeric", "colour": "categorical"}
 
 
