@@ -20,7 +20,7 @@ from automl.data import TrainingData, summarise_data
 from automl.errors import InputError
 from automl.files import library_versions
 from automl.metrics import Metric
-from automl.records import FinalMember, FinalSummary, TrialRecord, ranked
+from automl.records import FinalMember, FinalSummary, ScoreEstimate, TrialRecord, ranked
 from automl.report.progress import Progress
 from automl.run.budget import Budget, refit_factor
 from automl.run.estimate import estimate_selection, selection_metric
@@ -181,7 +181,9 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
                     progress: Progress, ensemble_size: int) -> FinalModel:
     """The best trial refit on all rows (or the largest share the time allows), then, with an
     ``ensemble_size``, Caruana's ensemble of the best trials (each member refit while time is left),
-    and the nested out-of-fold estimate of that choice (``automl.run.estimate``).
+    and the nested out-of-fold estimate of that choice (``automl.run.estimate``). For a binary metric of
+    labels (F1, accuracy) two choices are estimated: the ensemble selected by the metric at the 0.5
+    threshold, or selected by ROC AUC with the threshold then tuned; the better one is built.
 
     Ensemble members are optional, so they must be done by the budget itself (``members_end``): the
     slack before ``final_end`` is for the best's refit (a killed worker's restart) and for the
@@ -194,7 +196,21 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
     if best is None:
         return FinalModel(pipeline, None, {}, 1.0, FinalSummary((), None))
     predictor, weights = pipeline, {best.trial_id: 1.0}
-    tuned = tunes_threshold(plan.data.metric, plan.data.task)
+
+    def estimate(threshold: bool) -> ScoreEstimate | None:
+        return estimate_selection([t.trial_id for t in ranked(result.trials)], result.predictions, plan.data.y,
+                                  plan.data.metric, rounds=ensemble_size, seed=plan.data.seed, deadline=budget.final_end,
+                                  costs={t.trial_id: t.predict_seconds for t in result.trials},
+                                  sample_weight=plan.data.weights, groups=plan.data.groups, threshold=threshold)
+
+    labels = tunes_threshold(plan.data.metric, plan.data.task)
+    at_half = retuned = None  # a label metric: select at 0.5, or by ROC AUC then tune the threshold: the better nested
+    if labels:
+        progress.phase("choosing the decision threshold")
+        at_half, retuned = estimate(False), estimate(True)
+        logger.info("Nested %s: %s at 0.5, %s with a tuned threshold.", plan.data.metric.name,
+                    at_half and f"{at_half.value:.4f}", retuned and f"{retuned.value:.4f}")
+    tuned = retuned is not None and (at_half is None or retuned.value > at_half.value)
     if ensemble_size:
         progress.phase("building the ensemble")
         predictor, weights = refit_ensemble(refits, result.trials, result.predictions, plan.data, (best, pipeline),
@@ -208,12 +224,8 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
                                    None if plan.data.weights is None else plan.data.weights[rows])
         logger.info("Decision threshold %.3f on P(second class), tuned for %s.", threshold, plan.data.metric.name)
     progress.phase("estimating its score")
-    estimate = estimate_selection([t.trial_id for t in ranked(result.trials)], result.predictions, plan.data.y,
-                                  plan.data.metric, rounds=ensemble_size, seed=plan.data.seed, deadline=budget.final_end,
-                                  costs={t.trial_id: t.predict_seconds for t in result.trials},
-                                  sample_weight=plan.data.weights, groups=plan.data.groups,
-                                  threshold=threshold is not None)
+    score = (retuned if threshold is not None else at_half) if labels else estimate(False)
     by_id = {t.trial_id: t for t in result.trials}
     members = tuple(FinalMember(i, by_id[i].config["model"], w) for i, w in sorted(weights.items(), key=lambda m: (-m[1], m[0])))
     refit_fraction = fraction if len(weights) == 1 else 1.0  # ensemble members are refit on all rows
-    return FinalModel(predictor, best, weights, refit_fraction, FinalSummary(members, estimate, refit_fraction), threshold)
+    return FinalModel(predictor, best, weights, refit_fraction, FinalSummary(members, score, refit_fraction), threshold)
