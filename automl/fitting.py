@@ -24,7 +24,7 @@ from automl.records import FinalMember, FinalSummary, ScoreEstimate, TrialRecord
 from automl.report.progress import Progress
 from automl.run.budget import Budget, refit_factor
 from automl.run.estimate import estimate_selection, selection_metric
-from automl.run.final import Refits, refit_best, refit_ensemble
+from automl.run.final import Refits, beats_constant, refit_best, refit_ensemble
 from automl.run.store import RunStore, data_fingerprint
 from automl.run.threshold import tune_threshold, tunes_threshold
 from automl.search.cost import CostModel, typical_trial_seconds
@@ -183,7 +183,8 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
     ``ensemble_size``, Caruana's ensemble of the best trials (each member refit while time is left),
     and the nested out-of-fold estimate of that choice (``automl.run.estimate``). For a binary metric of
     labels (F1, accuracy) two choices are estimated: the ensemble selected by the metric at the 0.5
-    threshold, or selected by ROC AUC with the threshold then tuned; the better one is built.
+    threshold, or selected by ROC AUC with the threshold then tuned; the better one is built. A trial no
+    better than a constant predictor (the run's failure yardstick) is never a candidate.
 
     Ensemble members are optional, so they must be done by the budget itself (``members_end``): the
     slack before ``final_end`` is for the best's refit (a killed worker's restart) and for the
@@ -196,9 +197,10 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
     if best is None:
         return FinalModel(pipeline, None, {}, 1.0, FinalSummary((), None))
     predictor, weights = pipeline, {best.trial_id: 1.0}
+    predictions = beats_constant(result.trials, result.predictions, plan.settings.failure_loss)
 
     def estimate(threshold: bool) -> ScoreEstimate | None:
-        return estimate_selection([t.trial_id for t in ranked(result.trials)], result.predictions, plan.data.y,
+        return estimate_selection([t.trial_id for t in ranked(result.trials)], predictions, plan.data.y,
                                   plan.data.metric, rounds=ensemble_size, seed=plan.data.seed, deadline=budget.final_end,
                                   costs={t.trial_id: t.predict_seconds for t in result.trials},
                                   sample_weight=plan.data.weights, groups=plan.data.groups, threshold=threshold)
@@ -213,12 +215,12 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
     tuned = retuned is not None and (at_half is None or retuned.value > at_half.value)
     if ensemble_size:
         progress.phase("building the ensemble")
-        predictor, weights = refit_ensemble(refits, result.trials, result.predictions, plan.data, (best, pipeline),
+        predictor, weights = refit_ensemble(refits, result.trials, predictions, plan.data, (best, pipeline),
                                             rounds=ensemble_size, budget=budget,
                                             selection_metric=selection_metric(plan.data.metric, tuned))
     threshold = None
-    if tuned and all(i in result.predictions for i in weights):
-        combined = sum(w * np.asarray(result.predictions[i], dtype=np.float64) for i, w in weights.items())
+    if tuned and all(i in predictions for i in weights):
+        combined = sum(w * np.asarray(predictions[i], dtype=np.float64) for i, w in weights.items())
         rows = np.isfinite(combined).all(axis=1)  # a holdout predicts a third of them
         threshold = tune_threshold(combined[rows], plan.data.y[rows], plan.data.metric,
                                    None if plan.data.weights is None else plan.data.weights[rows])

@@ -72,6 +72,24 @@ class WeightedPriorClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[np.full(len(X), np.argmax(self.prior_))]
 
 
+class OverconfidentClassifier(ClassifierMixin, BaseEstimator):
+    """A logistic regression that says 0.99 for the class it picks: right more often than not, badly calibrated."""
+
+    def fit(self, X, y):
+        from sklearn.linear_model import LogisticRegression
+
+        self.model_ = LogisticRegression().fit(X, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X):
+        picked = self.model_.predict_proba(X).argmax(axis=1)
+        return np.where(np.arange(len(self.classes_)) == picked[:, None], 0.99, 0.01 / (len(self.classes_) - 1))
+
+    def predict(self, X):
+        return self.model_.predict(X)
+
+
 class RowRecorder(ClassifierMixin, BaseEstimator):
     """Appends the first feature's values (row ids) of every fit and predict to the file ``log`` (JSON lines):
     shows which rows each fit and each validation saw, in the trial process."""

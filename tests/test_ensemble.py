@@ -83,3 +83,43 @@ def test_leaderboard_shows_each_family_s_key_hyperparameters():
     keys = {row.model: set(row.key_hyperparameters) for row in model.leaderboard_.itertuples()}
     assert keys == {"lightgbm": {"n_estimators", "learning_rate", "num_leaves"}, "ridge": {"alpha"}}
     assert len(model.leaderboard_.set_index("model").loc["lightgbm", "hyperparameters"]) > 3
+
+
+def test_a_trial_no_better_than_a_constant_is_never_given_ensemble_weight():
+    """A deliberately weak family (tests.helpers.WeightedPriorClassifier predicts the class shares) runs
+    next to an over-confident one; with log loss, averaging the constant in softens the other's mistakes
+    on the validation rows (Caruana alone gives it weight: the next test), yet it gets none."""
+    from automl import AutoClassifier
+    from tests.conftest import COMPONENTS
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    y = np.where(X["a"] + rng.normal(scale=0.3, size=300) > 0, "up", "down")
+    model = AutoClassifier(time_budget=None, max_trials=2, seed=0, metric="log_loss", ensemble_size=30,
+                           search_space_dir=str(COMPONENTS / "prior"), warm_start="none",
+                           include=("prior_model", "overconfident_model")).fit(X, y)
+    weak = [t.trial_id for t in model.trials_ if t.config["model"] == "prior_model"]
+    assert weak and all(t.ok for t in model.trials_)
+    assert not set(weak) & set(model.ensemble_weights_)
+    assert all(m.model != "prior_model" for m in model.final_model_.members)
+
+
+def test_selection_alone_would_average_in_a_constant_that_the_candidates_leave_out():
+    """Why the admission rule exists: next to an over-confident model, Caruana's selection buys log loss
+    by mixing in the class shares; the candidates (automl.run.final.beats_constant) exclude it first."""
+    from automl.run.final import beats_constant
+    from tests.helpers import make_record
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    right = rng.random(400) < 0.93
+    sure = np.where(right, y, 1 - y)
+    confident = np.column_stack([np.where(sure == 0, 0.99, 0.01), np.where(sure == 1, 0.99, 0.01)])
+    constant = np.full((400, 2), np.bincount(y) / 400)
+    log_loss = get_metric("log_loss", "binary")
+    predictions = {0: confident, 1: constant}
+    assert 1 in select_weights(predictions, [0, 1], y, log_loss, rounds=30)  # the constant gets weight
+    trials = [make_record(0, {"model": "lightgbm"}, "design", log_loss.loss(y, confident)),
+              make_record(1, {"model": "prior"}, "design", log_loss.loss(y, constant))]
+    candidates = beats_constant(trials, predictions, log_loss.loss(y, constant))
+    assert list(candidates) == [0] and select_weights(candidates, [0], y, log_loss, rounds=30) == {0: 1.0}

@@ -66,6 +66,15 @@ def refit_best(refits: Refits, trials: list[TrialRecord], data: TrialData,
     return Pipeline([("model", dummy)]).fit(np.zeros((len(data.y), 1)), data.y), None, 1.0
 
 
+def beats_constant(trials: list[TrialRecord], predictions: dict[int, np.ndarray], constant_loss: float) -> dict[int, np.ndarray]:
+    """The kept predictions of the trials whose loss beats a constant predictor's (``constant_loss``): the
+    ensemble's candidates. Averaging a weak trial in can look like calibration on the validation rows
+    (an over-confident model's mistakes softened), yet it only adds noise; all of them if none beats it."""
+    margin = 1e-6 * max(1.0, abs(constant_loss))  # kept predictions are float32: the constant itself scores about level
+    better = {t.trial_id for t in trials if t.ok and t.loss < constant_loss - margin}
+    return {i: p for i, p in predictions.items() if i in better} or predictions
+
+
 def refit_ensemble(refits: Refits, trials: list[TrialRecord], predictions: dict[int, np.ndarray], data: TrialData,
                    best: tuple[TrialRecord, Pipeline], *, rounds: int, budget: Budget,
                    selection_metric: Metric | None = None) -> tuple[Pipeline | WeightedEnsemble, dict[int, float]]:
