@@ -266,7 +266,8 @@ def _string_kind(column: pd.Series, non_missing: pd.Series, n_unique: int) -> st
     if pd.api.types.is_datetime64_any_dtype(column):
         return "date"
     values = pd.Series(non_missing.astype(str).unique()[:DATE_SAMPLE])
-    looks_dated = values.str.contains(r"\d").all() and values.str.contains(r"[-/:.]|\d{8}").mean() >= DATE_SHARE
+    dated = values.str.contains(r"\d{4}|\d{1,2}:\d{2}")  # a year or a time of day: "3/4" is a fraction, not a date
+    looks_dated = dated.mean() >= DATE_SHARE and values.str.contains(r"[-/:.]|\d{8}").mean() >= DATE_SHARE
     if looks_dated and pd.to_numeric(values, errors="coerce").isna().all():  # "3.5" is a number, not a date
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -367,7 +368,7 @@ def prepare_features(X: pd.DataFrame, schema: Schema) -> pd.DataFrame:
 def summarise_data(X: pd.DataFrame, y: np.ndarray, schema: Schema, classes: np.ndarray | None) -> dict:
     """What a report shows about the training data: each column's type and missing values, and the
     target's distribution (class counts, or a 20-bin histogram). Plain JSON-ready data."""
-    columns = {name: {"type": "categorical" if name in schema.categorical else "numeric",
+    columns = {name: {"type": schema.kind(name),
                       "missing": int(X[name].isna().sum())} for name in schema.columns}
     columns.update({name: {"type": "dropped", "missing": None} for name in schema.dropped})
     if classes is None:
@@ -411,6 +412,8 @@ def prepare_training(X, y, task_for, sample_weight=None, groups=None) -> Trainin
     frame = as_frame(X)
     if not isinstance(y, pd.Series):
         y = column_or_1d(y, warn=True)
+    if len(y) != len(frame):
+        raise InputError(f"The target has {len(y)} rows but the features have {len(frame)}.")
     columns = list(frame.columns)
     name = str(y.name) if isinstance(y, pd.Series) and y.name is not None else None
     weights = None if sample_weight is None else check_weights(sample_weight, len(frame))

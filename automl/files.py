@@ -41,7 +41,7 @@ TRUSTED_TYPES = frozenset({  # beyond what skops trusts by default; found by sav
     "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
     "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
     "sklearn.tree._tree.Tree",
-    "skrub._datetime_encoder.DatetimeEncoder", "skrub._to_datetime.ToDatetime",  # dates and text (skrub)
+    "skrub._datetime_encoder.DatetimeEncoder", "pandas.to_datetime",  # dates and text (skrub)
     "skrub._string_encoder.StringEncoder", "skrub._to_str.ToStr",
 })
 STAMPED_LIBRARIES = {  # library: the distributions that install it (xgboost-cpu is XGBoost without NVIDIA's libraries)

@@ -24,7 +24,7 @@ from automl.records import FinalMember, FinalSummary, ScoreEstimate, TrialRecord
 from automl.report.progress import Progress
 from automl.run.budget import Budget, refit_factor
 from automl.run.estimate import estimate_selection, selection_metric
-from automl.run.final import Refits, beats_constant, refit_best, refit_ensemble
+from automl.run.final import Refits, beats_constant, ranks_better_than_chance, refit_best, refit_ensemble
 from automl.run.store import RunStore, data_fingerprint
 from automl.run.threshold import tune_threshold, tunes_threshold
 from automl.search.cost import CostModel, typical_trial_seconds
@@ -197,15 +197,18 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
     if best is None:
         return FinalModel(pipeline, None, {}, 1.0, FinalSummary((), None))
     predictor, weights = pipeline, {best.trial_id: 1.0}
-    predictions = beats_constant(result.trials, result.predictions, plan.settings.failure_loss)
+    labels = tunes_threshold(plan.data.metric, plan.data.task)
+    at_half_candidates = beats_constant(result.trials, result.predictions, plan.settings.failure_loss)
+    ranking_candidates = ranks_better_than_chance(result.predictions, plan.data.y, plan.data.weights) if labels \
+        else at_half_candidates
 
     def estimate(threshold: bool) -> ScoreEstimate | None:
-        return estimate_selection([t.trial_id for t in ranked(result.trials)], predictions, plan.data.y,
+        candidates = ranking_candidates if threshold else at_half_candidates
+        return estimate_selection([t.trial_id for t in ranked(result.trials)], candidates, plan.data.y,
                                   plan.data.metric, rounds=ensemble_size, seed=plan.data.seed, deadline=budget.final_end,
                                   costs={t.trial_id: t.predict_seconds for t in result.trials},
                                   sample_weight=plan.data.weights, groups=plan.data.groups, threshold=threshold)
 
-    labels = tunes_threshold(plan.data.metric, plan.data.task)
     at_half = retuned = None  # a label metric: select at 0.5, or by ROC AUC then tune the threshold: the better nested
     if labels:
         progress.phase("choosing the decision threshold")
@@ -213,6 +216,7 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
         logger.info("Nested %s: %s at 0.5, %s with a tuned threshold.", plan.data.metric.name,
                     at_half and f"{at_half.value:.4f}", retuned and f"{retuned.value:.4f}")
     tuned = retuned is not None and (at_half is None or retuned.value > at_half.value)
+    predictions = ranking_candidates if tuned else at_half_candidates
     if ensemble_size:
         progress.phase("building the ensemble")
         predictor, weights = refit_ensemble(refits, result.trials, predictions, plan.data, (best, pipeline),

@@ -73,3 +73,18 @@ def test_dropping_the_column_leaves_nothing_to_learn(make):
     model = AutoClassifier(time_budget=None, max_trials=2, seed=0).fit(X[["noise"]].iloc[:600], y[:600])
     positive = model.classes_[1]
     assert roc_auc_score(y[600:] == positive, model.predict_proba(X[["noise"]].iloc[600:])[:, 1]) < 0.65
+
+
+def test_messy_dates_and_awkward_names_still_make_working_trials():
+    """Dates with and without a time, an impossible day and a gap parse value by value (the odd ones
+    become missing); a column name holding "__" is no problem for the pipeline's branches."""
+    X, y = _dated(300)
+    when = X["when"].to_numpy(dtype=object)
+    when[::7] = [f"{d} 10:30:00" for d in when[::7]]
+    when[3], when[5] = "2021-02-30", None
+    X = pd.DataFrame({"sold__on": when, "notes__free": _worded(300)[0]["review"]})
+    assert infer_schema(X).dates == ("sold__on",) and infer_schema(X).text == ("notes__free",)
+    model = AutoClassifier(time_budget=None, max_trials=2, seed=0).fit(X, y)
+    assert all(t.ok for t in model.trials_), [t.error for t in model.trials_]
+    fractions = pd.DataFrame({"share": np.random.default_rng(0).choice(["3/4", "1/2", "2/3"], 300)})
+    assert infer_schema(fractions).categorical == ("share",)  # "3/4" is no date

@@ -73,7 +73,8 @@ def export_model(source: str | Path, out: str | Path) -> Path:
 
 def _at_threshold(voting: VotingClassifier, threshold: float, classes) -> FixedThresholdClassifier:
     """The soft-voting classifier predicting the second class where its probability passes ``threshold``."""
-    fixed = FixedThresholdClassifier(FrozenEstimator(voting), threshold=threshold, pos_label=classes[1],
+    fixed = FixedThresholdClassifier(FrozenEstimator(voting), threshold=float(np.nextafter(threshold, 1.0)),  # >=:
+                                     pos_label=classes[1],  # so P exactly at the threshold stays negative, as in predict
                                      response_method="predict_proba")
     return fixed.fit(np.zeros((2, 1)), np.asarray(classes))  # frozen: this only records the labels
 

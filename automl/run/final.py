@@ -20,7 +20,7 @@ from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.pipeline import Pipeline
 
 from automl.ensemble import WeightedEnsemble, select_weights
-from automl.metrics import Metric
+from automl.metrics import Metric, get_metric
 from automl.records import TrialRecord, rank_key, ranked
 from automl.run.budget import Budget, full_fit_seconds
 from automl.trials.evaluation import TrialData
@@ -73,6 +73,23 @@ def beats_constant(trials: list[TrialRecord], predictions: dict[int, np.ndarray]
     margin = 1e-6 * max(1.0, abs(constant_loss))  # kept predictions are float32: the constant itself scores about level
     better = {t.trial_id for t in trials if t.ok and t.loss < constant_loss - margin}
     return {i: p for i, p in predictions.items() if i in better} or predictions
+
+
+def ranks_better_than_chance(predictions: dict[int, np.ndarray], y: np.ndarray,
+                             weights: np.ndarray | None = None) -> dict[int, np.ndarray]:
+    """The binary predictions whose ROC AUC beats a constant's 0.5: the candidates when the ensemble is
+    selected by AUC and its threshold tuned (at 0.5 a good ranker of a rare class may label nothing
+    positive and score no better than a constant); all of them if none does."""
+    auc = get_metric("roc_auc", "binary")
+    kept = {}
+    for trial_id, values in predictions.items():
+        rows = np.isfinite(values).all(axis=1)
+        try:
+            if auc.loss(y[rows], values[rows], None if weights is None else weights[rows]) < 0.5 - 1e-6:
+                kept[trial_id] = values
+        except ValueError:  # one class among the predicted rows: no AUC
+            continue
+    return kept or predictions
 
 
 def refit_ensemble(refits: Refits, trials: list[TrialRecord], predictions: dict[int, np.ndarray], data: TrialData,

@@ -16,16 +16,19 @@ import inspect
 from dataclasses import replace
 from typing import Any
 
+import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 from automl.data import Schema
 from automl.space.steps import StepSpec, import_object
 
 MISSING_CATEGORY = "__missing__"
+DATE_PARSING = {"errors": "coerce", "format": "mixed"}  # each value on its own; what does not parse is missing
 
 
 def build_pipeline(steps: dict[str, StepSpec], schema: Schema, *, seed: int) -> Pipeline:
@@ -45,12 +48,13 @@ def build_pipeline(steps: dict[str, StepSpec], schema: Schema, *, seed: int) -> 
             ("encode", _make(steps.get("encoder"), seed)),
         ])
         branches.append(("categorical", categorical, list(schema.categorical)))
-    for name in schema.dates:  # skrub's encoders take one column each
-        date = Pipeline([("parse", import_object("skrub.ToDatetime")()), ("encode", _make(steps.get("date_encoder"), seed)),
+    for i, name in enumerate(schema.dates):  # skrub's encoders take one column each
+        date = Pipeline([("parse", FunctionTransformer(pd.to_datetime, kw_args=DATE_PARSING)),
+                         ("encode", _make(steps.get("date_encoder"), seed)),
                          ("impute", SimpleImputer(strategy="median", keep_empty_features=True))])
-        branches.append((f"date:{name}", date, name))
-    for name in schema.text:
-        branches.append((f"text:{name}", _make(steps.get("text_encoder"), seed), name))
+        branches.append((f"date{i}", date, name))  # by position: a column name may hold "__"
+    for i, name in enumerate(schema.text):
+        branches.append((f"text{i}", _make(steps.get("text_encoder"), seed), name))
     columns = ColumnTransformer(branches, remainder="drop", sparse_threshold=0.0, verbose_feature_names_out=False)
     if native:
         columns.set_output(transform="pandas")

@@ -57,7 +57,8 @@ class Resampling:
     def describe(self) -> str:
         how = [w for w, on in (("forward in time", self.time_ordered), ("by group", self.grouped)) if on]
         if self.kind == "splitter":
-            return f"your splitter {self.splitter} ({', '.join([f'{self.n_splits} splits', *how])})"
+            count = f"{self.n_splits} splits" if self.n_splits else "its own number of splits"
+            return f"your splitter {self.splitter} ({', '.join([count, *how])})"
         notes = how + ([self.reason] if self.reason else [])
         if self.kind == "cv":
             return f"{self.n_splits}-fold cross-validation" + (f" ({'; '.join(notes)})" if notes else "")
@@ -114,11 +115,18 @@ def choose_resampling(n_rows: int, n_columns: int, time_budget: float | None, fo
 
 def resampling_for(cv, resampling: str | None, grouped: bool) -> Resampling | None:
     """What ``cv`` fixes before the rule runs: k folds, the user's splitter, or None (the rule decides)."""
+    if cv == "time" and grouped:
+        raise InputError("Give groups or a time order (cv='time', --time-column), not both: forward-in-time splits "
+                         "would put a group on both sides; a splitter of your own (cv=) can do both.")
     if cv is None or cv == "time":
         return None
     if isinstance(cv, (int, np.integer)) and not isinstance(cv, bool):
         return Resampling("cv", int(cv), grouped=grouped)
-    return Resampling("splitter", cv.get_n_splits(), splitter=repr(cv))
+    try:
+        n_splits = int(cv.get_n_splits())
+    except (TypeError, ValueError):  # LeaveOneGroupOut and friends count their splits from the data
+        n_splits = 0
+    return Resampling("splitter", n_splits, grouped=grouped, splitter=repr(cv))
 
 
 def check_cv(cv, resampling: str | None) -> None:
@@ -141,7 +149,11 @@ def make_folds(resampling: Resampling, y: np.ndarray, *, classification: bool, s
     kind "splitter"), grouped by ``groups``, forward in time, or shuffled (stratified for classes)."""
     rows = np.arange(len(y))
     if resampling.kind == "splitter":
-        return _checked(list(splitter.split(rows.reshape(-1, 1), y, groups)), len(y), repr(splitter))
+        try:
+            folds = list(splitter.split(rows.reshape(-1, 1), y, groups))
+        except ValueError as problem:  # e.g. a group splitter without groups
+            raise InputError(f"The splitter {splitter!r} could not split the rows: {str(problem).splitlines()[0]}") from None
+        return _checked(folds, len(y), repr(splitter), groups)
     if resampling.time_ordered:
         if resampling.kind == "holdout":
             cut = round((1 - HOLDOUT_FRACTION) * len(y))
@@ -181,9 +193,9 @@ def _grouped_folds(resampling: Resampling, y: np.ndarray, groups: np.ndarray, cl
         return list(splitter.split(rows, y, groups))
 
 
-def _checked(folds: list, n_rows: int, name: str) -> list[tuple[np.ndarray, np.ndarray]]:
+def _checked(folds: list, n_rows: int, name: str, groups: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """The user's splits, as index arrays, or one sentence: automl keeps one out-of-fold prediction per
-    row, so validation sets must not overlap, and each side must hold rows."""
+    row, so validation sets must not overlap; each side must hold rows; with groups, no group on both."""
     seen = np.zeros(n_rows, dtype=bool)
     checked = []
     for train, valid in folds:
@@ -192,6 +204,9 @@ def _checked(folds: list, n_rows: int, name: str) -> list[tuple[np.ndarray, np.n
             train, valid = np.flatnonzero(train), np.flatnonzero(valid)
         if not len(train) or not len(valid):
             raise InputError(f"The splitter {name} gave a split with no fitting or no validation rows.")
+        if groups is not None and np.isin(groups[valid], groups[train]).any():
+            raise InputError(f"The splitter {name} puts a group on both sides of a split; with groups, use a group "
+                             "splitter (GroupKFold, StratifiedGroupKFold) or leave cv unset.")
         if seen[valid].any():
             raise InputError(f"The splitter {name} validates row {int(valid[seen[valid]][0])} twice; automl keeps one "
                              "out-of-fold prediction per row, so the validation sets must not overlap.")

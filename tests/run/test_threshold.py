@@ -72,3 +72,19 @@ def test_the_command_line_says_which_threshold_predictions_use(tmp_path):
     line = next(line for line in result.output.splitlines() if line.startswith("Predictions say"))
     assert line.startswith("Predictions say 'rare' where its probability passes 0.") and line.endswith(
         "(not 0.5): the threshold with the best f1 on out-of-fold predictions.")
+
+
+def test_a_good_ranker_that_labels_nothing_positive_at_0_5_stays_a_candidate_for_the_tuned_threshold():
+    from automl.run.final import beats_constant, ranks_better_than_chance
+    from tests.helpers import make_record
+
+    y = np.r_[np.zeros(90, dtype=int), np.ones(10, dtype=int)]
+    p = np.r_[np.linspace(0.0, 0.2, 90), np.linspace(0.3, 0.4, 10)]  # ranks perfectly, never passes 0.5
+    ranker, constant = np.column_stack([1 - p, p]), np.tile([0.9, 0.1], (100, 1))
+    f1 = get_metric("f1", "binary")
+    trials = [make_record(0, {"model": "lightgbm"}, "design", f1.loss(y, ranker)),
+              make_record(1, {"model": "prior"}, "design", f1.loss(y, constant))]
+    both = {0: ranker, 1: constant}
+    assert f1.loss(y, ranker) == f1.loss(y, constant) == 1.0  # at 0.5 the ranker is no better than the constant
+    assert list(beats_constant(trials, both, f1.loss(y, constant))) == [0, 1]  # none beats it: all stay
+    assert list(ranks_better_than_chance(both, y)) == [0]  # by AUC the ranker is perfect, the constant chance

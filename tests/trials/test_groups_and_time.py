@@ -100,7 +100,7 @@ def test_cv_takes_a_number_of_folds_or_a_splitter_and_refuses_overlapping_ones()
     X, y = _table(60)
     model = AutoClassifier(time_budget=None, max_trials=1, include=("logistic_regression",), ensemble_size=0,
                            cv=GroupKFold(3)).fit(X, y, groups=np.arange(60) % 6)
-    assert model.resampling_.startswith("your splitter GroupKFold(") and "(3 splits)" in model.resampling_
+    assert model.resampling_.startswith("your splitter GroupKFold(") and "(3 splits, by group)" in model.resampling_
     assert AutoClassifier(time_budget=None, max_trials=1, cv=4, include=("logistic_regression",)).fit(X, y).resampling_ \
         == "4-fold cross-validation"
     with pytest.raises(InputError, match="validates row .* twice"):
@@ -121,3 +121,19 @@ def test_grouped_folds_stay_stratified_and_time_holdout_is_the_last_third():
     assert list(valid) == list(range(80, 120)) and list(train) == list(range(80))
     folds = make_folds(Resampling("splitter", 3), y, classification=True, seed=0, splitter=TimeSeriesSplit(3))
     assert [len(v) for _, v in folds] == [30, 30, 30]
+
+
+def test_splitters_that_count_from_the_data_work_and_ones_that_ignore_or_lack_groups_are_one_sentence():
+    from sklearn.model_selection import KFold, LeaveOneGroupOut
+
+    X, y = _table(60)
+    groups = np.arange(60) % 4
+    model = AutoClassifier(time_budget=None, max_trials=1, include=("logistic_regression",), ensemble_size=0,
+                           cv=LeaveOneGroupOut()).fit(X, y, groups=groups)
+    assert model.resampling_ == "your splitter LeaveOneGroupOut() (its own number of splits, by group)"
+    with pytest.raises(InputError, match=r"KFold\(.*\) puts a group on both sides of a split"):
+        AutoClassifier(time_budget=None, max_trials=1, cv=KFold(3)).fit(X, y, groups=groups)
+    with pytest.raises(InputError, match=r"GroupKFold\(.*\) could not split the rows: .*groups"):
+        AutoClassifier(time_budget=None, max_trials=1, cv=GroupKFold(3)).fit(X, y)
+    with pytest.raises(InputError, match="Give groups or a time order"):
+        AutoClassifier(time_budget=None, max_trials=1, cv="time").fit(X, y, groups=groups)
