@@ -49,10 +49,9 @@ def config_work(config: Mapping, components: Mapping[str, Component], n_classes:
     work = fraction
     if component is None:
         return work
-    defaults = {hp.name: hp.default for hp in component.hyperparameters}
-
-    def value(name: str) -> float | None:
-        given = config.get(f"{component.name}:{name}", component.fixed.get(name, defaults.get(name)))
+    def value(name: str) -> float | None:  # an inactive hyperparameter (absent from the configuration) adds nothing
+        key = f"{component.name}:{name}"
+        given = config[key] if key in config else component.fixed.get(name)
         return float(given) if isinstance(given, (int, float)) and not isinstance(given, bool) and given > 0 else None
 
     for name in component.cost_scales_with:

@@ -150,7 +150,9 @@ def make_folds(resampling: Resampling, y: np.ndarray, *, classification: bool, s
     rows = np.arange(len(y))
     if resampling.kind == "splitter":
         try:
-            folds = list(splitter.split(rows.reshape(-1, 1), y, groups))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "groups is ignored by KFold": the check below says it in a sentence
+                folds = list(splitter.split(rows.reshape(-1, 1), y, groups))
         except ValueError as problem:  # e.g. a group splitter without groups
             raise InputError(f"The splitter {splitter!r} could not split the rows: {str(problem).splitlines()[0]}") from None
         return _checked(folds, len(y), repr(splitter), groups)
