@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from automl import data as data_module
+from automl import columns as columns_module
 from automl.data import (
     Schema,
     clean_target,
@@ -105,7 +105,7 @@ def test_schema_round_trips_through_json():
 
 
 def test_large_continuous_columns_are_kept_as_float32_but_not_timestamps(monkeypatch):
-    monkeypatch.setattr(data_module, "FLOAT32_CELLS", 1000)
+    monkeypatch.setattr(columns_module, "FLOAT32_CELLS", 1000)
     rng = np.random.default_rng(0)
     n = 20_000
     X = pd.DataFrame({"measure": rng.normal(size=n), "seconds": 1.7e9 + rng.integers(0, 10**7, size=n).astype(float),
