@@ -60,7 +60,10 @@ def open_run(params: dict[str, Any], estimator: str, data: TrainingData, metric:
         trial_seconds = typical_trial_seconds(data.task, len(data.schema.columns), data.n_classes, params["metabase"])
         resampling = choose_resampling(len(data.X), data.X.shape[1], params["time_budget"], params["resampling"],
                                        trial_seconds)
-        resampling = replace(resampling, time_ordered=params["cv"] == "time", grouped=data.groups is not None)
+        time_ordered = params["cv"] == "time"
+        if time_ordered and resampling.repeats > 1:  # forward in time splits one way: nothing to repeat
+            resampling = Resampling("cv", resampling.n_splits)
+        resampling = replace(resampling, time_ordered=time_ordered, grouped=data.groups is not None)
     if resampling.reason:
         logger.info("Validating by %s.", resampling.describe())
     cv = params["cv"]

@@ -18,12 +18,13 @@ import numpy as np
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.model_selection import train_test_split
 
-SYSTEMS = ("automl", "automl_cold", "automl_single", "automl_single_2jobs", "smac_search", "random_search", "random",
+SYSTEMS = ("automl", "automl_cv", "automl_cold", "automl_single", "automl_single_2jobs", "smac_search", "random_search", "random",
            "lgbm_default", "xgb_default", "catboost_default", "rf_default", "logreg", "dummy")
 SECONDARY = {"binary": ("roc_auc", "log_loss", "accuracy"), "multiclass": ("log_loss", "accuracy", "balanced_accuracy"),
              "regression": ("rmse", "mae", "r2")}
 _AUTOML = {  # system -> the AutoClassifier/AutoRegressor options that make it
-    "automl": {}, "automl_cold": {"warm_start": "none"}, "automl_single": {"ensemble_size": 0},
+    "automl": {}, "automl_cold": {"warm_start": "none"},
+    "automl_cv": {"resampling": "cv"},  # one k-fold plan, never repeated: the yardstick of the repeated rule "automl_single": {"ensemble_size": 0},
     "automl_single_2jobs": {"ensemble_size": 0, "n_jobs": 2},
     "random": {"search": "random"},
     # the optimizer alone (no warm start, no ensemble): SMAC against random search over the same space

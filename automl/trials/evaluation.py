@@ -60,7 +60,7 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = 
     classification = data.task != "regression"
     shape = (len(data.y), data.n_classes) if classification else (len(data.y),)
     predictions = np.full(shape, np.nan, dtype=np.float32)
-    validated = np.zeros(len(data.y), dtype=bool)
+    validated = np.zeros(len(data.y), dtype=np.int16)  # how many folds validated each row (repeated k-fold: more than one)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -74,11 +74,10 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = 
                 start = time.perf_counter()
                 pipeline.fit(data.X.iloc[train], y_train, **data.fit_params(train))
                 middle = time.perf_counter()
-                predictions[valid] = predict(pipeline, data.X.iloc[valid], data.n_classes if classification else None,
-                                             codes)
+                average_into(predictions, validated, valid,
+                             predict(pipeline, data.X.iloc[valid], data.n_classes if classification else None, codes))
                 fit_seconds += middle - start
                 predict_seconds += time.perf_counter() - middle
-                validated[valid] = True
                 if fitted is not None:
                     fitted.append((pipeline, codes))
         except Exception as exc:  # any failure of a configuration is a failed trial, not a failed search
@@ -87,6 +86,7 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = 
         else:
             error, status = None, TrialStatus.FAILED
     counts = dict(Counter(w.category.__name__ for w in caught))
+    validated = validated > 0
     if error is None and not np.all(np.isfinite(predictions[validated])):
         error = "ValueError: the model predicted NaN or infinity"
     if error is not None:
@@ -103,6 +103,24 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = 
         except ValueError:  # e.g. AUC when a validation fold holds one class: that metric is left out
             continue
     return TrialOutcome(loss, fit_seconds, predict_seconds, counts, None, predictions, scores)
+
+
+def average_into(predictions: np.ndarray, counts: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
+    """Add one fold's ``values`` for ``rows`` to the running mean of their predictions; ``counts`` holds
+    how many folds predicted each row so far (repeated k-fold validates every row once per repeat).
+
+    >>> p, n = np.zeros(3), np.zeros(3, dtype=np.int16)
+    >>> average_into(p, n, np.array([0, 1]), np.array([2.0, 4.0])); average_into(p, n, np.array([1]), np.array([6.0]))
+    >>> p.tolist(), n.tolist()
+    ([2.0, 5.0, 0.0], [1, 2, 0])
+    """
+    seen = counts[rows].astype(np.float64)
+    if not seen.any():  # the common case: each row validated once
+        predictions[rows] = values
+    else:
+        seen = seen.reshape(-1, *([1] * (np.ndim(values) - 1)))
+        predictions[rows] = (predictions[rows] * seen + values) / (seen + 1)
+    counts[rows] += 1
 
 
 def subsample(rows: np.ndarray, fraction: float, seed: int) -> np.ndarray:
@@ -153,15 +171,16 @@ def baseline_loss(data: TrialData) -> float:
     """
     regression = data.task == "regression"
     predictions = np.zeros(len(data.y) if regression else (len(data.y), data.n_classes))
-    validated = np.zeros(len(data.y), dtype=bool)
+    validated = np.zeros(len(data.y), dtype=np.int16)
     weights = np.ones(len(data.y)) if data.weights is None else data.weights
     for train, valid in data.folds:
         if regression:
-            predictions[valid] = np.average(data.y[train], weights=weights[train])
+            constant = np.average(data.y[train], weights=weights[train])
         else:
             counts = np.bincount(data.y[train], weights=weights[train], minlength=data.n_classes)
-            predictions[valid] = counts / counts.sum()
-        validated[valid] = True
+            constant = counts / counts.sum()
+        average_into(predictions, validated, valid, np.broadcast_to(constant, predictions[valid].shape))
+    validated = validated > 0
     try:
         return float(data.metric.loss(data.y[validated], predictions[validated], data.row_weights(validated)))
     except ValueError:  # e.g. AUC of a constant score on one class

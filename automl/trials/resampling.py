@@ -8,7 +8,11 @@ to be cheap, a single holdout split otherwise.
 * otherwise ``cv`` with 5 folds, or 3 folds above 10,000 rows;
 * then, given a typical trial's predicted seconds, fewer folds or a holdout while the folds would
   leave fewer than MIN_TRIALS trials in the search's share of the budget (wide tables, many
-  classes): the reason is kept with the choice and shown.
+  classes): the reason is kept with the choice and shown;
+* on a small table (at most REPEAT_ROWS rows) whose trials are cheap, the k folds are repeated on
+  other shuffles (2 or 3 times, while at least REPEATED_MIN_TRIALS trials still fit): each row's
+  out-of-fold prediction is the mean of its repeats, so the validation noise that decides the best
+  trial and the ensemble weights shrinks where it is largest (benchmarks/results/repeated-cv-60s).
 
 Folds are stratified for classification. The user can force either with ``resampling=``, give
 the number of folds (``cv=5``) or a scikit-learn splitter of their own (``cv=GroupKFold(3)``); with
@@ -21,7 +25,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn.model_selection import (
@@ -41,11 +45,16 @@ HOLDOUT_CELLS_PER_SECOND = 50_000
 HOLDOUT_FRACTION = 0.33
 MIN_TRIALS = 15      # fewer folds or a holdout when the folds would leave fewer trials than this ...
 SEARCH_SHARE = 0.75  # ... in this share of the budget (the rest is about what the final model keeps back)
+REPEAT_ROWS = 5_000  # repeated k-fold on tables of at most this many rows ...
+REPEATS = (3, 2)     # ... this many times (the most that leaves ...
+REPEATED_MIN_TRIALS = 40  # ... this many trials in the search's share of the budget)
+TRIAL_OVERHEAD_S = 0.3  # seconds a trial costs besides its fits (measured about 0.4 s between 0.1 s fits)
 
 
 @dataclass(frozen=True)
 class Resampling:
-    """How a trial validates: ``cv`` with n_splits folds, or one ``holdout`` split."""
+    """How a trial validates: ``cv`` with n_splits folds (``repeats`` times, on other shuffles), or one
+    ``holdout`` split."""
 
     kind: str                  # "cv", "holdout", or "splitter" (the user's own)
     n_splits: int = 5
@@ -53,6 +62,7 @@ class Resampling:
     time_ordered: bool = False  # every split validates on rows later than the ones it fits
     grouped: bool = False       # no group on both sides of a split
     splitter: str = ""          # the user's splitter, as its repr (a resumed run must bring the same)
+    repeats: int = 1            # the k folds repeated on this many shuffles; each row's prediction is their mean
 
     def describe(self) -> str:
         how = [w for w, on in (("forward in time", self.time_ordered), ("by group", self.grouped)) if on]
@@ -61,7 +71,8 @@ class Resampling:
             return f"your splitter {self.splitter} ({', '.join([count, *how])})"
         notes = how + ([self.reason] if self.reason else [])
         if self.kind == "cv":
-            return f"{self.n_splits}-fold cross-validation" + (f" ({'; '.join(notes)})" if notes else "")
+            repeated = f", repeated {self.repeats} times" if self.repeats > 1 else ""
+            return f"{self.n_splits}-fold cross-validation{repeated}" + (f" ({'; '.join(notes)})" if notes else "")
         first = f"{'the last ' if self.time_ordered else ''}{HOLDOUT_FRACTION:.0%} validation"
         return f"holdout ({'; '.join([first, *notes])})"
 
@@ -71,12 +82,12 @@ class Resampling:
             return round((1 - HOLDOUT_FRACTION) * n_rows)
         if self.time_ordered:  # fold i of k fits i / (k + 1) of the rows
             return round(n_rows * self.n_splits / 2)
-        return (self.n_splits - 1) * n_rows
+        return (self.n_splits - 1) * n_rows * self.repeats
 
     def record(self) -> dict:
         """What the run directory keeps (``settings.json``'s validation): all but the reason."""
         fields = {"kind": self.kind, "n_splits": self.n_splits, "time_ordered": self.time_ordered,
-                  "grouped": self.grouped, "splitter": self.splitter}
+                  "grouped": self.grouped, "splitter": self.splitter, "repeats": self.repeats if self.repeats > 1 else 0}
         return {k: v for k, v in fields.items() if v or k in ("kind", "n_splits")}
 
 
@@ -88,7 +99,9 @@ def choose_resampling(n_rows: int, n_columns: int, time_budget: float | None, fo
     >>> choose_resampling(1_000, 10, 60).kind, choose_resampling(200_000, 10, 60).kind
     ('cv', 'holdout')
     >>> choose_resampling(1_000, 10, 60, trial_seconds=lambda rows: rows / 1_000).describe()
-    '3-fold cross-validation (5 folds would leave about 11 trials in the budget)'
+    '3-fold cross-validation (5 folds would leave about 10 trials in the budget)'
+    >>> choose_resampling(1_000, 10, 60, trial_seconds=lambda rows: rows / 100_000).describe()
+    '5-fold cross-validation, repeated 3 times (a small table: about 107 trials still fit)'
     """
     folds = 3 if n_rows > 10_000 else 5
     if forced == "cv":
@@ -101,11 +114,17 @@ def choose_resampling(n_rows: int, n_columns: int, time_budget: float | None, fo
     chosen = Resampling("cv", folds)
     if time_budget is None or trial_seconds is None:
         return chosen
+    if n_rows <= REPEAT_ROWS:
+        for repeats in REPEATS:
+            seconds = trial_seconds(chosen.fit_rows(n_rows) * repeats)
+            trials = SEARCH_SHARE * time_budget / ((seconds or 0.0) + TRIAL_OVERHEAD_S)
+            if seconds is not None and trials >= REPEATED_MIN_TRIALS:
+                return Resampling("cv", folds, f"a small table: about {trials:.0f} trials still fit", repeats=repeats)
     for cheaper in (Resampling("cv", 3), Resampling("holdout", 1)):
         if cheaper.fit_rows(n_rows) >= chosen.fit_rows(n_rows):
             continue
         seconds = trial_seconds(chosen.fit_rows(n_rows))
-        trials = SEARCH_SHARE * time_budget / max(seconds or 0.0, 1e-9)
+        trials = SEARCH_SHARE * time_budget / ((seconds or 0.0) + TRIAL_OVERHEAD_S)
         if seconds is None or trials >= MIN_TRIALS:
             break
         what = f"{chosen.n_splits} folds" if chosen.kind == "cv" else "a holdout"
@@ -146,7 +165,12 @@ def check_cv(cv, resampling: str | None) -> None:
 def make_folds(resampling: Resampling, y: np.ndarray, *, classification: bool, seed: int,
                groups: np.ndarray | None = None, splitter=None) -> list[tuple[np.ndarray, np.ndarray]]:
     """Train/validation index pairs, the same for every trial of a run: the user's ``splitter`` (for
-    kind "splitter"), grouped by ``groups``, forward in time, or shuffled (stratified for classes)."""
+    kind "splitter"), grouped by ``groups``, forward in time, or shuffled (stratified for classes);
+    repeated k-fold gives each repeat's folds in turn, shuffled by seed, seed + 1, ..."""
+    if resampling.repeats > 1 and resampling.kind == "cv" and not resampling.time_ordered:
+        once = replace(resampling, repeats=1)
+        return [fold for r in range(resampling.repeats)
+                for fold in make_folds(once, y, classification=classification, seed=seed + r, groups=groups)]
     rows = np.arange(len(y))
     if resampling.kind == "splitter":
         try:

@@ -114,11 +114,15 @@ def test_a_typical_trial_s_seconds_pick_fewer_folds_for_a_slow_table(tmp_path):
     seconds = typical_trial_seconds("binary", 10, 2, str(tmp_path / "m.json.gz"))
     assert seconds(4000) == pytest.approx(2.5)  # the earlier table's own size: the median of 4 s and 1 s
     assert seconds(40_000) == pytest.approx(25.0)
-    assert choose_resampling(1000, 10, 600, trial_seconds=seconds).describe() == "5-fold cross-validation"
+    small = choose_resampling(1000, 10, 600, trial_seconds=seconds)  # 3 x 5 folds: 7.5 s a trial, 58 in 450 s
+    assert small.describe() == "5-fold cross-validation, repeated 3 times (a small table: about 58 trials still fit)"
+    assert choose_resampling(1000, 10, 400, trial_seconds=seconds).repeats == 2  # 3 x would leave 38, 2 x 57
+    assert choose_resampling(1000, 10, 200, trial_seconds=seconds).describe() == "5-fold cross-validation"
+    assert choose_resampling(1000, 10, 600, "cv", trial_seconds=seconds).repeats == 1  # forced: one plan
     assert choose_resampling(5000, 10, 300, trial_seconds=seconds).describe() == "5-fold cross-validation"  # 18 trials
     slow = choose_resampling(5000, 10, 200, trial_seconds=seconds)  # 5 folds: 12.5 s a trial, 12 in 150 s
     assert slow.describe() == "3-fold cross-validation (5 folds would leave about 12 trials in the budget)"
-    wide = choose_resampling(5000, 10, 100, trial_seconds=seconds)  # 5 folds: 6 trials; 3 folds: 12
-    assert wide.describe() == "holdout (33% validation; 3 folds would leave about 12 trials in the budget)"
+    wide = choose_resampling(5000, 10, 100, trial_seconds=seconds)  # 5 folds: 6 trials; 3 folds: 11 (0.3 s a trial besides its fits)
+    assert wide.describe() == "holdout (33% validation; 3 folds would leave about 11 trials in the budget)"
     assert choose_resampling(5000, 10, 100, "cv", trial_seconds=seconds).describe() == "5-fold cross-validation"
     assert typical_trial_seconds("regression", 10, 0, str(tmp_path / "m.json.gz"))(4000) is None

@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
@@ -90,3 +91,30 @@ def test_subsample_is_a_fixed_sorted_share_of_the_rows():
     assert len(first) == 34 and np.array_equal(first, again) and np.all(np.diff(first) > 0)
     assert set(first) <= set(rows)
     assert subsample(rows, 1.0, seed=0) is rows
+
+
+def test_repeated_folds_validate_each_row_once_per_repeat_and_average_its_predictions():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=120), "z": rng.normal(size=120)})
+    y = (frame["x"] + rng.normal(scale=0.5, size=120) > 0).astype(int).to_numpy()
+    repeated = Resampling("cv", 5, repeats=3)
+    folds = make_folds(repeated, y, classification=True, seed=4)
+    assert len(folds) == 15
+    counts = np.bincount(np.concatenate([v for _, v in folds]), minlength=120)
+    assert counts.tolist() == [3] * 120
+    assert [v.tolist() for _, v in folds[5:10]] == [v.tolist() for _, v in make_folds(Resampling("cv", 5), y,
+                                                                                        classification=True, seed=5)]
+    assert repeated.fit_rows(120) == 3 * 4 * 120 and "repeated 3 times" in repeated.describe()
+
+    schema = infer_schema(frame)
+    X = prepare_features(frame, schema)
+    data = TrialData(X, y, schema, "binary", 2, folds, get_metric("log_loss", "binary"), 0)
+    space = build_space("binary", DataShape(len(y), 96, 2, 2), has_categorical=False,
+                        include=("logistic_regression", "standard", "no_preprocessing"))
+    fitted = []
+    outcome = evaluate(space.to_steps(space.default_configs()[0]), data, fitted=fitted)
+    by_hand = np.zeros((120, 2))
+    for (pipeline, _), (_, valid) in zip(fitted, folds):
+        by_hand[valid] += pipeline.predict_proba(X.iloc[valid]) / 3
+    np.testing.assert_allclose(outcome.predictions, by_hand, rtol=1e-5)
+    assert outcome.loss == pytest.approx(get_metric("log_loss", "binary").loss(y, by_hand), rel=1e-5)
