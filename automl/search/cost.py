@@ -28,6 +28,8 @@ METABASE_FOLDS = 5          # the metabase's trials: 5-fold cross-validation ...
 METABASE_MAX_ROWS = 2000    # ... on at most this many rows (automl.metalearning.build.MAX_ROWS)
 RAN = (TrialStatus.OK, TrialStatus.TIMEOUT)  # trials whose seconds say how long the configuration takes
 PRIOR_MARGIN = 2.0  # a prediction from the metabase alone skips only beyond twice the limit (it is rougher)
+SHRINK_TO = 0.5     # a configuration predicted too slow is shrunk to about this share of its time limit ...
+MAX_SHRINK = 8.0    # ... unless that takes its trees (rounds, iterations) below an eighth or their lower bound
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,29 @@ class CostModel:
         if seconds <= limit_s * (1.0 if basis == "this run" else PRIOR_MARGIN):
             return None
         return f"TimeEstimate: skipped, predicted to take {seconds:,.0f} s (by {basis}), over the {limit_s:,.0f} s it may take"
+
+
+    def shrink(self, config: Mapping, limit_s: float, trials: Iterable[TrialRecord]) -> dict | None:
+        """The configuration with its count of trees (rounds, iterations: the first active integer
+        hyperparameter its fit time is proportional to) cut so that it is predicted to take about
+        SHRINK_TO x ``limit_s``; None when it has no such count, no prediction, or the cut would go
+        below the count's lower bound or a MAX_SHRINK-th of it (a different model, not a smaller one)."""
+        component = self.components.get(config["model"])
+        predicted = self.predict(config, 1.0, trials)
+        if component is None or predicted is None or predicted[0] <= 0:
+            return None
+        ranges = {h.name: h for h in component.hyperparameters}
+        for name in component.cost_scales_with:
+            key, hyperparameter = f"{component.name}:{name}", ranges.get(name)
+            if key not in config or hyperparameter is None or hyperparameter.type != "int":
+                continue
+            value = config[key]
+            smaller = math.floor(value * SHRINK_TO * limit_s / predicted[0])
+            low = hyperparameter.low if isinstance(hyperparameter.low, (int, float)) else 1
+            if smaller >= value or smaller < max(low, value / MAX_SHRINK):
+                return None
+            return {**config, key: int(smaller)}
+        return None
 
 
 def build_cost_model(components: Mapping[str, Component], task: str, folds, n_features: int, n_classes: int,

@@ -128,7 +128,7 @@ def run_search(space: SearchSpace, trials: Trials | TrialPool, settings: SearchS
                 len(result.trials), 100 * result.optimizer_share, result.wall_seconds)
     if result.skipped:
         logger.info("%d configuration(s) were skipped before running: predicted to need more memory or "
-                       "time than a trial may use.", result.skipped)
+                    "time than a trial may use; %d of them ran again with fewer trees.", result.skipped, result.shrunk)
     return result
 
 
@@ -158,6 +158,7 @@ class _Loop:
     on_trial: OnTrial
     skip: Skip
     cost: CostModel | None = None
+    shrunk: tuple[dict, str, float] | None = None  # what runs instead of the configuration just skipped
 
     def now_s(self) -> float:
         """Seconds into the run (earlier sessions included), as trials record their times."""
@@ -192,7 +193,7 @@ class _Loop:
             started = self.now_s()
             own_limit = self.own_limit(fraction)
             if self.skipped(config, origin, fraction, _smaller(timeout, own_limit), started, own_limit):
-                upcoming = self.ask()
+                upcoming = self.take_shrunk() or self.ask()
                 continue
             if self.outlasts(config, fraction, timeout):
                 result.stop_reason = "time budget reached"
@@ -241,7 +242,7 @@ class _Loop:
                 config, origin, fraction = upcoming
                 left, own_limit = self.time_left(), self.own_limit(fraction)
                 if self.skipped(config, origin, fraction, _smaller(left, own_limit), self.now_s(), own_limit):
-                    upcoming = self.ask()
+                    upcoming = self.take_shrunk() or self.ask()
                     result.stop_reason = stop_reason()
                     continue
                 if self.outlasts(config, fraction, left):
@@ -314,8 +315,14 @@ class _Loop:
         """Record a configuration that is not to run as a SKIPPED trial: ``skip`` gave a reason, it ran
         on a smaller fraction before and, scaled up, would not finish within ``limit_s``, or the cost
         model predicts it to run past its ``own_limit``."""
-        reason = self.skip(config, fraction) or _too_slow(self.result.trials, config, fraction, limit_s) or (
-            None if self.cost is None else self.cost.too_slow(config, fraction, own_limit, self.result.trials))
+        reason = self.skip(config, fraction) or _too_slow(self.result.trials, config, fraction, limit_s)
+        if reason is None and self.cost is not None:
+            reason = self.cost.too_slow(config, fraction, own_limit, self.result.trials)
+            smaller = None if reason is None or fraction < 1.0 else self.cost.shrink(config, own_limit, self.result.trials)
+            if smaller is not None and not self.skip(smaller, fraction) and self.proposer.adopt(smaller, fraction):
+                changed = next(k for k in smaller if smaller[k] != config[k])
+                reason += f"; run again with {changed.split(':')[-1]}={smaller[changed]}"
+                self.shrunk = (smaller, f"{origin}, shrunk", fraction)
         if reason is None:
             return False
         self.result.skipped += 1
@@ -323,6 +330,13 @@ class _Loop:
         self.record(TrialSpec(config, origin, fraction), outcome, at_s, at_s)
         return True
 
+
+    def take_shrunk(self) -> tuple[dict, str, float] | None:
+        """The smaller configuration that replaces the one just skipped as too slow (the proposer adopted
+        it, to be told its result), or None."""
+        shrunk, self.shrunk = self.shrunk, None
+        self.result.shrunk += shrunk is not None
+        return shrunk
 
     def outlasts(self, config: dict, fraction: float, left_s: float | None) -> bool:
         """Whether the cost model predicts (from this run's own trials) that the configuration needs more

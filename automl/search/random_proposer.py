@@ -31,6 +31,10 @@ class RandomProposer:
                 return config, "random", 1.0
         raise StopIteration
 
+    def adopt(self, config: dict, fraction: float) -> bool:
+        """A configuration the loop runs that was not asked for (a too-slow one, shrunk): it may."""
+        return True
+
     def tell(self, record: TrialRecord, worst: float) -> None:
         self._seen.add(config_key(record.config))
 

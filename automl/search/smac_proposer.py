@@ -123,6 +123,18 @@ class SmacProposer:
                                                        budget=1.0)
         return config, "random (SMAC over its time share)", 1.0
 
+    def adopt(self, config: dict, fraction: float) -> bool:
+        """Whether a configuration SMAC did not propose (a too-slow one, shrunk) may run: it is then told
+        like one that was, so the surrogate learns from it. Not in a multi-fidelity search (successive
+        halving tracks the trials it proposed)."""
+        if self._budgets:
+            return False
+        self._seen.add(config_key(config))
+        cs = self._smac.scenario.configspace
+        self._pending[(config_key(config), fraction)] = TrialInfo(Configuration(cs, values=config),
+                                                                  seed=self._trial_seed, budget=fraction)
+        return True
+
     def tell(self, record: TrialRecord, worst: float) -> None:
         info = self._pending.pop((config_key(record.config), record.fraction))
         self._tell(info, record, worst)

@@ -69,7 +69,8 @@ def test_the_metabase_prior_scales_with_the_table_and_is_calibrated_by_this_run(
     assert cost.too_slow(forest, 1.0, 7.0, []).startswith("TimeEstimate: skipped")
 
 
-def test_a_cheap_configuration_goes_first_and_a_predicted_time_out_never_runs(tmp_path):
+@pytest.mark.parametrize("search", ["random", "smac"])
+def test_a_cheap_configuration_goes_first_and_a_predicted_time_out_never_runs(tmp_path, search):
     space = _space()
     cost = CostModel(space.components, TableWork(4000, 10, 5))
     slow, fast = _config(space, "random_forest", n_estimators=500), _config(space, "lightgbm", n_estimators=16)
@@ -93,12 +94,29 @@ def test_a_cheap_configuration_goes_first_and_a_predicted_time_out_never_runs(tm
     from automl.search.loop import History
 
     trials = Timed()
-    result = run_search(space, trials, SearchSettings("random", 0, 6, output_dir=tmp_path),
+    result = run_search(space, trials, SearchSettings(search, 0, 6, output_dir=tmp_path),
                         Budget(None, time.monotonic(), trial_time_limit=30.0), design=design, cost=cost,
                         history=History(history))
     skipped = [t for t in result.trials if t.status is TrialStatus.SKIPPED]
     assert skipped[0].config == slow and "predicted to take 50 s (by this run)" in skipped[0].error
     assert slow not in trials.submitted and result.skipped == len(skipped)
+    # shrunk, not lost: 500 trees at 0.1 s each, cut to half the 30 s limit, run next with the origin's mark
+    smaller = {**slow, "random_forest:n_estimators": 150}
+    assert skipped[0].error.endswith("run again with n_estimators=150") and smaller in trials.submitted
+    ran = next(t for t in result.trials if t.config == smaller)
+    assert ran.trial_id == skipped[0].trial_id + 1 and ran.origin == "warm start: portfolio 1, shrunk"
+    assert result.shrunk == 1
+
+
+def test_a_configuration_is_shrunk_only_within_its_bounds_and_an_eighth_of_its_trees():
+    space = _space()
+    cost = CostModel(space.components, TableWork(4000, 10, 5))
+    forest = _config(space, "random_forest", n_estimators=100)
+    history = [_ran(0, forest, 10.0)]  # 0.1 s a tree
+    assert cost.shrink({**forest, "random_forest:n_estimators": 400}, 20.0, history)["random_forest:n_estimators"] == 100
+    assert cost.shrink({**forest, "random_forest:n_estimators": 400}, 4.0, history) is None  # 20 trees: under an eighth
+    assert cost.shrink(_config(space, "logistic_regression"), 1.0, history) is None  # nothing to cut, no prediction
+    assert cost.shrink({**forest, "random_forest:n_estimators": 20}, 0.5, history) is None  # below its bound of 16
 
 
 def test_a_typical_trial_s_seconds_pick_fewer_folds_for_a_slow_table(tmp_path):
