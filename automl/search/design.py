@@ -4,7 +4,7 @@ then the space's defaults, each with where it came from."""
 from __future__ import annotations
 
 from automl.metalearning.warmstart import warm_start_design
-from automl.search.cost import CostModel, cheap_first
+from automl.search.cost import CostModel, by_gain_per_second
 from automl.space.configspace import SearchSpace
 
 
@@ -17,4 +17,4 @@ def initial_design(space: SearchSpace, *, initial_configs, warm_start, metabase:
     the first one the ``cost`` model predicts to take at most a tenth of the ``time_budget`` goes first."""
     warm = warm_start_design(warm_start, task, metafeatures, metabase)
     design = space.design_with_origins(initial_configs or (), warm)
-    return design if initial_configs or cost is None else cheap_first(design, cost, time_budget)
+    return design if initial_configs or cost is None else by_gain_per_second(design, cost, time_budget)

@@ -159,6 +159,7 @@ class _Loop:
     skip: Skip
     cost: CostModel | None = None
     shrunk: tuple[dict, str, float] | None = None  # what runs instead of the configuration just skipped
+    deferred: list = field(default_factory=list)  # asked for, waiting behind a shrunk configuration
 
     def now_s(self) -> float:
         """Seconds into the run (earlier sessions included), as trials record their times."""
@@ -213,6 +214,7 @@ class _Loop:
             self.record(TrialSpec(config, origin, fraction), outcome, started, self.now_s())
             if not ahead and not last:
                 upcoming = self.ask()
+            upcoming = self.after_time_out(upcoming)
 
     def run_parallel(self) -> None:
         """Keep every slot of the pool busy; tell each trial as it finishes (in any order).
@@ -271,6 +273,7 @@ class _Loop:
                 result.stop_reason = result.stop_reason or "time budget reached"
                 continue
             self.record(spec, outcome, started, self.now_s())
+            upcoming = self.after_time_out(upcoming)
 
     def interrupted(self) -> None:
         self.result.stop_reason = "interrupted"
@@ -280,6 +283,8 @@ class _Loop:
         """The proposer's next (configuration, origin, fraction), timed; None when it has no more."""
         from smac.main.exceptions import ConfigurationSpaceExhaustedException
 
+        if self.deferred:
+            return self.deferred.pop(0)
         tick = time.perf_counter()
         try:
             return self.proposer.ask()
@@ -330,6 +335,21 @@ class _Loop:
         self.record(TrialSpec(config, origin, fraction), outcome, at_s, at_s)
         return True
 
+
+    def after_time_out(self, upcoming: tuple[dict, str, float] | None) -> tuple[dict, str, float] | None:
+        """What runs next: after a trial stopped at its time limit, the same configuration shrunk to fit half
+        of it (its rate is now known), ahead of the ``upcoming`` one, which waits; else ``upcoming``."""
+        last = self.result.trials[-1] if self.result.trials else None
+        if self.cost is None or last is None or last.status is not TrialStatus.TIMEOUT or last.fraction < 1.0:
+            return upcoming
+        smaller = self.cost.shrink(last.config, self.own_limit(1.0), self.result.trials)
+        if smaller is None or self.skip(smaller, 1.0) or not self.proposer.adopt(smaller, 1.0):
+            return upcoming
+        logger.info("trial %d ran out of time; its configuration runs again with fewer trees", last.trial_id)
+        self.shrunk = (smaller, f"{last.origin}, shrunk", 1.0)
+        if upcoming is not None:
+            self.deferred.append(upcoming)
+        return self.take_shrunk()
 
     def take_shrunk(self) -> tuple[dict, str, float] | None:
         """The smaller configuration that replaces the one just skipped as too slow (the proposer adopted

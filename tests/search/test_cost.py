@@ -144,3 +144,49 @@ def test_a_typical_trial_s_seconds_pick_fewer_folds_for_a_slow_table(tmp_path):
     assert wide.describe() == "holdout (33% validation; 3 folds would leave about 11 trials in the budget)"
     assert choose_resampling(5000, 10, 100, "cv", trial_seconds=seconds).describe() == "5-fold cross-validation"
     assert typical_trial_seconds("regression", 10, 0, str(tmp_path / "m.json.gz"))(4000) is None
+
+
+def test_a_trial_that_runs_out_of_time_runs_again_shrunk_before_the_next_configuration(tmp_path, monkeypatch):
+    import automl.search.loop as loop
+
+    space = _space()
+    cost = CostModel(space.components, TableWork(4000, 10, 5))
+    big, fast = _config(space, "random_forest", n_estimators=400), _config(space, "lightgbm", n_estimators=16)
+    clock = [1000.0]
+    monkeypatch.setattr(loop.time, "monotonic", lambda: clock[0])
+
+    class Clocked:  # 0.1 s per tree, on a fake clock: the big forest is stopped at its 30 s limit (0.075 s a tree
+        # as far as the run can tell), so it runs again with the 200 trees that half of it holds
+        def __init__(self):
+            self.submitted = []
+
+        def submit(self, config, timeout_s, limit_s, fraction=1.0):
+            self.submitted.append(config)
+
+        def collect(self, should_stop):
+            trees = self.submitted[-1].get("random_forest:n_estimators", 0)
+            clock[0] += min(trees * 0.1, 30.0) or 1.0
+            if trees * 0.1 > 30.0:
+                return TrialOutcome(None, 30.0, 0.0, error="TimeoutError", status=TrialStatus.TIMEOUT)
+            return TrialOutcome(0.5, trees * 0.1, 0.0)
+
+    trials = Clocked()
+    design = [(big, "warm start: portfolio 1"), (fast, "warm start: portfolio 2")]
+    result = run_search(space, trials, SearchSettings("random", 0, 3, output_dir=tmp_path),
+                        Budget(None, time.monotonic(), trial_time_limit=30.0), design=design, cost=cost)
+    assert [t.status for t in result.trials] == [TrialStatus.TIMEOUT, TrialStatus.OK, TrialStatus.OK]
+    shrunk = result.trials[1]
+    assert shrunk.config == {**big, "random_forest:n_estimators": 200} and shrunk.origin == "warm start: portfolio 1, shrunk"
+    assert result.trials[2].config == fast and result.shrunk == 1  # the next configuration waited, and ran
+
+
+def test_the_warm_start_runs_by_expected_gain_per_second_when_it_cannot_all_run():
+    space = _space()
+    priced = CostModel(space.components, TableWork(4000, 10, 5), {"random_forest": 1e-5, "lightgbm": 1e-7})
+    slow, fast = _config(space, "random_forest", n_estimators=500), _config(space, "lightgbm", n_estimators=100)
+    design = [(slow, "warm start: portfolio 1"), (fast, "warm start: portfolio 2")]  # 1,000 s and 10 s predicted
+    from automl.search.cost import by_gain_per_second
+
+    assert by_gain_per_second(design, priced, 60.0) == [design[1], design[0]]  # 1/2 per 10 s beats 1 per 1,000 s
+    assert by_gain_per_second(design, priced, 10_000.0) == design  # all of it fits: the warm start's order
+    assert by_gain_per_second(design, priced, None) == design
