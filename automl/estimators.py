@@ -22,8 +22,10 @@ from sklearn.utils.validation import check_is_fitted
 from automl.data import Schema, TrainingData, as_frame, check_weights, prepare_features, prepare_training
 from automl.errors import InputError
 from automl.fitting import (
+    REMEMBER_ENV,
     FinalModel,
     SearchPlan,
+    check_params,
     data_space,
     final_predictor,
     make_budget,
@@ -33,7 +35,6 @@ from automl.fitting import (
 )
 from automl.metalearning.metabase import remember_run
 from automl.metalearning.metafeatures import compute_metafeatures
-from automl.metalearning.warmstart import check_warm_start
 from automl.metrics import SCORED_ALONGSIDE, Metric, check_metric_on, get_metric
 from automl.records import FinalSummary
 from automl.report.leaderboard import leaderboard
@@ -46,17 +47,15 @@ from automl.search.cost import build_cost_model
 from automl.search.design import initial_design
 from automl.search.loop import SearchSettings
 from automl.search.result import SearchResult
-from automl.settings import SEARCH_METHODS
 from automl.trials.evaluation import TrialData, baseline_loss
 from automl.trials.memory_policy import memory_limit_mb
-from automl.trials.resampling import check_cv, make_folds
+from automl.trials.resampling import make_folds
 from automl.trials.resources import release_freed_memory
 from automl.trials.runners import connect_dask
 from automl.trials.worker import TrialWorker
 
 logger = logging.getLogger(__name__)
 
-REMEMBER_ENV = "AUTOML_REMEMBER_RUNS"  # =1: every finished run joins the user's metabase
 
 
 class _AutoBase(BaseEstimator):
@@ -231,43 +230,7 @@ class _AutoBase(BaseEstimator):
         return tuple(self.extra_metrics)
 
     def _check_params(self) -> None:
-        for name, unit in (("time_budget", "seconds"), ("trial_time_limit", "seconds"), ("memory_limit_mb", "megabytes")):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0):
-                raise InputError(f"{name} must be a positive number of {unit}, got {value!r}.")
-        if self.max_trials is not None and not (isinstance(self.max_trials, (int, np.integer)) and self.max_trials > 0):
-            raise InputError(f"max_trials must be a positive integer, got {self.max_trials!r}.")
-        if self.time_budget is None and self.max_trials is None:
-            raise InputError("Give a time_budget, a max_trials, or both; with neither the search would never stop.")
-        for name in ("keep_models", "ensemble_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not (isinstance(value, (int, np.integer)) and value >= 0):
-                raise InputError(f"{name} must be a non-negative integer, got {value!r}.")
-        if not isinstance(self.verbose, (bool, int, np.integer)) or self.verbose < 0:
-            raise InputError(f"verbose must be 0 (quiet) or 1 (show progress), got {self.verbose!r}.")
-        check_warm_start(self.warm_start)
-        if self.metabase is not None and not Path(self.metabase).exists():
-            raise InputError(f"Metabase not found: {self.metabase}.")
-        if self.multi_fidelity not in ("auto", True, False):
-            raise InputError(f"multi_fidelity must be 'auto', True or False, got {self.multi_fidelity!r}.")
-        if self.multi_fidelity is True and self.search != "smac":
-            raise InputError("multi_fidelity=True needs search='smac' (random search evaluates on all rows).")
-        if self.remember not in (None, True, False):
-            raise InputError(f"remember must be True, False or None (then ${REMEMBER_ENV} decides), got {self.remember!r}.")
-        if self.resume and not self.run_dir:
-            raise InputError("resume=True needs run_dir, the directory of the run to continue.")
-        if isinstance(self.extra_metrics, str):
-            raise InputError(f"extra_metrics must be a list of metric names, not the string {self.extra_metrics!r}.")
-        if self.search not in SEARCH_METHODS:
-            raise InputError(f"Unknown search {self.search!r}; choose one of {', '.join(SEARCH_METHODS)}.")
-        if isinstance(self.n_jobs, bool) or not (isinstance(self.n_jobs, (int, np.integer)) and self.n_jobs >= 1):
-            raise InputError(f"n_jobs must be a positive integer, got {self.n_jobs!r}.")
-        if self.resampling not in (None, "cv", "holdout"):
-            raise InputError(f"Unknown resampling {self.resampling!r}; choose 'cv', 'holdout' or leave it unset.")
-        check_cv(self.cv, self.resampling)
-        for option in ("include", "exclude"):
-            if isinstance(getattr(self, option), str):
-                raise InputError(f"{option} must be a list of component names, not the string {getattr(self, option)!r}.")
+        check_params(self.get_params())
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

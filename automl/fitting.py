@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ import numpy as np
 from automl.data import TrainingData, summarise_data
 from automl.errors import InputError
 from automl.files import library_versions
+from automl.metalearning.warmstart import check_warm_start
 from automl.metrics import Metric
 from automl.records import FinalMember, FinalSummary, ScoreEstimate, TrialRecord, ranked
 from automl.report.progress import Progress
@@ -30,17 +32,18 @@ from automl.run.threshold import tune_threshold, tunes_threshold
 from automl.search.cost import CostModel, typical_trial_seconds
 from automl.search.loop import History, SearchSettings, run_search
 from automl.search.result import KEEP_PREDICTIONS, SearchResult
-from automl.settings import RunSettings
+from automl.settings import SEARCH_METHODS, RunSettings
 from automl.space.bounds import DataShape
 from automl.space.configspace import SearchSpace, build_space
 from automl.trials.evaluation import TrialData
 from automl.trials.memory_policy import Skip, memory_checks
-from automl.trials.resampling import Resampling, choose_resampling, resampling_for
+from automl.trials.resampling import Resampling, check_cv, choose_resampling, resampling_for
 from automl.trials.runners import WorkerTrials, open_trials
 from automl.trials.worker import TrialWorker
 
 logger = logging.getLogger(__name__)
 
+REMEMBER_ENV = "AUTOML_REMEMBER_RUNS"  # =1: every finished run joins the user's metabase
 MULTI_FIDELITY_ROWS = 100_000  # multi_fidelity="auto" turns on when a training fold holds at least this many rows
 MIN_FRACTION = 1 / 9           # ... and successive halving then starts on a ninth of each fold
 
@@ -238,3 +241,45 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
     members = tuple(FinalMember(i, by_id[i].config["model"], w) for i, w in sorted(weights.items(), key=lambda m: (-m[1], m[0])))
     refit_fraction = fraction if len(weights) == 1 else 1.0  # ensemble members are refit on all rows
     return FinalModel(predictor, best, weights, refit_fraction, FinalSummary(members, score, refit_fraction), threshold)
+
+
+def check_params(params: dict[str, Any]) -> None:
+    """One sentence (an InputError) for the first estimator parameter (``get_params()``) that is wrong."""
+    p = SimpleNamespace(**params)
+    for name, unit in (("time_budget", "seconds"), ("trial_time_limit", "seconds"), ("memory_limit_mb", "megabytes")):
+        value = getattr(p, name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0):
+            raise InputError(f"{name} must be a positive number of {unit}, got {value!r}.")
+    if p.max_trials is not None and not (isinstance(p.max_trials, (int, np.integer)) and p.max_trials > 0):
+        raise InputError(f"max_trials must be a positive integer, got {p.max_trials!r}.")
+    if p.time_budget is None and p.max_trials is None:
+        raise InputError("Give a time_budget, a max_trials, or both; with neither the search would never stop.")
+    for name in ("keep_models", "ensemble_size"):
+        value = getattr(p, name)
+        if isinstance(value, bool) or not (isinstance(value, (int, np.integer)) and value >= 0):
+            raise InputError(f"{name} must be a non-negative integer, got {value!r}.")
+    if not isinstance(p.verbose, (bool, int, np.integer)) or p.verbose < 0:
+        raise InputError(f"verbose must be 0 (quiet) or 1 (show progress), got {p.verbose!r}.")
+    check_warm_start(p.warm_start)
+    if p.metabase is not None and not Path(p.metabase).exists():
+        raise InputError(f"Metabase not found: {p.metabase}.")
+    if p.multi_fidelity not in ("auto", True, False):
+        raise InputError(f"multi_fidelity must be 'auto', True or False, got {p.multi_fidelity!r}.")
+    if p.multi_fidelity is True and p.search != "smac":
+        raise InputError("multi_fidelity=True needs search='smac' (random search evaluates on all rows).")
+    if p.remember not in (None, True, False):
+        raise InputError(f"remember must be True, False or None (then ${REMEMBER_ENV} decides), got {p.remember!r}.")
+    if p.resume and not p.run_dir:
+        raise InputError("resume=True needs run_dir, the directory of the run to continue.")
+    if isinstance(p.extra_metrics, str):
+        raise InputError(f"extra_metrics must be a list of metric names, not the string {p.extra_metrics!r}.")
+    if p.search not in SEARCH_METHODS:
+        raise InputError(f"Unknown search {p.search!r}; choose one of {', '.join(SEARCH_METHODS)}.")
+    if isinstance(p.n_jobs, bool) or not (isinstance(p.n_jobs, (int, np.integer)) and p.n_jobs >= 1):
+        raise InputError(f"n_jobs must be a positive integer, got {p.n_jobs!r}.")
+    if p.resampling not in (None, "cv", "holdout"):
+        raise InputError(f"Unknown resampling {p.resampling!r}; choose 'cv', 'holdout' or leave it unset.")
+    check_cv(p.cv, p.resampling)
+    for option in ("include", "exclude"):
+        if isinstance(getattr(p, option), str):
+            raise InputError(f"{option} must be a list of component names, not the string {getattr(p, option)!r}.")
