@@ -54,7 +54,7 @@ def refit_best(refits: Refits, trials: list[TrialRecord], data: TrialData,
     (``members_end``), leaving the slack before ``final_end`` for an estimate that was short.
     Failing that, the next best, and so on.
     A worker killed at the end of the search is started again for the refit (its start-up is
-    what the budget's few extra seconds are for). With nothing refit, a constant predictor.
+    what the budget's few extra seconds are for). With nothing refit, a constant predictor (the weighted class shares or mean).
     """
     for trial in ranked(trials):
         fitted = _refit_in_time(refits, trial, budget.final_end, budget.refit_factor, min_fraction=trial.fraction,
@@ -63,7 +63,7 @@ def refit_best(refits: Refits, trials: list[TrialRecord], data: TrialData,
             return fitted[0], trial, fitted[1]
     logger.warning("No configuration could be refit within the budget; falling back to a constant predictor.")
     dummy = DummyRegressor() if data.task == "regression" else DummyClassifier(strategy="prior")
-    return Pipeline([("model", dummy)]).fit(np.zeros((len(data.y), 1)), data.y), None, 1.0
+    return Pipeline([("model", dummy)]).fit(np.zeros((len(data.y), 1)), data.y, **data.fit_params()), None, 1.0
 
 
 def beats_constant(trials: list[TrialRecord], predictions: dict[int, np.ndarray], constant_loss: float) -> dict[int, np.ndarray]:

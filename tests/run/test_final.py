@@ -88,3 +88,17 @@ def test_a_refit_on_a_share_of_the_rows_fits_that_share_and_keeps_every_class():
     with pytest.raises(ValueError, match="lack a class"):
         refit(steps, rare, fraction=0.2)
 
+
+
+def test_with_nothing_refit_the_constant_predictor_takes_the_weighted_class_shares():
+    from automl.metrics import get_metric
+    from automl.run.final import Refits, refit_best
+    from automl.trials.evaluation import TrialData
+
+    y = np.array([0, 0, 0, 1])
+    X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0]})
+    data = TrialData(X, y, infer_schema(X), "binary", 2, [], get_metric("log_loss", "binary"), 0,
+                     weights=np.array([1.0, 1.0, 1.0, 3.0]))
+    pipeline, best, _ = refit_best(Refits(_RecordingWorker(), _space().to_steps), [], data,
+                                   Budget(None, time.monotonic(), refit_factor=1.0))
+    assert best is None and pipeline.predict_proba(np.zeros((1, 1))).tolist() == [[0.5, 0.5]]  # 3 x 1 against 1 x 3
