@@ -15,8 +15,6 @@ Datasets already in OUT/runs.jsonl are kept, so the script can be stopped and re
 from __future__ import annotations
 
 import argparse
-import json
-import multiprocessing
 import tempfile
 import warnings
 from pathlib import Path
@@ -24,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from automl.bench.runner import run_in_pieces
 from automl.bench.tables import markdown
 from automl.manifest import load_datasets
 
@@ -101,17 +100,12 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    runs = args.out / "runs.jsonl"
-    done = {json.loads(line)["dataset"] for line in runs.read_text().splitlines()} if runs.exists() else set()
     specs = [{"name": d.name, "path": str(d.file), "target": d.target, "task": d.task, "budget": args.budget}
-             for d in load_datasets(args.manifest, None, tuple(args.only.split(","))) if d.name not in done]
-    with multiprocessing.get_context("spawn").Pool(args.jobs, maxtasksperchild=1) as pool:
-        for result in pool.imap_unordered(run_dataset, specs):
-            with runs.open("a") as sink:
-                sink.write(json.dumps(result) + "\n")
-            print(f"{result['dataset']}: {result['trials']} trials, {result['timeouts']} timed out "
-                  f"({result['timed_out_s']:.0f} s), {result['skipped']} skipped", flush=True)
-    results = [json.loads(line) for line in runs.read_text().splitlines()]
+             for d in load_datasets(args.manifest, None, tuple(args.only.split(",")))]
+    results = run_in_pieces(args.out / "runs.jsonl", run_dataset, specs, args.jobs,
+                            lambda result: print(f"{result['dataset']}: {result['trials']} trials, {result['timeouts']} "
+                                                 f"timed out ({result['timed_out_s']:.0f} s), {result['skipped']} skipped",
+                                                 flush=True))
     print(markdown(table(results).round(3)))
 
 

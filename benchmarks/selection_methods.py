@@ -14,8 +14,6 @@ Datasets already in OUT/runs.jsonl are kept, so the script can be stopped and re
 from __future__ import annotations
 
 import argparse
-import json
-import multiprocessing
 import tempfile
 import time
 import warnings
@@ -25,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from automl.bench.runner import run_in_pieces
 from automl.bench.tables import TIE, _higher_is_better, markdown
 from automl.ensemble import select_weights
 from automl.manifest import load_datasets
@@ -188,16 +187,10 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    runs = args.out / "runs.jsonl"
-    done = {json.loads(line)["dataset"] for line in runs.read_text().splitlines()} if runs.exists() else set()
     specs = [{"name": d.name, "path": str(d.file), "target": d.target, "task": d.task, "budget": args.budget}
-             for d in load_datasets(args.manifest, None, tuple(args.only.split(","))) if d.name not in done]
-    with multiprocessing.get_context("spawn").Pool(args.jobs, maxtasksperchild=1) as pool:
-        for result in pool.imap_unordered(run_dataset, specs):
-            with runs.open("a") as sink:
-                sink.write(json.dumps(result) + "\n")
-            print(f"{result['dataset']}: " + ", ".join(f"{k} {v:.4f}" for k, v in result["scores"].items()), flush=True)
-    results = [json.loads(line) for line in runs.read_text().splitlines()]
+             for d in load_datasets(args.manifest, None, tuple(args.only.split(",")))]
+    results = run_in_pieces(args.out / "runs.jsonl", run_dataset, specs, args.jobs,
+                            lambda result: print(f"{result['dataset']}: " + ", ".join(f"{k} {v:.4f}" for k, v in result["scores"].items()), flush=True))
     table, summary = tables(results)
     print(markdown(table[["dataset", "metric", "trials", *[n for n in NAMES if n in table]]].round(4)))
     print()

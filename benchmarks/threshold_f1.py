@@ -13,8 +13,6 @@ Datasets already in OUT/runs.jsonl are kept, so the script can be stopped and re
 from __future__ import annotations
 
 import argparse
-import json
-import multiprocessing
 import tempfile
 import warnings
 from pathlib import Path
@@ -22,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from automl.bench.runner import run_in_pieces
 from automl.bench.tables import markdown
 from automl.manifest import load_datasets
 
@@ -62,17 +61,12 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    runs = args.out / "runs.jsonl"
-    done = {json.loads(line)["dataset"] for line in runs.read_text().splitlines()} if runs.exists() else set()
     specs = [{"name": d.name, "path": str(d.file), "target": d.target, "budget": args.budget}
              for d in load_datasets(args.manifest, None, ())
-             if d.task == "binary" and d.name not in done and minority_share(d.file, d.target) < args.share]
-    with multiprocessing.get_context("spawn").Pool(args.jobs, maxtasksperchild=1) as pool:
-        for result in pool.imap_unordered(run_dataset, specs):
-            with runs.open("a") as sink:
-                sink.write(json.dumps(result) + "\n")
-            print(f"{result['dataset']}: F1 {result['f1_tuned']:.3f} tuned, {result['f1_at_0.5']:.3f} at 0.5", flush=True)
-    table = pd.DataFrame([json.loads(line) for line in runs.read_text().splitlines()]).sort_values("dataset")
+             if d.task == "binary" and minority_share(d.file, d.target) < args.share]
+    results = run_in_pieces(args.out / "runs.jsonl", run_dataset, specs, args.jobs,
+                            lambda result: print(f"{result['dataset']}: F1 {result['f1_tuned']:.3f} tuned, {result['f1_at_0.5']:.3f} at 0.5", flush=True))
+    table = pd.DataFrame(results).sort_values("dataset")
     table["gain"] = table["f1_tuned"] - table["f1_at_0.5"]
     print(markdown(table.round(4)))
     print(f"\nmean F1: tuned {table['f1_tuned'].mean():.4f}, at 0.5 {table['f1_at_0.5'].mean():.4f}; tuned better on "

@@ -57,10 +57,7 @@ def run_bench(datasets: list[Dataset], *, systems: tuple[str, ...], seeds: tuple
         progress(f"[{index + 1}/{len(todo)}] running {system} on {dataset.name} (seed {seed}), "
                  f"{time.monotonic() - started:.0f} s elapsed ...")
         record = _run_isolated(dataset, system, seed, budget_s, metric, options(dataset, system))
-        with runs_file.open("a") as sink:
-            sink.write(json.dumps(record) + "\n")
-            sink.flush()
-            os.fsync(sink.fileno())
+        append_run(runs_file, record)
         score = f"{record['test_score']:.4f}" if record["status"] == "ok" else record["status"]
         progress(f"[{index + 1}/{len(todo)}] {system} on {dataset.name} (seed {seed}): {score} in "
                  f"{record['wall_s']:.0f} s; {len(todo) - index - 1} left, {time.monotonic() - started:.0f} s elapsed")
@@ -87,6 +84,15 @@ def _leave_one_out(datasets: list[Dataset], folder: Path) -> Callable[[Dataset, 
                                     if system in AUTOML_SYSTEMS and dataset.name in files else {})
 
 
+def append_run(path: Path, record: dict) -> None:
+    """One JSON line more; after a line cut by a kill (no newline at the end) on a line of its own."""
+    torn = path.exists() and path.stat().st_size > 0 and not path.read_bytes().endswith(b"\n")
+    with path.open("a") as sink:
+        sink.write(("\n" if torn else "") + json.dumps(record) + "\n")
+        sink.flush()
+        os.fsync(sink.fileno())
+
+
 def read_runs(path: Path) -> list[dict]:
     if not path.exists():
         return []
@@ -97,6 +103,25 @@ def read_runs(path: Path) -> list[dict]:
         except json.JSONDecodeError:  # a line cut by a kill: that run is simply redone
             continue
     return records
+
+
+def run_in_pieces(runs: Path, work: Callable[[dict], dict], specs: list[dict], jobs: int = 1,
+                  on_result: Callable[[dict], None] = lambda result: None) -> list[dict]:
+    """Run ``work`` (a module-level function) on every spec whose ``name`` has no result in ``runs``
+    yet, each in a fresh spawned process, ``jobs`` at a time; append each result (a dict naming its
+    ``dataset``) to ``runs`` as it comes, then call ``on_result``; return every result in the file.
+    The benchmark scripts' resumable loop: stopped, a script starts again where it was."""
+    import multiprocessing
+
+    runs.parent.mkdir(parents=True, exist_ok=True)
+    done = {r.get("dataset") for r in read_runs(runs)}
+    todo = [spec for spec in specs if spec["name"] not in done]
+    if todo:
+        with multiprocessing.get_context("spawn").Pool(jobs, maxtasksperchild=1) as pool:
+            for result in pool.imap_unordered(work, todo):
+                append_run(runs, result)
+                on_result(result)
+    return read_runs(runs)
 
 
 def _run_isolated(dataset: Dataset, system: str, seed: int, budget_s: float, metric: str | None,
