@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -245,6 +245,7 @@ class TrainingData:
     target_name: str | None = None
     weights: np.ndarray | None = None  # each row's sample weight (None: every row counts once)
     groups: np.ndarray | None = None   # each row's group code: no group on both sides of a split
+    named: dict[str, str] = field(default_factory=dict)  # "weight"/"group" -> the column they came from (a named Series)
 
     @property
     def n_classes(self) -> int:
@@ -286,12 +287,20 @@ def prepare_training(X, y, task_for, sample_weight=None, groups=None) -> Trainin
     named = isinstance(X, pd.DataFrame)
     if task == "regression":
         return TrainingData(features, target.to_numpy(dtype=np.float64), task, schema, columns, None, named, name,
-                            weights, codes)
+                            weights, codes, _series_names(sample_weight, groups))
     encoder = LabelEncoder().fit(target.to_numpy())
     classes = encoder.transform(target.to_numpy()).astype(np.int64)
     if np.bincount(classes).max() < 2:
         raise InputError("Every class has a single row; validation needs at least two rows of some class.")
-    return TrainingData(features, classes, task, schema, columns, encoder.classes_, named, name, weights, codes)
+    return TrainingData(features, classes, task, schema, columns, encoder.classes_, named, name, weights, codes,
+                        _series_names(sample_weight, groups))
+
+
+def _series_names(sample_weight, groups) -> dict[str, str]:
+    """The column names of weights and groups given as named pandas Series: a run records them."""
+    given = {"weight": sample_weight, "group": groups}
+    return {role: values.name for role, values in given.items()
+            if isinstance(values, pd.Series) and isinstance(values.name, str)}
 
 
 def check_groups(groups, n_rows: int, what: str = "groups") -> np.ndarray:

@@ -73,7 +73,7 @@ def open_run(params: dict[str, Any], estimator: str, data: TrainingData, metric:
     params = {**params, "metric": metric.name if params["metric"] is not None else None,  # a scorer or a
               "cv": cv if cv is None or isinstance(cv, (str, int)) else repr(cv)}          # splitter by its repr
     settings = RunSettings(estimator, data.task, metric.name, params, target=data.target_name,
-                           validation=resampling.record(), versions=library_versions())
+                           validation=resampling.record(), versions=library_versions(), columns=data.named)
     run_dir = Path(params["run_dir"]) if params["run_dir"] else None
     if params["resume"]:  # the run's own resampling is kept
         store = RunStore.reopen(run_dir, settings, fingerprint)

@@ -34,6 +34,7 @@ class RunSettings:
     validation: dict[str, Any] | None = None  # {"kind": "cv" | "holdout", "n_splits": k}
     versions: dict[str, str] = field(default_factory=dict)
     sessions: tuple[str, ...] = ()  # when each session of the run started
+    columns: dict[str, str] = field(default_factory=dict)  # "weight", "group" -> the column they came from
     format: int = RUN_FORMAT
 
     @property
@@ -48,7 +49,7 @@ class RunSettings:
         """``settings.json``: the parameters at the top level (as CLI options name them), then the rest."""
         return {"format": self.format, **self.params, "task": self.task, "metric": self.metric,
                 "estimator": self.estimator, "target": self.target, "versions": self.versions,
-                "validation": self.validation, "sessions": list(self.sessions)}
+                "validation": self.validation, "sessions": list(self.sessions), "columns": self.columns}
 
     @classmethod
     def from_json(cls, data: dict[str, Any], where: str = "the run directory") -> RunSettings:
@@ -61,6 +62,7 @@ class RunSettings:
             raise InputError(f"{where} has settings without {missing[0]!r}: it was not written by automl.")
         own = {k: data[k] for k in _OWN if k in data and k != "params"}
         own["sessions"] = tuple(own.get("sessions") or ())
+        own["columns"] = dict(own.get("columns") or {})
         own.setdefault("estimator", "AutoClassifier" if data["task"] != "regression" else "AutoRegressor")
         own["format"] = version
         return cls(params={k: v for k, v in data.items() if k not in _OWN}, **own)

@@ -156,3 +156,32 @@ def test_a_custom_scorer_run_resumes_from_python_and_is_refused_in_one_sentence_
     again = CliRunner().invoke(main, ["fit", str(data), "--target", "label", "--resume", str(run_dir), "--trials", "4"])
     assert again.exit_code == 2 and "is a custom scorer recorded by its description only" in again.output
     assert len(again.output.strip().splitlines()) == 1
+
+
+def test_a_resume_takes_the_recorded_weight_and_group_columns_and_asks_for_the_time_column(tmp_path, mixed_frame):
+    import json
+
+    X, y = mixed_frame
+    table = X.assign(label=y, w=np.where(np.arange(len(y)) % 3 == 0, 2.0, 1.0), shop=np.arange(len(y)) % 7,
+                     day=np.arange(len(y)))
+    table.to_csv(tmp_path / "t.csv", index=False)
+    common = ["--target", "label", "--include", "logistic_regression", "--out", str(tmp_path / "m.skops")]
+    result = CliRunner().invoke(main, ["fit", str(tmp_path / "t.csv"), "--trials", "1", "--weight-column", "w",
+                                       "--group-column", "shop", "--run-dir", str(tmp_path / "run"), *common])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "run" / "settings.json").read_text())["columns"] == {"weight": "w", "group": "shop"}
+    result = CliRunner().invoke(main, ["fit", str(tmp_path / "t.csv"), "--trials", "2", "--resume", str(tmp_path / "run"),
+                                       *common])  # neither column given again: the run's own
+    assert result.exit_code == 0, result.output
+    assert "2 trials (0 failed, 1 of them from before)" in result.output and "(by group)" in result.output
+
+    result = CliRunner().invoke(main, ["fit", str(tmp_path / "t.csv"), "--trials", "1", "--time-column", "day",
+                                       "--run-dir", str(tmp_path / "timed"), *common, "--force"])
+    assert result.exit_code == 0, result.output
+    before = (tmp_path / "timed" / "trials.jsonl").read_text()
+    result = CliRunner().invoke(main, ["fit", str(tmp_path / "t.csv"), "--trials", "2", "--resume", str(tmp_path / "timed"),
+                                       *common])
+    assert result.exit_code == 2 and result.output.strip().splitlines()[-1] == (
+        f"Error: Cannot resume {tmp_path / 'timed'} without --time-column: its run validated forward in time; give the "
+        "same column again.")
+    assert (tmp_path / "timed" / "trials.jsonl").read_text() == before

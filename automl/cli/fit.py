@@ -106,6 +106,11 @@ def fit(ctx, data, target, sep, task, out, force, top, quiet, verbose, run_dir, 
         for option, param in _RESUMABLE.items():  # (a run recorded before an option existed keeps its default)
             if ctx.get_parameter_source(option) == click.core.ParameterSource.DEFAULT and param in recorded:
                 options[option] = recorded[param]
+        weight_column = weight_column or settings.columns.get("weight")  # so are the weight and group columns
+        group_column = group_column or settings.columns.get("group")
+        if settings.params.get("cv") == "time" and not time_column:
+            raise InputError(f"Cannot resume {resume} without --time-column: its run validated forward in time; give "
+                             "the same column again.")
     for option in ("include", "exclude", "extra_metrics"):
         if isinstance(options[option], str):
             options[option] = names(options[option]) or None
