@@ -57,7 +57,6 @@ from automl.trials.worker import TrialWorker
 logger = logging.getLogger(__name__)
 
 
-
 class _AutoBase(BaseEstimator):
     def __init__(self, *, time_budget: float | None = 60.0, max_trials: int | None = None, metric: str | None = None,
                  extra_metrics: tuple | None = None, search: str = "smac", seed: int = 0, resampling: str | None = None,

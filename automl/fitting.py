@@ -64,8 +64,8 @@ def open_run(params: dict[str, Any], estimator: str, data: TrainingData, metric:
         resampling = choose_resampling(len(data.X), data.X.shape[1], params["time_budget"], params["resampling"],
                                        trial_seconds)
         time_ordered = params["cv"] == "time"
-        if time_ordered and resampling.repeats > 1:  # forward in time splits one way: nothing to repeat
-            resampling = Resampling("cv", resampling.n_splits)
+        if (time_ordered or data.groups is not None) and resampling.repeats > 1:  # forward in time splits one way;
+            resampling = Resampling("cv", resampling.n_splits)  # few groups shuffle into the same folds again
         resampling = replace(resampling, time_ordered=time_ordered, grouped=data.groups is not None)
     if resampling.reason:
         logger.info("Validating by %s.", resampling.describe())

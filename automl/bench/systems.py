@@ -24,7 +24,8 @@ SECONDARY = {"binary": ("roc_auc", "log_loss", "accuracy"), "multiclass": ("log_
              "regression": ("rmse", "mae", "r2")}
 _AUTOML = {  # system -> the AutoClassifier/AutoRegressor options that make it
     "automl": {}, "automl_cold": {"warm_start": "none"},
-    "automl_cv": {"resampling": "cv"},  # one k-fold plan, never repeated: the yardstick of the repeated rule "automl_single": {"ensemble_size": 0},
+    "automl_cv": {"resampling": "cv"},  # one k-fold plan, never repeated: the yardstick of the repeated rule
+    "automl_single": {"ensemble_size": 0},
     "automl_single_2jobs": {"ensemble_size": 0, "n_jobs": 2},
     "random": {"search": "random"},
     # the optimizer alone (no warm start, no ensemble): SMAC against random search over the same space

@@ -18,6 +18,7 @@ Three phases, each resumable from the output folder (a killed build continues wh
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -135,8 +136,9 @@ def pool_results(run_dir: Path, n: int) -> tuple[list[float | None], list[float 
     seconds: list[float | None] = [None] * n
     for trial in trials:
         for label in trial.origin[len(WARM):].split(" + ") if trial.origin.startswith(WARM) else ():
-            if label.startswith("given ") and int(label[len("given "):]) < n:
-                i = int(label[len("given "):])
+            given = re.fullmatch(r"given (\d+)", label)  # a shrunk one (", shrunk") is another configuration
+            if given and int(given.group(1)) < n:
+                i = int(given.group(1))
                 losses[i], seconds[i] = trial.loss, round(trial.fit_seconds, 3)
     return losses, seconds
 

@@ -87,7 +87,8 @@ def _overview(view: RunView) -> str:
 
 def _validation(validation: dict) -> str:
     if validation.get("kind") == "cv":
-        return f"{validation.get('n_splits')}-fold cross-validation"
+        repeats = validation.get("repeats", 1)
+        return f"{validation.get('n_splits')}-fold cross-validation" + (f", repeated {repeats} times" if repeats > 1 else "")
     return validation.get("kind") or "unknown"
 
 

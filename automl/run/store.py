@@ -195,8 +195,8 @@ class RunStore:
             if previous.value(key) != settings.value(key):
                 raise InputError(f"Cannot resume {path}: its {key} is {previous.value(key)!r}, not "
                                  f"{settings.value(key)!r}.")
-        resumed = dataclasses.replace(settings, validation=previous.validation,
-                                      sessions=(*previous.sessions, _now()))
+        resumed = dataclasses.replace(settings, validation=previous.validation, sessions=(*previous.sessions, _now()),
+                                      columns=settings.columns or previous.columns)  # unnamed arrays: keep the names
         return cls(path, resumed, fingerprint, True)
 
     def begin(self, space: dict[str, Any]) -> None:

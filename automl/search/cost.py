@@ -30,6 +30,7 @@ RAN = (TrialStatus.OK, TrialStatus.TIMEOUT)  # trials whose seconds say how long
 PRIOR_MARGIN = 2.0  # a prediction from the metabase alone skips only beyond twice the limit (it is rougher)
 SHRINK_TO = 0.5     # a configuration predicted too slow is shrunk to about this share of its time limit ...
 MAX_SHRINK = 8.0    # ... unless that takes its trees (rounds, iterations) below an eighth or their lower bound
+SHRINKABLE = ("n_estimators", "dart_rounds", "max_iter", "iterations")  # counts whose cut leaves the same model, smaller
 
 
 @dataclass(frozen=True)
@@ -127,9 +128,8 @@ class CostModel:
             return None
         return f"TimeEstimate: skipped, predicted to take {seconds:,.0f} s (by {basis}), over the {limit_s:,.0f} s it may take"
 
-
     def shrink(self, config: Mapping, limit_s: float, trials: Iterable[TrialRecord]) -> dict | None:
-        """The configuration with its count of trees (rounds, iterations: the first active integer
+        """The configuration with its count of trees (rounds, iterations: the first active SHRINKABLE
         hyperparameter its fit time is proportional to) cut so that it is predicted to take about
         SHRINK_TO x ``limit_s``; None when it has no such count, no prediction, or the cut would go
         below the count's lower bound or a MAX_SHRINK-th of it (a different model, not a smaller one)."""
@@ -140,7 +140,7 @@ class CostModel:
         ranges = {h.name: h for h in component.hyperparameters}
         for name in component.cost_scales_with:
             key, hyperparameter = f"{component.name}:{name}", ranges.get(name)
-            if key not in config or hyperparameter is None or hyperparameter.type != "int":
+            if name not in SHRINKABLE or key not in config or hyperparameter is None or hyperparameter.type != "int":
                 continue
             value = config[key]
             smaller = math.floor(value * SHRINK_TO * limit_s / predicted[0])

@@ -14,7 +14,9 @@ def initial_design(space: SearchSpace, *, initial_configs, warm_start, metabase:
     """(configuration, origin) pairs to evaluate first: ``initial_configs`` (checked strictly against
     the space), the warm start for data with these ``metafeatures`` (adapted to the space; those that
     cannot be are left out), and the defaults; without repeats. Without configurations of the user's,
-    the first one the ``cost`` model predicts to take at most a tenth of the ``time_budget`` goes first."""
+    the ``cost`` model orders them (``by_gain_per_second``): by expected gain per predicted second when
+    they cannot all run in the ``time_budget``, else with the first one predicted to take at most a
+    tenth of it first."""
     warm = warm_start_design(warm_start, task, metafeatures, metabase)
     design = space.design_with_origins(initial_configs or (), warm)
     return design if initial_configs or cost is None else by_gain_per_second(design, cost, time_budget)

@@ -30,6 +30,7 @@ logging.getLogger("smac").setLevel(logging.ERROR)  # SMAC's INFO and WARNING lin
 HALVING_ETA = 3  # successive halving keeps the best third at each data fraction (SMAC_SETTINGS["halving_eta"])
 OnTrial = Callable[[TrialRecord, TrialOutcome, list[TrialRecord]], None]
 Skip = Callable[[dict, float], "str | None"]
+SHRUNK = ", shrunk"  # the end of a shrunk configuration's origin
 
 
 class Trials(Protocol):
@@ -103,9 +104,10 @@ def run_search(space: SearchSpace, trials: Trials | TrialPool, settings: SearchS
     memory); it is then recorded as a SKIPPED trial with that reason, told to the optimizer as a
     failure, and counted in ``SearchResult.skipped``. So is a configuration promoted to a larger
     fraction whose time on the smaller one, scaled up, predicts that it cannot finish in time, and one
-    the ``cost`` model predicts to run past its own time limit. A configuration predicted to need
-    more than the time the search has left is not skipped: the search stops there, leaving that
-    time to the final model.
+    the ``cost`` model predicts to run past its own time limit; that one (and one stopped at its
+    limit) then runs next with fewer trees where ``CostModel.shrink`` can cut them (counted in
+    ``SearchResult.shrunk``). A configuration predicted to need more than the time the search has
+    left is not skipped: the search stops there, leaving that time to the final model.
     """
     start = time.monotonic()
     result = SearchResult(trials=list(history.trials), predictions=dict(history.predictions),
@@ -126,9 +128,10 @@ def run_search(space: SearchSpace, trials: Trials | TrialPool, settings: SearchS
     result.wall_seconds = time.monotonic() - start
     logger.info("search stopped (%s): %d trials, optimizer %.1f%% of %.1fs", result.stop_reason,
                 len(result.trials), 100 * result.optimizer_share, result.wall_seconds)
-    if result.skipped:
-        logger.info("%d configuration(s) were skipped before running: predicted to need more memory or "
-                    "time than a trial may use; %d of them ran again with fewer trees.", result.skipped, result.shrunk)
+    if result.skipped or result.shrunk:
+        logger.info("%d configuration(s) were skipped before running: predicted to need more memory or time than a "
+                    "trial may use; %d ran smaller (fewer trees) instead of one skipped or stopped at its time limit.",
+                    result.skipped, result.shrunk)
     return result
 
 
@@ -159,7 +162,7 @@ class _Loop:
     skip: Skip
     cost: CostModel | None = None
     shrunk: tuple[dict, str, float] | None = None  # what runs instead of the configuration just skipped
-    deferred: list = field(default_factory=list)  # asked for, waiting behind a shrunk configuration
+    deferred: list[tuple[dict, str, float]] = field(default_factory=list)  # asked for, waiting behind a shrunk one
 
     def now_s(self) -> float:
         """Seconds into the run (earlier sessions included), as trials record their times."""
@@ -303,6 +306,7 @@ class _Loop:
             outcome.status, outcome.loss, outcome.fit_seconds, outcome.predict_seconds, outcome.warnings,
             outcome.error, outcome.scores, started_s, finished_s))
         result.trials.append(record)
+        result.shrunk += spec.origin.endswith(SHRUNK) and record.status is not TrialStatus.SKIPPED
         if record.ok and outcome.predictions is not None:
             result.predictions[record.trial_id] = outcome.predictions
             keep_best_predictions(result)
@@ -323,11 +327,12 @@ class _Loop:
         reason = self.skip(config, fraction) or _too_slow(self.result.trials, config, fraction, limit_s)
         if reason is None and self.cost is not None:
             reason = self.cost.too_slow(config, fraction, own_limit, self.result.trials)
-            smaller = None if reason is None or fraction < 1.0 else self.cost.shrink(config, own_limit, self.result.trials)
+            smaller = None if reason is None or not _may_shrink(origin, fraction) else \
+                self.cost.shrink(config, own_limit, self.result.trials)
             if smaller is not None and not self.skip(smaller, fraction) and self.proposer.adopt(smaller, fraction):
                 changed = next(k for k in smaller if smaller[k] != config[k])
                 reason += f"; run again with {changed.split(':')[-1]}={smaller[changed]}"
-                self.shrunk = (smaller, f"{origin}, shrunk", fraction)
+                self.shrunk = (smaller, origin + SHRUNK, fraction)
         if reason is None:
             return False
         self.result.skipped += 1
@@ -340,13 +345,14 @@ class _Loop:
         """What runs next: after a trial stopped at its time limit, the same configuration shrunk to fit half
         of it (its rate is now known), ahead of the ``upcoming`` one, which waits; else ``upcoming``."""
         last = self.result.trials[-1] if self.result.trials else None
-        if self.cost is None or last is None or last.status is not TrialStatus.TIMEOUT or last.fraction < 1.0:
+        if self.cost is None or last is None or last.status is not TrialStatus.TIMEOUT \
+                or not _may_shrink(last.origin, last.fraction) or last.origin.endswith(SHRUNK):  # once, not a chain
             return upcoming
-        smaller = self.cost.shrink(last.config, self.own_limit(1.0), self.result.trials)
+        smaller = self.cost.shrink(last.config, self.own_limit(1.0), [last])  # at the rate it ran (at least)
         if smaller is None or self.skip(smaller, 1.0) or not self.proposer.adopt(smaller, 1.0):
             return upcoming
         logger.info("trial %d ran out of time; its configuration runs again with fewer trees", last.trial_id)
-        self.shrunk = (smaller, f"{last.origin}, shrunk", 1.0)
+        self.shrunk = (smaller, last.origin + SHRUNK, 1.0)
         if upcoming is not None:
             self.deferred.append(upcoming)
         return self.take_shrunk()
@@ -355,7 +361,6 @@ class _Loop:
         """The smaller configuration that replaces the one just skipped as too slow (the proposer adopted
         it, to be told its result), or None."""
         shrunk, self.shrunk = self.shrunk, None
-        self.result.shrunk += shrunk is not None
         return shrunk
 
     def outlasts(self, config: dict, fraction: float, left_s: float | None) -> bool:
@@ -368,6 +373,13 @@ class _Loop:
         logger.info("search stops: a %s trial would take about %.0f s, %.0f s are left", config["model"],
                     predicted[0], left_s)
         return True
+
+
+def _may_shrink(origin: str, fraction: float) -> bool:
+    """Whether a configuration may run smaller than asked: not on a data fraction (successive halving
+    compares like with like), nor one listed by hand (a warm start given as a list runs as given: the
+    metabase build replays its pool so)."""
+    return fraction >= 1.0 and not origin.startswith("warm start: given")
 
 
 def _smaller(*limits: float | None) -> float | None:

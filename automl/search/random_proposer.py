@@ -32,7 +32,10 @@ class RandomProposer:
         raise StopIteration
 
     def adopt(self, config: dict, fraction: float) -> bool:
-        """A configuration the loop runs that was not asked for (a too-slow one, shrunk): it may."""
+        """Whether a configuration not asked for (a too-slow one, shrunk) may run: unless seen before."""
+        if config_key(config) in self._seen:
+            return False
+        self._seen.add(config_key(config))
         return True
 
     def tell(self, record: TrialRecord, worst: float) -> None:

@@ -126,13 +126,16 @@ class SmacProposer:
     def adopt(self, config: dict, fraction: float) -> bool:
         """Whether a configuration SMAC did not propose (a too-slow one, shrunk) may run: it is then told
         like one that was, so the surrogate learns from it. Not in a multi-fidelity search (successive
-        halving tracks the trials it proposed)."""
-        if self._budgets:
+        halving tracks the trials it proposed), nor one seen before or outside the space."""
+        if self._budgets or config_key(config) in self._seen:  # run already (two counts shrink to one)
+            return False
+        try:
+            info = TrialInfo(Configuration(self._smac.scenario.configspace, values=config), seed=self._trial_seed,
+                             budget=fraction)
+        except Exception:  # noqa: BLE001  ConfigSpace raises several types for a value outside its space
             return False
         self._seen.add(config_key(config))
-        cs = self._smac.scenario.configspace
-        self._pending[(config_key(config), fraction)] = TrialInfo(Configuration(cs, values=config),
-                                                                  seed=self._trial_seed, budget=fraction)
+        self._pending[(config_key(config), fraction)] = info
         return True
 
     def tell(self, record: TrialRecord, worst: float) -> None:

@@ -119,7 +119,7 @@ def average_into(predictions: np.ndarray, counts: np.ndarray, rows: np.ndarray, 
         predictions[rows] = values
     else:
         seen = seen.reshape(-1, *([1] * (np.ndim(values) - 1)))
-        predictions[rows] = (predictions[rows] * seen + values) / (seen + 1)
+        predictions[rows] = np.where(seen > 0, (np.nan_to_num(predictions[rows]) * seen + values) / (seen + 1), values)
     counts[rows] += 1
 
 

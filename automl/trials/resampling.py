@@ -87,8 +87,8 @@ class Resampling:
     def record(self) -> dict:
         """What the run directory keeps (``settings.json``'s validation): all but the reason."""
         fields = {"kind": self.kind, "n_splits": self.n_splits, "time_ordered": self.time_ordered,
-                  "grouped": self.grouped, "splitter": self.splitter, "repeats": self.repeats if self.repeats > 1 else 0}
-        return {k: v for k, v in fields.items() if v or k in ("kind", "n_splits")}
+                  "grouped": self.grouped, "splitter": self.splitter, "repeats": self.repeats}
+        return {k: v for k, v in fields.items() if (v and (k != "repeats" or v > 1)) or k in ("kind", "n_splits")}
 
 
 def choose_resampling(n_rows: int, n_columns: int, time_budget: float | None, forced: str | None = None,

@@ -179,6 +179,21 @@ def test_a_trial_that_runs_out_of_time_runs_again_shrunk_before_the_next_configu
     assert shrunk.config == {**big, "random_forest:n_estimators": 200} and shrunk.origin == "warm start: portfolio 1, shrunk"
     assert result.trials[2].config == fast and result.shrunk == 1  # the next configuration waited, and ran
 
+    # once, not a chain: a shrunk configuration that runs out of time too is not cut again; and one given
+    # in a list (the metabase build's replays) runs as given
+    clock[0], trials.submitted = 1000.0, []
+    huge = _config(space, "random_forest", n_estimators=2000)  # 200 s: shrunk to 30 s of the 0.015 s it shows
+    result = run_search(space, trials, SearchSettings("random", 0, 3, output_dir=tmp_path / "chain"),
+                        Budget(None, time.monotonic(), trial_time_limit=30.0), design=[(huge, "smac")], cost=cost)
+    assert [t.status for t in result.trials][:2] == [TrialStatus.TIMEOUT, TrialStatus.TIMEOUT]
+    assert result.trials[1].origin == "smac, shrunk" and not result.trials[2].origin.endswith("shrunk")
+    clock[0], trials.submitted = 1000.0, []
+    result = run_search(space, trials, SearchSettings("random", 0, 2, output_dir=tmp_path / "given"),
+                        Budget(None, time.monotonic(), trial_time_limit=30.0), design=[(big, "warm start: given 0"),
+                                                                                       (fast, "warm start: given 1")],
+                        cost=cost)
+    assert [t.config for t in result.trials] == [big, fast] and result.shrunk == 0
+
 
 def test_the_warm_start_runs_by_expected_gain_per_second_when_it_cannot_all_run():
     space = _space()
