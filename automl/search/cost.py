@@ -151,6 +151,13 @@ class CostModel:
         return None
 
 
+def may_shrink(origin: str, fraction: float) -> bool:
+    """Whether a configuration may run smaller than asked: not on a data fraction (successive halving
+    compares like with like), nor one listed by hand (a warm start given as a list runs as given: the
+    metabase build replays its pool so)."""
+    return fraction >= 1.0 and not origin.startswith("warm start: given")
+
+
 def build_cost_model(components: Mapping[str, Component], task: str, folds, n_features: int, n_classes: int,
                      metabase_path: str | None) -> CostModel:
     """The cost model of a run over these ``folds`` (lists of training rows) of the table: the metabase

@@ -18,7 +18,7 @@ import numpy as np
 
 from automl.records import TrialRecord, TrialResult, TrialSpec, TrialStatus, config_key
 from automl.run.budget import MIN_TRIAL_S, Budget
-from automl.search.cost import CostModel
+from automl.search.cost import CostModel, may_shrink
 from automl.search.interrupt import StopOnCtrlC
 from automl.search.result import SearchResult, keep_best_predictions
 from automl.space.configspace import SearchSpace
@@ -327,7 +327,7 @@ class _Loop:
         reason = self.skip(config, fraction) or _too_slow(self.result.trials, config, fraction, limit_s)
         if reason is None and self.cost is not None:
             reason = self.cost.too_slow(config, fraction, own_limit, self.result.trials)
-            smaller = None if reason is None or not _may_shrink(origin, fraction) else \
+            smaller = None if reason is None or not may_shrink(origin, fraction) else \
                 self.cost.shrink(config, own_limit, self.result.trials)
             if smaller is not None and not self.skip(smaller, fraction) and self.proposer.adopt(smaller, fraction):
                 changed = next(k for k in smaller if smaller[k] != config[k])
@@ -346,7 +346,7 @@ class _Loop:
         of it (its rate is now known), ahead of the ``upcoming`` one, which waits; else ``upcoming``."""
         last = self.result.trials[-1] if self.result.trials else None
         if self.cost is None or last is None or last.status is not TrialStatus.TIMEOUT \
-                or not _may_shrink(last.origin, last.fraction) or last.origin.endswith(SHRUNK):  # once, not a chain
+                or not may_shrink(last.origin, last.fraction) or last.origin.endswith(SHRUNK):  # once, not a chain
             return upcoming
         smaller = self.cost.shrink(last.config, self.own_limit(1.0), [last])  # at the rate it ran (at least)
         if smaller is None or self.skip(smaller, 1.0) or not self.proposer.adopt(smaller, 1.0):
@@ -373,13 +373,6 @@ class _Loop:
         logger.info("search stops: a %s trial would take about %.0f s, %.0f s are left", config["model"],
                     predicted[0], left_s)
         return True
-
-
-def _may_shrink(origin: str, fraction: float) -> bool:
-    """Whether a configuration may run smaller than asked: not on a data fraction (successive halving
-    compares like with like), nor one listed by hand (a warm start given as a list runs as given: the
-    metabase build replays its pool so)."""
-    return fraction >= 1.0 and not origin.startswith("warm start: given")
 
 
 def _smaller(*limits: float | None) -> float | None:
