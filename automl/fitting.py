@@ -208,10 +208,13 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
     ranking_candidates = ranks_better_than_chance(result.predictions, plan.data.y, plan.data.weights) if labels \
         else at_half_candidates
 
-    def estimate(threshold: bool) -> ScoreEstimate | None:
+    def estimate(threshold: bool, among: dict[int, float] | None = None) -> ScoreEstimate | None:
         candidates = ranking_candidates if threshold else at_half_candidates
+        if among is not None:  # the final model is not what the selection chose: estimate the one saved
+            candidates = {i: result.predictions[i] for i in among if i in result.predictions}
+        rounds = ensemble_size if among is None or len(among) > 1 else 0
         return estimate_selection([t.trial_id for t in ranked(result.trials)], candidates, plan.data.y,
-                                  plan.data.metric, rounds=ensemble_size, seed=plan.data.seed, deadline=budget.final_end,
+                                  plan.data.metric, rounds=rounds, seed=plan.data.seed, deadline=budget.final_end,
                                   costs={t.trial_id: t.predict_seconds for t in result.trials},
                                   sample_weight=plan.data.weights, groups=plan.data.groups, threshold=threshold)
 
@@ -223,9 +226,10 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
                     at_half and f"{at_half.value:.4f}", retuned and f"{retuned.value:.4f}")
     tuned = retuned is not None and (at_half is None or retuned.value > at_half.value)
     predictions = ranking_candidates if tuned else at_half_candidates
+    chosen = {ranked(result.trials)[0].trial_id: 1.0}  # what the selection chose (the best, its members) ...
     if ensemble_size:
         progress.phase("building the ensemble")
-        predictor, weights = refit_ensemble(refits, result.trials, predictions, plan.data, (best, pipeline),
+        predictor, weights, chosen = refit_ensemble(refits, result.trials, predictions, plan.data, (best, pipeline),
                                             rounds=ensemble_size, budget=budget,
                                             selection_metric=selection_metric(plan.data.metric, tuned))
     threshold = None
@@ -237,6 +241,10 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
         logger.info("Decision threshold %.3f on P(second class), tuned for %s.", threshold, plan.data.metric.name)
     progress.phase("estimating its score")
     score = (retuned if threshold is not None else at_half) if labels else estimate(False)
+    if set(weights) != set(chosen):  # ... was not all refit in time: the estimate is of the model saved
+        score = estimate(threshold is not None, among=weights)
+        logger.info("The final model is not the selection's choice (%s could not be refit in time): estimated "
+                    "as saved.", ", ".join(f"trial {i}" for i in sorted(set(chosen) - set(weights))))
     by_id = {t.trial_id: t for t in result.trials}
     members = tuple(FinalMember(i, by_id[i].config["model"], w) for i, w in sorted(weights.items(), key=lambda m: (-m[1], m[0])))
     refit_fraction = fraction if len(weights) == 1 else 1.0  # ensemble members are refit on all rows

@@ -90,6 +90,28 @@ class OverconfidentClassifier(ClassifierMixin, BaseEstimator):
         return self.model_.predict(X)
 
 
+class RefitFailsClassifier(ClassifierMixin, BaseEstimator):
+    """A logistic regression that fails to fit more than ``max_rows`` rows: fine on a fold, not refit on all."""
+
+    def __init__(self, max_rows: int = 0):
+        self.max_rows = max_rows
+
+    def fit(self, X, y):
+        from sklearn.linear_model import LogisticRegression
+
+        if len(X) > self.max_rows:
+            raise RuntimeError(f"{len(X)} rows: more than this model takes")
+        self.model_ = LogisticRegression().fit(X, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(X)
+
+    def predict(self, X):
+        return self.model_.predict(X)
+
+
 class RowRecorder(ClassifierMixin, BaseEstimator):
     """Appends the first feature's values (row ids) of every fit and predict to the file ``log`` (JSON lines):
     shows which rows each fit and each validation saw, in the trial process."""

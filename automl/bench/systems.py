@@ -76,7 +76,7 @@ def fit_system(system: str, task: str, X_train, y_train, *, budget: float, seed:
         statuses = model.leaderboard_["status"]
         extra = {"trials": model.n_trials_, "failed_trials": int((statuses != "ok").sum()),
                  "skipped_trials": int((statuses == "skipped").sum()),  # predicted too slow or too big: never run
-                 "shrunk_trials": sum(t.origin.endswith(", shrunk") for t in model.trials_),  # ... run with fewer trees
+                 "shrunk_trials": sum(t.origin.endswith(", shrunk") for t in model.trials_),  # ... run smaller
                  # seconds of the budget spent on trials stopped at their time limit
                  "timed_out_s": round(sum(t.finished_s - t.started_s for t in model.trials_ if t.status.value == "timeout"), 2),
                  "fit_wall_s": round(fit_wall, 2), "run_dir_mb": round(model.run_dir_bytes_ / 2**20, 1),

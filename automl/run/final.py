@@ -94,13 +94,15 @@ def ranks_better_than_chance(predictions: dict[int, np.ndarray], y: np.ndarray,
 
 def refit_ensemble(refits: Refits, trials: list[TrialRecord], predictions: dict[int, np.ndarray], data: TrialData,
                    best: tuple[TrialRecord, Pipeline], *, rounds: int, budget: Budget,
-                   selection_metric: Metric | None = None) -> tuple[Pipeline | WeightedEnsemble, dict[int, float]]:
+                   selection_metric: Metric | None = None
+                   ) -> tuple[Pipeline | WeightedEnsemble, dict[int, float], dict[int, float]]:
     """Caruana selection over the kept out-of-fold ``predictions`` (a new member only while the ensemble's
     predict cost, by the trials' validation times, stays within ``automl.ensemble.PREDICT_COST_RATIO``
     of its first member's), then each member refit in the worker while time is left (until the
     budget's ``members_end``); members that do not fit in time are dropped (the rest re-weighted).
     ``best`` is the best trial and its refit pipeline; ``selection_metric`` (default: the run's) scores the
-    candidate averages."""
+    candidate averages. Returns the predictor, its members' weights, and the weights selection chose
+    (more members than the predictor's when some could not be refit in time)."""
     by_id = {t.trial_id: t for t in trials}
     order = [t.trial_id for t in sorted((by_id[i] for i in predictions), key=rank_key)]
     weights = select_weights(predictions, order, data.y, selection_metric or data.metric, rounds, budget.members_end,
@@ -114,7 +116,7 @@ def refit_ensemble(refits: Refits, trials: list[TrialRecord], predictions: dict[
                 fitted[trial_id] = member[0]
     logger.info("Ensemble selection chose %d trial(s); %d of them refit in time.", len(weights),
                 sum(1 for i in weights if i in fitted))
-    return _assemble(fitted, weights, data) or (pipeline, {best_trial.trial_id: 1.0})
+    return (*(_assemble(fitted, weights, data) or (pipeline, {best_trial.trial_id: 1.0})), weights)
 
 
 def _assemble(fitted: dict, weights: dict[int, float], data: TrialData):

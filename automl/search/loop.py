@@ -105,8 +105,8 @@ def run_search(space: SearchSpace, trials: Trials | TrialPool, settings: SearchS
     failure, and counted in ``SearchResult.skipped``. So is a configuration promoted to a larger
     fraction whose time on the smaller one, scaled up, predicts that it cannot finish in time, and one
     the ``cost`` model predicts to run past its own time limit; that one (and one stopped at its
-    limit) then runs next with fewer trees where ``CostModel.shrink`` can cut them (counted in
-    ``SearchResult.shrunk``). A configuration predicted to need more than the time the search has
+    limit) then runs next smaller (fewer columns a tree, fewer trees) where ``CostModel.shrink`` can
+    cut it (counted in ``SearchResult.shrunk``). A configuration predicted to need more than the time the search has
     left is not skipped: the search stops there, leaving that time to the final model.
     """
     start = time.monotonic()
@@ -130,7 +130,8 @@ def run_search(space: SearchSpace, trials: Trials | TrialPool, settings: SearchS
                 len(result.trials), 100 * result.optimizer_share, result.wall_seconds)
     if result.skipped or result.shrunk:
         logger.info("%d configuration(s) were skipped before running: predicted to need more memory or time than a "
-                    "trial may use; %d ran smaller (fewer trees) instead of one skipped or stopped at its time limit.",
+                    "trial may use; %d ran smaller (fewer columns a tree, fewer trees) instead of one skipped or stopped at "
+                    "its time limit.",
                     result.skipped, result.shrunk)
     return result
 
@@ -327,11 +328,12 @@ class _Loop:
         reason = self.skip(config, fraction) or _too_slow(self.result.trials, config, fraction, limit_s)
         if reason is None and self.cost is not None:
             reason = self.cost.too_slow(config, fraction, own_limit, self.result.trials)
-            smaller = None if reason is None or not may_shrink(origin, fraction) else \
-                self.cost.shrink(config, own_limit, self.result.trials)
+            over = reason or self.cost.too_slow(config, fraction, own_limit, self.result.trials, prior_margin=1.0)
+            smaller = None if over is None or not may_shrink(origin, fraction) else \
+                self.cost.shrink(config, own_limit, self.result.trials)  # shrunk as soon as it is over the limit
             if smaller is not None and not self.skip(smaller, fraction) and self.proposer.adopt(smaller, fraction):
-                changed = next(k for k in smaller if smaller[k] != config[k])
-                reason += f"; run again with {changed.split(':')[-1]}={smaller[changed]}"
+                changed = ", ".join(f"{k.split(':')[-1]}={round(smaller[k], 3)}" for k in smaller if smaller[k] != config[k])
+                reason = f"{over}; run again with {changed}"
                 self.shrunk = (smaller, origin + SHRUNK, fraction)
         if reason is None:
             return False
@@ -351,7 +353,7 @@ class _Loop:
         smaller = self.cost.shrink(last.config, self.own_limit(1.0), [last])  # at the rate it ran (at least)
         if smaller is None or self.skip(smaller, 1.0) or not self.proposer.adopt(smaller, 1.0):
             return upcoming
-        logger.info("trial %d ran out of time; its configuration runs again with fewer trees", last.trial_id)
+        logger.info("trial %d ran out of time; its configuration runs again smaller", last.trial_id)
         self.shrunk = (smaller, last.origin + SHRUNK, 1.0)
         if upcoming is not None:
             self.deferred.append(upcoming)

@@ -22,7 +22,7 @@ class SearchResult:
     stop_reason: str = ""
     resumed_trials: int = 0  # finished in an earlier session and read back, not re-run
     skipped: int = 0  # configurations not run: predicted to exceed their memory limit or their time
-    shrunk: int = 0   # configurations run with fewer trees instead of one skipped or timed out (CostModel.shrink)
+    shrunk: int = 0   # configurations run smaller instead of one skipped or timed out (CostModel.shrink)
 
     @property
     def interrupted(self) -> bool:

@@ -85,3 +85,26 @@ def test_the_final_line_names_the_saved_model_and_its_estimate():
                                                       "m4 0.10 + 2 more); estimated roc_auc = 0.8461 (nested out-of-fold)")
     assert FinalSummary(members[:1], estimate, 0.4).line().startswith("Final model: m0 (trial 0, refit on 40% of the rows)")
     assert FinalSummary((), None).line().startswith("Final model: a constant predictor")
+
+
+@pytest.mark.parametrize("ensemble_size", [0, 10])
+def test_a_best_trial_that_cannot_be_refit_leaves_an_estimate_of_the_model_saved(tmp_path, ensemble_size):
+    from automl import AutoClassifier
+
+    (tmp_path / "space").mkdir()  # the best family fits a fold (160 rows) but fails on all 200 at the refit
+    (tmp_path / "space" / "refit_fails.yaml").write_text(
+        "name: refit_fails\nstep: model\nestimator: tests.helpers.RefitFailsClassifier\ntasks: [binary]\n"
+        "initial_design: {rank: 0}\nfixed: {max_rows: 170}\n")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 8))
+    y = (X @ rng.normal(size=8) + rng.normal(size=200) > 0).astype(int)  # linear: the logistic regression is best
+    model = AutoClassifier(time_budget=None, max_trials=6, metric="log_loss", cv=5, warm_start="none", seed=0,
+                           search_space_dir=str(tmp_path / "space"), include=("refit_fails", "k_nearest_neighbors"),
+                           ensemble_size=ensemble_size, run_dir=str(tmp_path / "run")).fit(X, y)
+    best, *_ = sorted(model.trials_, key=lambda t: t.loss)
+    saved = min((t for t in model.trials_ if t.config["model"] == "k_nearest_neighbors"), key=lambda t: t.loss)
+    assert best.config["model"] == "refit_fails"  # the selection's choice ...
+    assert [m.trial_id for m in model.final_model_.members] == [saved.trial_id]  # ... is not what was saved
+    # the estimate is the saved trial's own out-of-fold log loss (nothing was chosen among), not the best's
+    assert model.estimated_score_.value == pytest.approx(saved.loss, abs=1e-4) != pytest.approx(best.loss, abs=1e-4)
+    assert f"{model.estimated_score_.value:.4f}" in model.final_model_.line()
