@@ -136,7 +136,7 @@ class _AutoBase(BaseEstimator):
             design = initial_design(space, initial_configs=self.initial_configs, warm_start=self.warm_start,
                                     metabase=self.metabase, task=data.task, metafeatures=metafeatures, cost=cost,
                                     time_budget=self.time_budget,
-                                    limit_s=make_budget(started, [], folds, len(data.y), self.get_params()).trial_limit_s)
+                                    limit_s=make_budget(started, [], folds, len(data.y), self.get_params()).shrink_limit_s)
             described = space.describe()  # serialises the ConfigSpace: once
             store.begin(described)  # every option checked: only now is the run directory written
             store.write_metafeatures(metafeatures)

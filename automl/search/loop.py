@@ -330,7 +330,7 @@ class _Loop:
             reason = self.cost.too_slow(config, fraction, own_limit, self.result.trials)
             over = reason or self.cost.too_slow(config, fraction, own_limit, self.result.trials, prior_margin=1.0)
             smaller = None if over is None or not may_shrink(origin, fraction) else \
-                self.cost.shrink(config, own_limit, self.result.trials)  # shrunk as soon as it is over the limit
+                self.cost.shrink(config, self.budget.shrink_limit_s, self.result.trials)  # as soon as it is over
             if smaller is not None and not self.skip(smaller, fraction) and self.proposer.adopt(smaller, fraction):
                 changed = ", ".join(f"{k.split(':')[-1]}={round(smaller[k], 3)}" for k in smaller if smaller[k] != config[k])
                 reason = f"{over}; run again with {changed}"
@@ -350,7 +350,7 @@ class _Loop:
         if self.cost is None or last is None or last.status is not TrialStatus.TIMEOUT \
                 or not may_shrink(last.origin, last.fraction) or last.origin.endswith(SHRUNK):  # once, not a chain
             return upcoming
-        smaller = self.cost.shrink(last.config, self.own_limit(1.0), [last])  # at the rate it ran (at least)
+        smaller = self.cost.shrink(last.config, self.budget.shrink_limit_s, [last])  # at the rate it ran (at least)
         if smaller is None or self.skip(smaller, 1.0) or not self.proposer.adopt(smaller, 1.0):
             return upcoming
         logger.info("trial %d ran out of time; its configuration runs again smaller", last.trial_id)
