@@ -151,7 +151,7 @@ class _AutoBase(BaseEstimator):
             result = search(plan, store, history, budget, worker, dask, progress)
             dask = None  # closed by the search
             release_freed_memory()  # the data's pickled copy (sent to the worker) is gone
-            final = final_predictor(plan, result, budget, worker, progress, self.ensemble_size)
+            final = final_predictor(plan, result, budget, worker, progress, self.ensemble_size, store.kept_models_file)
             progress.phase("saving the model")
             self._set_learned(data, metric, resampling.describe(), final, result, started)
             self.leaderboard_ = leaderboard(result.trials, metric, described["key_hyperparameters"], final.weights)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from automl.data import TrainingData, summarise_data
+from automl.ensemble import WeightedEnsemble
 from automl.errors import InputError
 from automl.files import library_versions
 from automl.metalearning.warmstart import check_warm_start
@@ -184,7 +185,8 @@ class FinalModel:
 
 
 def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, worker: TrialWorker,
-                    progress: Progress, ensemble_size: int) -> FinalModel:
+                    progress: Progress, ensemble_size: int,
+                    kept: Callable[[int], Path | None] = lambda trial_id: None) -> FinalModel:
     """The best trial refit on all rows (or the largest share the time allows), then, with an
     ``ensemble_size``, Caruana's ensemble of the best trials (each member refit while time is left),
     and the nested out-of-fold estimate of that choice (``automl.run.estimate``). For a binary metric of
@@ -198,7 +200,7 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
     """
     progress.phase("refitting the best pipeline on all rows")
     too_big = plan.memory_checks(plan.memory_limit_mb, len(plan.data.y))
-    refits = Refits(worker, plan.space.to_steps, too_big)
+    refits = Refits(worker, plan.space.to_steps, too_big, kept)
     pipeline, best, fraction = refit_best(refits, result.trials, plan.data, budget)
     if best is None:
         return FinalModel(pipeline, None, {}, 1.0, FinalSummary((), None))
@@ -248,7 +250,9 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
     by_id = {t.trial_id: t for t in result.trials}
     members = tuple(FinalMember(i, by_id[i].config["model"], w) for i, w in sorted(weights.items(), key=lambda m: (-m[1], m[0])))
     refit_fraction = fraction if len(weights) == 1 else 1.0  # ensemble members are refit on all rows
-    return FinalModel(predictor, best, weights, refit_fraction, FinalSummary(members, score, refit_fraction), threshold)
+    folds = len(predictor.members) if len(weights) == 1 and isinstance(predictor, WeightedEnsemble) else 0
+    return FinalModel(predictor, best, weights, refit_fraction, FinalSummary(members, score, refit_fraction, folds),
+                      threshold)
 
 
 def check_params(params: dict[str, Any]) -> None:

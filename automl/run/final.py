@@ -14,12 +14,15 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.pipeline import Pipeline
 
 from automl.ensemble import WeightedEnsemble, select_weights
+from automl.errors import InputError
+from automl.files import load_fitted
 from automl.metrics import Metric, get_metric
 from automl.records import TrialRecord, rank_key, ranked
 from automl.run.budget import Budget, full_fit_seconds
@@ -42,6 +45,7 @@ class Refits:
     worker: TrialWorker
     to_steps: Callable[[dict], dict]
     too_big: Callable[[dict, float], str | None] = lambda config, fraction: None
+    kept: Callable[[int], Path | None] = lambda trial_id: None  # the file of a trial's fold models, if kept
 
 
 def refit_best(refits: Refits, trials: list[TrialRecord], data: TrialData,
@@ -52,7 +56,10 @@ def refit_best(refits: Refits, trials: list[TrialRecord], data: TrialData,
     never fewer than it was validated on (a multi-fidelity trial may have shown its loss on a
     ninth of them): more rows than that only help. That share is sized to end by the budget itself
     (``members_end``), leaving the slack before ``final_end`` for an estimate that was short.
-    Failing that, the next best, and so on.
+    With no time for either, its own fold models predict, averaged (``fold_models``), where they are
+    kept: exactly what was validated, and better than a weaker trial refit (on a 1,500 x 400, 8-class
+    table at 30 s, LightGBM's refit did not fit where its holdout model scored 0.54 log loss, and the
+    logistic regression refit instead scored 0.78). Failing that, the next best, and so on.
     A worker killed at the end of the search is started again for the refit (its start-up is
     what the budget's few extra seconds are for). With nothing refit, a constant predictor (the weighted class shares or mean).
     """
@@ -61,9 +68,30 @@ def refit_best(refits: Refits, trials: list[TrialRecord], data: TrialData,
                                 share_end=budget.members_end)
         if fitted is not None:
             return fitted[0], trial, fitted[1]
+        folds = fold_models(refits, trial, data)
+        if folds is not None:
+            logger.info("Trial %d could not be refit in time: its %d fold model(s) predict instead.", trial.trial_id,
+                        len(folds.members))
+            return folds, trial, min(len(train) for train, _ in data.folds) / len(data.y)
     logger.warning("No configuration could be refit within the budget; falling back to a constant predictor.")
     dummy = DummyRegressor() if data.task == "regression" else DummyClassifier(strategy="prior")
     return Pipeline([("model", dummy)]).fit(np.zeros((len(data.y), 1)), data.y, **data.fit_params()), None, 1.0
+
+
+def fold_models(refits: Refits, trial: TrialRecord, data: TrialData) -> WeightedEnsemble | None:
+    """The trial's kept fold models as one predictor (their average); None when they are not kept, do not
+    read, or one of them was fit on a fold that lacked a class (its class codes differ)."""
+    path = refits.kept(trial.trial_id)
+    if path is None or not path.is_file():
+        return None
+    try:
+        kept = load_fitted(path, "trial's fold models")
+    except InputError:
+        return None
+    n_classes = None if data.task == "regression" else data.n_classes
+    if not kept or any(codes is not None and not np.array_equal(codes, np.arange(n_classes)) for _, codes in kept):
+        return None
+    return WeightedEnsemble([pipeline for pipeline, _ in kept], [1.0] * len(kept), n_classes)
 
 
 def beats_constant(trials: list[TrialRecord], predictions: dict[int, np.ndarray], constant_loss: float) -> dict[int, np.ndarray]:
@@ -125,7 +153,10 @@ def _assemble(fitted: dict, weights: dict[int, float], data: TrialData):
     if len(members) < 2:
         return None
     total = sum(members.values())
-    ensemble = WeightedEnsemble([fitted[i] for i in members], list(members.values()),
+    parts = [(model, w * share) for i, w in members.items()  # a member's fold models go in as members
+             for model, share in (zip(fitted[i].members, fitted[i].weights) if isinstance(fitted[i], WeightedEnsemble)
+                                  else [(fitted[i], 1.0)])]
+    ensemble = WeightedEnsemble([m for m, _ in parts], [w for _, w in parts],
                                 None if data.task == "regression" else data.n_classes)
     return ensemble, {i: w / total for i, w in members.items()}
 

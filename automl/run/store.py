@@ -274,6 +274,11 @@ class RunStore:
             if trial.trial_id not in best:
                 self._models_file(trial.trial_id).unlink(missing_ok=True)
 
+    def kept_models_file(self, trial_id: int) -> Path | None:
+        """The file of a trial's fold models, if they are kept."""
+        path = self._models_file(trial_id)
+        return path if path.is_file() else None
+
     def best_kept_models(self, trials: list[TrialRecord]) -> tuple[TrialRecord, Path] | None:
         """The best trial whose fold models are kept, with their file; None if none is."""
         for trial in ranked(trials):

@@ -32,6 +32,8 @@ CALIBRATION_RANGE = (0.75, 2.0)  # ... and is calibrated by this run's trials wi
 SHRINK_TO = 0.5     # a configuration predicted too slow is shrunk to about this share of its time limit ...
 MAX_SHRINK = 8.0    # ... unless that takes its trees (rounds, iterations) below an eighth or their lower bound
 SHRINKABLE = ("n_estimators", "dart_rounds", "max_iter", "iterations")  # counts whose cut leaves the same model, smaller
+UNPREDICTED_SHARE = 0.1  # a configuration nothing predicts runs under this share of the budget ...
+MIN_UNPREDICTED_LIMIT_S = 2.0  # ... but at least this long
 COLUMN_SHARES = ("colsample_bytree", "max_features")  # shares of the columns a tree (split) tries: cut first ...
 MIN_COLUMNS = 50    # ... on a wide table, down to this many columns (a narrow table keeps its own)
 
@@ -173,6 +175,18 @@ class CostModel:
                 return None
             smaller[key], cut = int(fewer), 1.0
         return smaller if cut >= 1.0 and smaller != dict(config) else None
+
+
+def unpredicted_limit(cost: CostModel, config: Mapping, fraction: float, trials: Iterable[TrialRecord],
+                      limit_s: float, budget_s: float | None) -> float:
+    """``limit_s``, or for a configuration nothing predicts (a family new to this run and the metabase:
+    CatBoost before the metabase knew it, a family of your own) UNPREDICTED_SHARE of the budget when that
+    is less: a first trial that would run long is cut early, and its rerun, shrunk to half that time at
+    the rate it ran, then finishes (on a 1,700-row, 7-class table CatBoost's defaults ran into a 15 s
+    limit, and the rerun shrunk to half of it at the end of the budget)."""
+    if budget_s is None or cost.predict(config, fraction, trials) is not None:
+        return limit_s
+    return min(limit_s, max(UNPREDICTED_SHARE * budget_s, MIN_UNPREDICTED_LIMIT_S))
 
 
 def may_shrink(origin: str, fraction: float) -> bool:

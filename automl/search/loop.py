@@ -18,7 +18,7 @@ import numpy as np
 
 from automl.records import TrialRecord, TrialResult, TrialSpec, TrialStatus, config_key
 from automl.run.budget import MIN_TRIAL_S, Budget
-from automl.search.cost import CostModel, may_shrink
+from automl.search.cost import CostModel, may_shrink, unpredicted_limit
 from automl.search.interrupt import StopOnCtrlC
 from automl.search.result import SearchResult, keep_best_predictions
 from automl.space.configspace import SearchSpace
@@ -172,10 +172,13 @@ class _Loop:
     def time_left(self) -> float | None:
         return self.budget.search_left_s(self.result.trials, getattr(self.trials, "restart_s", 0.0))
 
-    def own_limit(self, fraction: float) -> float:
+    def own_limit(self, fraction: float, config: dict | None = None) -> float:
         """A trial on a fraction of the rows gets that fraction of the time limit, but at least a third of
-        it: a configuration that needs more on a ninth of the rows could never finish on all of them."""
-        return self.budget.trial_limit_s * max(fraction, 1 / HALVING_ETA)
+        it (one that needs more on a ninth of the rows could never finish on all of them); a configuration
+        nothing predicts gets less (``unpredicted_limit``)."""
+        limit = self.budget.trial_limit_s * max(fraction, 1 / HALVING_ETA)
+        return limit if config is None or self.cost is None else \
+            unpredicted_limit(self.cost, config, fraction, self.result.trials, limit, self.budget.seconds)
 
     def run(self) -> None:
         """One trial at a time; the next configuration is asked for while it runs."""
@@ -196,7 +199,7 @@ class _Loop:
                 return
             config, origin, fraction = upcoming
             started = self.now_s()
-            own_limit = self.own_limit(fraction)
+            own_limit = self.own_limit(fraction, config)
             if self.skipped(config, origin, fraction, _smaller(timeout, own_limit), started, own_limit):
                 upcoming = self.take_shrunk() or self.ask()
                 continue
@@ -246,7 +249,7 @@ class _Loop:
             result.stop_reason = result.stop_reason or stop_reason()
             while not result.stop_reason and len(running) < pool.slots and pool.ready():
                 config, origin, fraction = upcoming
-                left, own_limit = self.time_left(), self.own_limit(fraction)
+                left, own_limit = self.time_left(), self.own_limit(fraction, config)
                 if self.skipped(config, origin, fraction, _smaller(left, own_limit), self.now_s(), own_limit):
                     upcoming = self.take_shrunk() or self.ask()
                     result.stop_reason = stop_reason()
@@ -342,7 +345,6 @@ class _Loop:
         self.record(TrialSpec(config, origin, fraction), outcome, at_s, at_s)
         return True
 
-
     def after_time_out(self, upcoming: tuple[dict, str, float] | None) -> tuple[dict, str, float] | None:
         """What runs next: after a trial stopped at its time limit, the same configuration shrunk to fit half
         of it (its rate is now known), ahead of the ``upcoming`` one, which waits; else ``upcoming``."""
@@ -350,7 +352,8 @@ class _Loop:
         if self.cost is None or last is None or last.status is not TrialStatus.TIMEOUT \
                 or not may_shrink(last.origin, last.fraction) or last.origin.endswith(SHRUNK):  # once, not a chain
             return upcoming
-        smaller = self.cost.shrink(last.config, self.budget.shrink_limit_s, [last])  # at the rate it ran (at least)
+        limit = min(self.budget.shrink_limit_s, last.finished_s - last.started_s)  # half the limit it was cut at ...
+        smaller = self.cost.shrink(last.config, limit, [last])  # ... at the rate it ran (at least)
         if smaller is None or self.skip(smaller, 1.0) or not self.proposer.adopt(smaller, 1.0):
             return upcoming
         logger.info("trial %d ran out of time; its configuration runs again smaller", last.trial_id)

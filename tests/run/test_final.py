@@ -102,3 +102,40 @@ def test_with_nothing_refit_the_constant_predictor_takes_the_weighted_class_shar
     pipeline, best, _ = refit_best(Refits(_RecordingWorker(), _space().to_steps), [], data,
                                    Budget(None, time.monotonic(), refit_factor=1.0))
     assert best is None and pipeline.predict_proba(np.zeros((1, 1))).tolist() == [[0.5, 0.5]]  # 3 x 1 against 1 x 3
+
+
+def test_a_best_with_no_time_to_refit_predicts_with_its_kept_fold_models(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    from automl.ensemble import WeightedEnsemble
+    from automl.files import save_fitted
+    from automl.metrics import get_metric
+    from automl.records import FinalMember, FinalSummary
+    from automl.run.final import Refits, refit_best
+    from automl.trials.evaluation import TrialData
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=100)})
+    y = (X["a"] > 0).to_numpy().astype(np.int64)
+    folds = [(np.arange(50, 100), np.arange(50)), (np.arange(50), np.arange(50, 100))]
+    data = TrialData(X, y, infer_schema(X), "binary", 2, folds, get_metric("log_loss", "binary"), 0)
+    kept = [(Pipeline([("model", LogisticRegression().fit(X.iloc[train], y[train]))]), np.arange(2))
+            for train, _ in folds]
+    save_fitted(kept, tmp_path / "trial_00000.skops")
+    configs = {c["model"]: c for c in _space().default_configs()}
+    slow_best, fast = _trial(0, configs["random_forest"], 0.1, 100.0, 1.0), _trial(1, configs["lightgbm"], 0.2, 1.0, 1.0)
+    worker = _RecordingWorker()
+    refits = Refits(worker, _space().to_steps, kept=lambda i: tmp_path / f"trial_{i:05d}.skops" if i == 0 else None)
+    predictor, best, fraction = refit_best(refits, [slow_best, fast], data, Budget(5.0, time.monotonic(), refit_factor=1.0))
+    # 100 s to refit, 10 s left: not the faster, weaker trial refit, but the best's two fold models, averaged
+    assert best.trial_id == 0 and worker.refits == [] and fraction == 0.5
+    assert isinstance(predictor, WeightedEnsemble) and len(predictor.members) == 2
+    by_hand = np.mean([m.predict_proba(X) for m, _ in kept], axis=0)
+    assert np.allclose(predictor.predict_proba(X), by_hand)
+    line = FinalSummary((FinalMember(0, "random_forest", 1.0),), None, fraction, fold_models=2).line()
+    assert line.startswith("Final model: random_forest (trial 0, its 2 fold models averaged, no time to refit)")
+    # without them kept, the next best is refit
+    predictor, best, _ = refit_best(Refits(worker, _space().to_steps), [slow_best, fast], data,
+                                    Budget(5.0, time.monotonic(), refit_factor=1.0))
+    assert best.trial_id == 1 and predictor == "refit lightgbm"

@@ -230,6 +230,41 @@ def test_a_trial_that_runs_out_of_time_runs_again_shrunk_before_the_next_configu
     assert [t.config for t in result.trials] == [big, fast] and result.shrunk == 0
 
 
+def test_a_configuration_nothing_predicts_runs_under_a_tenth_of_the_budget_then_shrunk(tmp_path, monkeypatch):
+    import automl.search.loop as loop
+
+    space = _space()
+    cost = CostModel(space.components, TableWork(4000, 10, 5))  # no metabase rates: nothing is predicted at first
+    huge, fast = _config(space, "random_forest", n_estimators=2000), _config(space, "lightgbm", n_estimators=16)
+    clock = [1000.0]
+    monkeypatch.setattr(loop.time, "monotonic", lambda: clock[0])
+
+    class Clocked:  # 0.1 s a tree on a fake clock, stopped at the limit each trial is given
+        def __init__(self):
+            self.submitted, self.limits = [], []
+
+        def submit(self, config, timeout_s, limit_s, fraction=1.0):
+            self.submitted.append(config)
+            self.limits.append(limit_s)
+
+        def collect(self, should_stop):
+            seconds = self.submitted[-1].get("random_forest:n_estimators", 10) * 0.1
+            clock[0] += min(seconds, self.limits[-1])
+            if seconds > self.limits[-1]:
+                return TrialOutcome(None, self.limits[-1], 0.0, error="TimeoutError", status=TrialStatus.TIMEOUT)
+            return TrialOutcome(0.5, seconds, 0.0)
+
+    trials = Clocked()
+    result = run_search(space, trials, SearchSettings("random", 0, 3, output_dir=tmp_path),
+                        Budget(600, time.monotonic()), design=[(huge, "warm start: portfolio 1"),
+                                                               (fast, "warm start: portfolio 2")], cost=cost)
+    # 200 s of trees: cut at a tenth of the 600 s budget (60 s, not the 150 s limit), where it ran 0.03 s a tree
+    assert trials.limits[0] == 60.0 and result.trials[0].status is TrialStatus.TIMEOUT
+    # then shrunk to half of those 60 s at that rate (1,000 trees), under the full limit now that a rate is known
+    assert result.trials[1].config == {**huge, "random_forest:n_estimators": 1000} and trials.limits[1] == 150.0
+    assert result.trials[1].status is TrialStatus.OK and result.trials[2].config == fast
+
+
 def test_the_warm_start_runs_by_expected_gain_per_second_when_it_cannot_all_run():
     space = _space()
     priced = CostModel(space.components, TableWork(4000, 10, 5), {"random_forest": 1e-5, "lightgbm": 1e-7})
