@@ -230,7 +230,7 @@ def test_a_trial_that_runs_out_of_time_runs_again_shrunk_before_the_next_configu
     assert [t.config for t in result.trials] == [big, fast] and result.shrunk == 0
 
 
-def test_a_configuration_nothing_predicts_runs_under_a_tenth_of_the_budget_then_shrunk(tmp_path, monkeypatch):
+def test_a_configuration_nothing_predicts_is_cut_early_then_probed_at_an_eighth_of_its_trees(tmp_path, monkeypatch):
     import automl.search.loop as loop
 
     space = _space()
@@ -258,10 +258,11 @@ def test_a_configuration_nothing_predicts_runs_under_a_tenth_of_the_budget_then_
     result = run_search(space, trials, SearchSettings("random", 0, 3, output_dir=tmp_path),
                         Budget(600, time.monotonic()), design=[(huge, "warm start: portfolio 1"),
                                                                (fast, "warm start: portfolio 2")], cost=cost)
-    # 200 s of trees: cut at a tenth of the 600 s budget (60 s, not the 150 s limit), where it ran 0.03 s a tree
-    assert trials.limits[0] == 60.0 and result.trials[0].status is TrialStatus.TIMEOUT
-    # then shrunk to half of those 60 s at that rate (1,000 trees), under the full limit now that a rate is known
-    assert result.trials[1].config == {**huge, "random_forest:n_estimators": 1000} and trials.limits[1] == 150.0
+    # 200 s of trees: cut at 8 % of the 600 s budget (48 s, not the 150 s limit), where it ran 0.024 s a tree
+    assert trials.limits[0] == 48.0 and result.trials[0].status is TrialStatus.TIMEOUT
+    # then, since that says only "more than 48 s", run again at an eighth of its trees (a probe of its
+    # rate), under the full limit now that a rate is known
+    assert result.trials[1].config == {**huge, "random_forest:n_estimators": 250} and trials.limits[1] == 150.0
     assert result.trials[1].status is TrialStatus.OK and result.trials[2].config == fast
 
 
