@@ -141,15 +141,16 @@ def test_a_wide_table_s_configuration_is_shrunk_in_its_columns_first_then_its_tr
     wide = CostModel(space.components, TableWork(4000, 500, 5))
     boosted = _config(space, "lightgbm", n_estimators=100, colsample_bytree=1.0)
     history = [_ran(0, boosted, 40.0)]  # 40 s: 1 s a tree of each class at all 500 columns
-    # 10 s limit: half of it is 5 s, an eighth of the work; columns down to 0.125 (62 of 500) do it all
-    assert wide.shrink(boosted, 10.0, history) == {**boosted, "lightgbm:colsample_bytree": 0.125}
-    # 4 s: columns to their floor of 50 (0.1), then trees to 2 s of the 4: 100 x 0.5 = 50 trees (within an eighth)
-    assert wide.shrink(boosted, 4.0, history) == {**boosted, "lightgbm:colsample_bytree": 0.1,
-                                                  "lightgbm:n_estimators": 50}
-    assert wide.shrink(boosted, 0.4, history) is None  # 5 trees: under an eighth
+    # 30 s limit: half of it is 15 s, 0.375 of the work: a tree's work is 0.1 + 0.9 x its share of the columns
+    assert wide.shrink(boosted, 30.0, history)["lightgbm:colsample_bytree"] == pytest.approx((0.375 - 0.1) / 0.9)
+    # 10 s: an eighth of the work; columns down to their floor of 50 (0.1, 0.19 of the work), then 66 of the trees
+    assert wide.shrink(boosted, 10.0, history) == {**boosted, "lightgbm:colsample_bytree": 0.1,
+                                                   "lightgbm:n_estimators": 66}
+    assert wide.shrink(boosted, 4.0, history)["lightgbm:n_estimators"] == 27  # 2 s: 0.05 / 0.19 of the trees
+    assert wide.shrink(boosted, 0.4, history) is None  # 3 trees: under an eighth
     # a narrow table keeps its columns: only its trees are cut
     narrow = CostModel(space.components, TableWork(4000, 10, 5))
-    assert narrow.shrink(boosted, 10.0, history) is None  # 12 trees: under its bound of 16 and an eighth
+    assert narrow.shrink(boosted, 10.0, history) is None  # 13 trees: under its bound of 16
     assert narrow.shrink(boosted, 40.0, history) == {**boosted, "lightgbm:n_estimators": 50}
     assert wide.shrink(boosted, 100.0, history) is None  # already fits: nothing to cut
 
