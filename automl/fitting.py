@@ -242,8 +242,9 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
                                    None if plan.data.weights is None else plan.data.weights[rows])
         logger.info("Decision threshold %.3f on P(second class), tuned for %s.", threshold, plan.data.metric.name)
     progress.phase("estimating its score")
-    score = (retuned if threshold is not None else at_half) if labels else estimate(False)
-    if set(weights) != set(chosen):  # ... was not all refit in time: the estimate is of the model saved
+    if set(weights) == set(chosen):
+        score = (retuned if threshold is not None else at_half) if labels else estimate(False)
+    else:  # ... was not all refit in time: the estimate is of the model saved
         score = estimate(threshold is not None, among=weights)
         logger.info("The final model is not the selection's choice (%s could not be refit in time): estimated "
                     "as saved.", ", ".join(f"trial {i}" for i in sorted(set(chosen) - set(weights))))

@@ -166,8 +166,8 @@ class FinalSummary:
         elif len(self.members) == 1:
             rows = "all rows" if self.refit_fraction >= 1 else f"{100 * self.refit_fraction:.0f}% of the rows"
             how = f"refit on {rows}" if not self.fold_models else \
-                f"its {self.fold_models} fold models averaged, no time to refit" if self.fold_models > 1 else \
-                f"its model as validated, fit on {rows}: no time to refit"
+                f"its {self.fold_models} fold models averaged, not refit" if self.fold_models > 1 else \
+                f"its model as validated, fit on {rows}, not refit"
             kind = f"{self.members[0].model} (trial {self.members[0].trial_id}, {how})"
         else:
             named = ", ".join(f"{m.model} {m.weight:.2f}" for m in self.members[:self.SHOWN])

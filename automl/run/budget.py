@@ -88,7 +88,9 @@ class Budget:
         """Seconds a configuration predicted past its limit is shrunk to fit (``CostModel.shrink``): the
         trial's limit, or TRIAL_LIMIT_SHARE of a budget so short that MIN_TRIAL_LIMIT_S is more (a 20 s
         budget's 10 s trial and its refit would leave room for nothing else)."""
-        return self.trial_limit_s if self.seconds is None else min(self.trial_limit_s, self.seconds * TRIAL_LIMIT_SHARE)
+        if self.seconds is None or self.trial_time_limit is not None:  # the user's limit is the user's
+            return self.trial_limit_s
+        return min(self.trial_limit_s, self.seconds * TRIAL_LIMIT_SHARE)
 
     def reserve_s(self, trials: Iterable[TrialRecord], restart_s: float = 0.0) -> float:
         """Seconds the search leaves for the final model: the refit of the best trial and, for an

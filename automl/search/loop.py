@@ -172,12 +172,12 @@ class _Loop:
     def time_left(self) -> float | None:
         return self.budget.search_left_s(self.result.trials, getattr(self.trials, "restart_s", 0.0))
 
-    def own_limit(self, fraction: float, config: dict | None = None) -> float:
+    def own_limit(self, fraction: float, config: dict | None = None, origin: str = "") -> float:
         """A trial on a fraction of the rows gets that fraction of the time limit, but at least a third of
         it (one that needs more on a ninth of the rows could never finish on all of them); a configuration
-        nothing predicts gets less (``unpredicted_limit``)."""
+        nothing predicts, less where it may be shrunk after (``unpredicted_limit``, ``may_shrink``)."""
         limit = self.budget.trial_limit_s * max(fraction, 1 / HALVING_ETA)
-        return limit if config is None or self.cost is None else \
+        return limit if config is None or self.cost is None or not may_shrink(origin, fraction) else \
             unpredicted_limit(self.cost, config, fraction, self.result.trials, limit, self.budget.seconds)
 
     def run(self) -> None:
@@ -199,7 +199,7 @@ class _Loop:
                 return
             config, origin, fraction = upcoming
             started = self.now_s()
-            own_limit = self.own_limit(fraction, config)
+            own_limit = self.own_limit(fraction, config, origin)
             if self.skipped(config, origin, fraction, _smaller(timeout, own_limit), started, own_limit):
                 upcoming = self.take_shrunk() or self.ask()
                 continue
@@ -249,7 +249,7 @@ class _Loop:
             result.stop_reason = result.stop_reason or stop_reason()
             while not result.stop_reason and len(running) < pool.slots and pool.ready():
                 config, origin, fraction = upcoming
-                left, own_limit = self.time_left(), self.own_limit(fraction, config)
+                left, own_limit = self.time_left(), self.own_limit(fraction, config, origin)
                 if self.skipped(config, origin, fraction, _smaller(left, own_limit), self.now_s(), own_limit):
                     upcoming = self.take_shrunk() or self.ask()
                     result.stop_reason = stop_reason()

@@ -73,3 +73,12 @@ def test_a_worker_slower_to_start_than_the_grace_is_kept_back_for():
     assert budget.reserve_s(trials, restart_s=2.0) == budget.reserve_s(trials) == pytest.approx(3.0)  # inside the grace
     assert budget.reserve_s(trials, restart_s=8.0) == pytest.approx(3.0 + 8.0 - REFIT_GRACE_S)
     assert budget.reserve_s([], restart_s=8.0) == pytest.approx(1.0 + 8.0 - REFIT_GRACE_S)
+
+
+def test_a_short_budget_shrinks_to_a_quarter_of_itself_but_a_user_s_trial_limit_stays():
+    from automl.run.budget import Budget
+
+    assert Budget(20.0, 0.0).trial_limit_s == 10.0 and Budget(20.0, 0.0).shrink_limit_s == 5.0  # the 10 s floor
+    assert Budget(100.0, 0.0).shrink_limit_s == 25.0
+    assert Budget(100.0, 0.0, trial_time_limit=60.0).shrink_limit_s == 60.0  # set by the user: kept
+    assert Budget(None, 0.0, trial_time_limit=30.0).shrink_limit_s == 30.0

@@ -134,7 +134,7 @@ def test_a_best_with_no_time_to_refit_predicts_with_its_kept_fold_models(tmp_pat
     by_hand = np.mean([m.predict_proba(X) for m, _ in kept], axis=0)
     assert np.allclose(predictor.predict_proba(X), by_hand)
     line = FinalSummary((FinalMember(0, "random_forest", 1.0),), None, fraction, fold_models=2).line()
-    assert line.startswith("Final model: random_forest (trial 0, its 2 fold models averaged, no time to refit)")
+    assert line.startswith("Final model: random_forest (trial 0, its 2 fold models averaged, not refit)")
     # without them kept, the next best is refit
     predictor, best, _ = refit_best(Refits(worker, _space().to_steps), [slow_best, fast], data,
                                     Budget(5.0, time.monotonic(), refit_factor=1.0))
