@@ -112,8 +112,8 @@ def assemble(out: Path, manifest: Path | None = None) -> Path:
         options = pool.get("options", options)
     entries, wall = [], 0.0
     for done in sorted(out.glob("runs/*/done.json")):
-        item = json.loads(done.read_text())
-        losses, seconds = pool_results(done.parent, len(pools[task_kind(item["task"])]))
+        item = json.loads(done.read_text())  # it carries its results: a build resumes from these files alone
+        losses, seconds = item["losses"], item.get("seconds")
         entries.append(DatasetEntry(item["name"], item["task"], item["metric"], item["metafeatures"], losses, seconds=seconds))
         wall += item["wall_s"]
     wall += sum(json.loads(f.read_text()).get("wall_s", 0.0) for f in out.glob("pool-*.json"))
