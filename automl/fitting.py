@@ -249,11 +249,11 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
         logger.info("The final model is not the selection's choice (%s could not be refit in time): estimated "
                     "as saved.", ", ".join(f"trial {i}" for i in sorted(set(chosen) - set(weights))))
     by_id = {t.trial_id: t for t in result.trials}
-    members = tuple(FinalMember(i, by_id[i].config["model"], w) for i, w in sorted(weights.items(), key=lambda m: (-m[1], m[0])))
-    refit_fraction = fraction if len(weights) == 1 else 1.0  # ensemble members are refit on all rows
-    folds = len(predictor.members) if len(weights) == 1 and isinstance(predictor, WeightedEnsemble) else 0
-    return FinalModel(predictor, best, weights, refit_fraction, FinalSummary(members, score, refit_fraction, folds),
-                      threshold)
+    folds = {best.trial_id: len(pipeline.members)} if isinstance(pipeline, WeightedEnsemble) else {}  # not refit
+    members = tuple(FinalMember(i, by_id[i].config["model"], w, folds.get(i, 0))
+                    for i, w in sorted(weights.items(), key=lambda m: (-m[1], m[0])))
+    refit_fraction = fraction if len(weights) == 1 else 1.0  # the other members are refit on all rows
+    return FinalModel(predictor, best, weights, refit_fraction, FinalSummary(members, score, refit_fraction), threshold)
 
 
 def check_params(params: dict[str, Any]) -> None:

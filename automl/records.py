@@ -138,6 +138,10 @@ class FinalMember:
     trial_id: int
     model: str
     weight: float
+    fold_models: int = 0  # not refit (no time): the trial's own fold models, averaged
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.weight:.2f}" + (f" (its {self.fold_models} fold models)" if self.fold_models else "")
 
 
 @dataclass(frozen=True)
@@ -156,7 +160,6 @@ class FinalSummary:
     members: tuple[FinalMember, ...]
     estimate: ScoreEstimate | None
     refit_fraction: float = 1.0
-    fold_models: int = 0  # a single pipeline not refit (no time): its trial's fold models, averaged
     SHOWN = 5  # members named in the line; the rest counted
 
     def line(self) -> str:
@@ -165,12 +168,12 @@ class FinalSummary:
             kind = "a constant predictor (no trial could be refit: it predicts the training prior)"
         elif len(self.members) == 1:
             rows = "all rows" if self.refit_fraction >= 1 else f"{100 * self.refit_fraction:.0f}% of the rows"
-            how = f"refit on {rows}" if not self.fold_models else \
-                f"its {self.fold_models} fold models averaged, not refit" if self.fold_models > 1 else \
-                f"its model as validated, fit on {rows}, not refit"
+            folds = self.members[0].fold_models
+            how = f"refit on {rows}" if not folds else f"its {folds} fold models averaged, not refit" if folds > 1 \
+                else f"its model as validated, fit on {rows}, not refit"
             kind = f"{self.members[0].model} (trial {self.members[0].trial_id}, {how})"
         else:
-            named = ", ".join(f"{m.model} {m.weight:.2f}" for m in self.members[:self.SHOWN])
+            named = ", ".join(str(m) for m in self.members[:self.SHOWN])
             more = f" + {len(self.members) - self.SHOWN} more" if len(self.members) > self.SHOWN else ""
             kind = f"ensemble of {len(self.members)} ({named}{more})"
         estimate = f"estimated {self.estimate}" if self.estimate else "not estimated (too few validated rows or no time left)"
@@ -178,13 +181,13 @@ class FinalSummary:
 
     def to_json(self) -> dict[str, Any]:
         return {"members": [vars(m) for m in self.members], "refit_fraction": self.refit_fraction,
-                "fold_models": self.fold_models, "estimate": vars(self.estimate) if self.estimate else None}
+                "estimate": vars(self.estimate) if self.estimate else None}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FinalSummary:
         estimate = data.get("estimate")
         return cls(tuple(FinalMember(**m) for m in data["members"]), ScoreEstimate(**estimate) if estimate else None,
-                   float(data.get("refit_fraction", 1.0)), int(data.get("fold_models", 0)))
+                   float(data.get("refit_fraction", 1.0)))
 
 
 def config_key(config: dict) -> tuple:

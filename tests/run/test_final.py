@@ -133,8 +133,10 @@ def test_a_best_with_no_time_to_refit_predicts_with_its_kept_fold_models(tmp_pat
     assert isinstance(predictor, WeightedEnsemble) and len(predictor.members) == 2
     by_hand = np.mean([m.predict_proba(X) for m, _ in kept], axis=0)
     assert np.allclose(predictor.predict_proba(X), by_hand)
-    line = FinalSummary((FinalMember(0, "random_forest", 1.0),), None, fraction, fold_models=2).line()
+    line = FinalSummary((FinalMember(0, "random_forest", 1.0, fold_models=2),), None, fraction).line()
     assert line.startswith("Final model: random_forest (trial 0, its 2 fold models averaged, not refit)")
+    in_ensemble = FinalSummary((FinalMember(0, "random_forest", 0.7, fold_models=2), FinalMember(1, "lightgbm", 0.3)), None)
+    assert in_ensemble.line().startswith("Final model: ensemble of 2 (random_forest 0.70 (its 2 fold models), lightgbm 0.30)")
     # without them kept, the next best is refit
     predictor, best, _ = refit_best(Refits(worker, _space().to_steps), [slow_best, fast], data,
                                     Budget(5.0, time.monotonic(), refit_factor=1.0))
