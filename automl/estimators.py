@@ -133,10 +133,11 @@ class _AutoBase(BaseEstimator):
                                                 data.classes is not None)  # dates and text count as not numeric
             cost = build_cost_model(space.components, data.task, folds, len(data.schema.columns), data.n_classes,
                                     self.metabase)
+            limits = make_budget(started, [], folds, len(data.y), self.get_params())  # as the loop shrinks
             design = initial_design(space, initial_configs=self.initial_configs, warm_start=self.warm_start,
                                     metabase=self.metabase, task=data.task, metafeatures=metafeatures, cost=cost,
-                                    time_budget=self.time_budget,
-                                    limit_s=make_budget(started, [], folds, len(data.y), self.get_params()).shrink_limit_s)
+                                    time_budget=self.time_budget, limit_s=limits.trial_limit_s,
+                                    shrink_to_s=limits.shrink_limit_s)
             described = space.describe()  # serialises the ConfigSpace: once
             store.begin(described)  # every option checked: only now is the run directory written
             store.write_metafeatures(metafeatures)

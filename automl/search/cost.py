@@ -226,18 +226,19 @@ def build_cost_model(components: Mapping[str, Component], task: str, folds, n_fe
     return CostModel(components, table, metabase_rates(metabase, task, components), pool)
 
 
-def as_it_runs(config: Mapping, cost: CostModel, limit_s: float | None) -> float | None:
-    """A configuration's predicted seconds as the search will run it: shrunk (``CostModel.shrink``)
-    when predicted past the trial's ``limit_s``; None without a prediction."""
+def as_it_runs(config: Mapping, cost: CostModel, limit_s: float | None, shrink_to_s: float | None = None) -> float | None:
+    """A configuration's predicted seconds as the search will run it: shrunk (``CostModel.shrink``) to
+    ``shrink_to_s`` (default: ``limit_s``) when predicted past the trial's ``limit_s``, as the loop does;
+    None without a prediction."""
     predicted = cost.predict(config, 1.0, ())
     if predicted is None or limit_s is None or predicted[0] <= limit_s:
         return None if predicted is None else predicted[0]
-    smaller = cost.shrink(config, limit_s, ())
+    smaller = cost.shrink(config, limit_s if shrink_to_s is None else shrink_to_s, ())
     return predicted[0] if smaller is None else cost.predict(smaller, 1.0, ())[0]
 
 
 def cheap_first(design: list[tuple[dict, str]], cost: CostModel, seconds: float | None,
-                share: float = 0.1, limit_s: float | None = None) -> list[tuple[dict, str]]:
+                share: float = 0.1, limit_s: float | None = None, shrink_to_s: float | None = None) -> list[tuple[dict, str]]:
     """The design with its first configuration predicted to finish within ``share`` of the budget (as it
     runs: ``as_it_runs``) moved to the front (unchanged without a time budget or such a configuration):
     a short budget then never ends with nothing but time-outs, and later choices are told a strong
@@ -245,25 +246,25 @@ def cheap_first(design: list[tuple[dict, str]], cost: CostModel, seconds: float 
     if seconds is None:
         return design
     for k, (config, _) in enumerate(design):
-        predicted = as_it_runs(config, cost, limit_s)
+        predicted = as_it_runs(config, cost, limit_s, shrink_to_s)
         if predicted is not None and predicted <= share * seconds:
             return [design[k], *design[:k], *design[k + 1:]]
     return design
 
 
-def by_gain_per_second(design: list[tuple[dict, str]], cost: CostModel, seconds: float | None,
-                       share: float = 0.5, limit_s: float | None = None) -> list[tuple[dict, str]]:
-    """The design ordered by expected gain per predicted second (as it runs, shrunk past the trial's
-    ``limit_s``) when it is predicted to take more than ``share`` of the budget (a wide table, many
+def by_gain_per_second(design: list[tuple[dict, str]], cost: CostModel, seconds: float | None, share: float = 0.5,
+                       limit_s: float | None = None, shrink_to_s: float | None = None) -> list[tuple[dict, str]]:
+    """The design ordered by expected gain per predicted second (as it runs: shrunk to ``shrink_to_s``
+    past the trial's ``limit_s``) when it is predicted to take more than ``share`` of the budget (a wide table, many
     classes: not all of it will run), else ``cheap_first``. The expected gain of the k-th configuration
     (its warm-start rank) is taken as 1 / k; a configuration without a prediction counts at the median
     of the others. Orders nothing without a time budget."""
     if seconds is None:
         return design
-    predicted = [as_it_runs(config, cost, limit_s) for config, _ in design]
+    predicted = [as_it_runs(config, cost, limit_s, shrink_to_s) for config, _ in design]
     known = [p for p in predicted if p is not None]
     if not known or sum(known) <= share * seconds:
-        return cheap_first(design, cost, seconds, limit_s=limit_s)
+        return cheap_first(design, cost, seconds, limit_s=limit_s, shrink_to_s=shrink_to_s)
     typical = statistics.median(known)
     rate = [1.0 / (k + 1) / max(p if p is not None else typical, 1e-3) for k, p in enumerate(predicted)]
     return [design[k] for k in sorted(range(len(design)), key=lambda k: -rate[k])]

@@ -277,3 +277,17 @@ def test_the_warm_start_runs_by_expected_gain_per_second_when_it_cannot_all_run(
     assert by_gain_per_second(design, priced, 60.0) == [design[1], design[0]]  # 1/2 per 10 s beats 1 per 1,000 s
     assert by_gain_per_second(design, priced, 10_000.0) == design  # all of it fits: the warm start's order
     assert by_gain_per_second(design, priced, None) == design
+
+
+def test_the_warm_start_prices_a_configuration_as_the_loop_will_run_it():
+    from automl.search.cost import as_it_runs
+
+    space = _space()
+    priced = CostModel(space.components, TableWork(4000, 10, 5), {"random_forest": 1e-5})
+    forest = _config(space, "random_forest", n_estimators=400)
+    seconds = as_it_runs(forest, priced, None)
+    assert 80.0 < seconds < 100.0
+    # under a 100 s trial limit it runs whole, even where a shrink would aim at 30 s (a short budget)
+    assert as_it_runs(forest, priced, 100.0, shrink_to_s=30.0) == seconds
+    # past a 60 s limit it is shrunk, to about half of the 30 s it is shrunk to fit
+    assert as_it_runs(forest, priced, 60.0, shrink_to_s=30.0) < 30.0 < as_it_runs(forest, priced, 60.0) < 60.0
