@@ -43,6 +43,8 @@ class Metric:
     greater_is_better: bool
     optimum: float
     scores_labels: bool = False  # computed from predicted labels (a threshold decides them), not probabilities
+    ranks: bool = False  # scores how the rows are ordered (pairs of them), not each row: predictions of different
+    # models do not mix in it (one model's scores may sit higher than another's), so each model's rows score apart
 
     def score(self, y_true: np.ndarray, predictions: np.ndarray, sample_weight: np.ndarray | None = None) -> float:
         """The metric in its usual direction (AUC near 1 is good, RMSE near 0 is good)."""
@@ -140,7 +142,7 @@ def _r2(y, pred, sample_weight=None):
 _METRICS = {
     m.name: m
     for m in [
-        Metric("roc_auc", CLASSIFICATION, _roc_auc, True, 1.0),
+        Metric("roc_auc", CLASSIFICATION, _roc_auc, True, 1.0, ranks=True),
         Metric("log_loss", CLASSIFICATION, _log_loss, False, 0.0),
         Metric("accuracy", CLASSIFICATION, _accuracy, True, 1.0, True),  # module-level functions: a Metric
         Metric("balanced_accuracy", CLASSIFICATION, _balanced_accuracy, True, 1.0, True),  # travels to the

@@ -108,3 +108,17 @@ def test_a_best_trial_that_cannot_be_refit_leaves_an_estimate_of_the_model_saved
     # the estimate is the saved trial's own out-of-fold log loss (nothing was chosen among), not the best's
     assert model.estimated_score_.value == pytest.approx(saved.loss, abs=1e-4) != pytest.approx(best.loss, abs=1e-4)
     assert f"{model.estimated_score_.value:.4f}" in model.final_model_.line()
+
+
+def test_a_metric_of_the_rows_order_scores_each_group_by_its_own_choice():
+    from automl.run.estimate import nested_score
+
+    # two groups, each ranked perfectly by its own choice, on scales that do not meet: one model's 0.4
+    # is another's 0.9; pooled, their rows interleave and the AUC drops below 1
+    y = np.array([0, 1, 0, 1, 0, 1, 0, 1])
+    p = np.array([0.1, 0.4, 0.2, 0.3, 0.6, 0.9, 0.7, 0.8])
+    nested, groups = np.column_stack([1 - p, p]), np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    assert AUC.score(y, nested) < 0.8
+    assert nested_score(AUC, y, nested, groups) == 1.0
+    log_loss = get_metric("log_loss", "binary")  # a mean over rows: pooled as before
+    assert nested_score(log_loss, y, nested, groups) == log_loss.score(y, nested)
