@@ -34,15 +34,20 @@ MAX_SHRINK = 8.0    # ... unless that takes its trees (rounds, iterations) below
 SHRINKABLE = ("n_estimators", "dart_rounds", "max_iter", "iterations")  # counts whose cut leaves the same model, smaller
 UNPREDICTED_SHARE = 0.08  # a configuration nothing predicts runs under this share of the budget ...
 MIN_UNPREDICTED_LIMIT_S = 2.0  # ... but at least this long
-COLUMN_SHARES = ("colsample_bytree", "max_features")  # shares of the columns a tree (split) tries: cut first ...
-MIN_COLUMNS = 50    # ... on a wide table, down to this many columns (a narrow table keeps its own)
-COLUMN_FIXED = 0.1  # the share of a tree's work that does not shrink with its columns (measured: LightGBM on
-# 1,000 x 500, 8 classes, took 0.25 of its time at 0.2 of the columns, 0.37 at 0.3)
+MIN_COLUMNS = 50    # shares of the columns a tree (split) tries are cut first, on a wide table down to this many
+COLUMN_FIXED = {    # each such share, with the part of a tree's work that does not shrink with the columns:
+    "colsample_bytree": 0.1,  # boosting (measured: LightGBM on 1,000 x 500, 8 classes, took 0.25 of its time
+                              # at 0.2 of the columns, 0.37 at 0.3)
+    "max_features": 0.04,     # forests, per split (benchmarks/forest_columns.py, 1,500 x 300, 4 classes: a random
+}                             # forest took 0.118 of its time at 0.1, 0.049 at 0.03; extra trees 0.186 and 0.082)
+COLUMN_SHARES = tuple(COLUMN_FIXED)
 
 
-def column_term(share: float) -> float:
-    """A tree's work at this share of the columns, relative to all of them: affine, not proportional."""
-    return COLUMN_FIXED + (1 - COLUMN_FIXED) * share
+def column_term(share: float, name: str) -> float:
+    """A tree's work at this share of the columns (hyperparameter ``name``), relative to all of them:
+    affine, not proportional."""
+    fixed = COLUMN_FIXED[name]
+    return fixed + (1 - fixed) * share
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,7 @@ def config_work(config: Mapping, components: Mapping[str, Component], n_classes:
         return float(given) if isinstance(given, (int, float)) and not isinstance(given, bool) and given > 0 else None
 
     for name in component.cost_scales_with:
-        work *= column_term(value(name) or 1.0) if name in COLUMN_SHARES else value(name) or 1.0
+        work *= column_term(value(name) or 1.0, name) if name in COLUMN_SHARES else value(name) or 1.0
     for name, step in component.cost_doubles_every.items():
         work *= 2.0 ** ((value(name) or 0.0) / step)
     if component.cost_per_class and n_classes > 2:
@@ -172,8 +177,9 @@ class CostModel:
             key, value = f"{component.name}:{name}", float(config[f"{component.name}:{name}"])
             floor = max(float(ranges[name].low), MIN_COLUMNS / max(self.table.n_features, 1))
             if cut < 1.0 and value > floor:
-                smaller[key] = max(floor, (column_term(value) * cut - COLUMN_FIXED) / (1 - COLUMN_FIXED))
-                cut *= column_term(value) / column_term(smaller[key])
+                fixed = COLUMN_FIXED[name]
+                smaller[key] = max(floor, (column_term(value, name) * cut - fixed) / (1 - fixed))
+                cut *= column_term(value, name) / column_term(smaller[key], name)
         for name in [n for n in names if n in SHRINKABLE and ranges[n].type == "int"][:1]:
             key, value = f"{component.name}:{name}", config[f"{component.name}:{name}"]
             fewer = math.ceil(value * cut - 1e-9) if cut < 1.0 else value

@@ -153,6 +153,10 @@ def test_a_wide_table_s_configuration_is_shrunk_in_its_columns_first_then_its_tr
     assert narrow.shrink(boosted, 10.0, history) is None  # 13 trees: under its bound of 16
     assert narrow.shrink(boosted, 40.0, history) == {**boosted, "lightgbm:n_estimators": 50}
     assert wide.shrink(boosted, 100.0, history) is None  # already fits: nothing to cut
+    # a forest's split work is nearly proportional to its columns: 0.04 + 0.96 x its share
+    forest = _config(space, "random_forest", n_estimators=100, max_features=1.0)
+    cut = wide.shrink(forest, 30.0, [_ran(1, forest, 40.0)])["random_forest:max_features"]
+    assert cut == pytest.approx((0.375 - 0.04) / 0.96)
 
 
 def test_a_typical_trial_s_seconds_pick_fewer_folds_for_a_slow_table(tmp_path):
