@@ -252,7 +252,7 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
     folds = {best.trial_id: len(pipeline.members)} if isinstance(pipeline, WeightedEnsemble) else {}  # not refit
     members = tuple(FinalMember(i, by_id[i].config["model"], w, folds.get(i, 0))
                     for i, w in sorted(weights.items(), key=lambda m: (-m[1], m[0])))
-    refit_fraction = fraction if len(weights) == 1 else 1.0  # the other members are refit on all rows
+    refit_fraction = fraction if best.trial_id in weights else 1.0  # the best's share; other members are refit on all
     return FinalModel(predictor, best, weights, refit_fraction, FinalSummary(members, score, refit_fraction), threshold)
 
 

@@ -141,7 +141,9 @@ class FinalMember:
     fold_models: int = 0  # not refit (no time): the trial's own fold models, averaged
 
     def __str__(self) -> str:
-        return f"{self.model} {self.weight:.2f}" + (f" (its {self.fold_models} fold models)" if self.fold_models else "")
+        not_refit = "" if not self.fold_models else " as validated, not refit" if self.fold_models == 1 else \
+            f" from its {self.fold_models} fold models, not refit"
+        return f"{self.model} {self.weight:.2f}{not_refit}"
 
 
 @dataclass(frozen=True)
@@ -180,13 +182,17 @@ class FinalSummary:
         return f"Final model: {kind}; {estimate}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"members": [vars(m) for m in self.members], "refit_fraction": self.refit_fraction,
+        members = [{k: v for k, v in vars(m).items() if k != "fold_models" or v} for m in self.members]  # older readers
+        return {"members": members, "refit_fraction": self.refit_fraction,
                 "estimate": vars(self.estimate) if self.estimate else None}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FinalSummary:
         estimate = data.get("estimate")
-        return cls(tuple(FinalMember(**m) for m in data["members"]), ScoreEstimate(**estimate) if estimate else None,
+        members = [dict(m) for m in data["members"]]
+        if data.get("fold_models") and len(members) == 1:  # written before members carried it
+            members[0]["fold_models"] = int(data["fold_models"])
+        return cls(tuple(FinalMember(**m) for m in members), ScoreEstimate(**estimate) if estimate else None,
                    float(data.get("refit_fraction", 1.0)))
 
 

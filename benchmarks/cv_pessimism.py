@@ -65,7 +65,7 @@ def main() -> None:
     rows = []
     for _, dataset in chosen.iterrows():
         frame = read_table(args.manifest.parent / dataset.file).dropna(subset=[dataset.target])
-        y = pd.factorize(frame[dataset.target])[0]
+        y = pd.factorize(frame[dataset.target], sort=True)[0]  # class order as the bench stratifies
         X = pd.get_dummies(frame.drop(columns=[dataset.target])).astype(float).iloc[:, :MAX_COLUMNS]
         for model, make in MODELS.items():
             for seed in range(args.seeds):

@@ -8,7 +8,10 @@ selection recomputed from the fit's own out-of-fold predictions in two ways:
 * ``per_group``: the mean of each outer group's own AUC (what ``automl.run.estimate`` now does for
   metrics of the rows' order), since each group is predicted by its own choice.
 
-Also printed: the estimate the fit reported and the best trial's validation score. Error = value -
+Also printed: the estimate the fit reported and the best trial's validation score. The recomputation
+estimates the selection over all candidates unless a saved member is not among them; where the fit
+passed over a member it could not refit in time, it estimated the saved members alone, so
+``reported`` and ``per_group`` may differ there (hepatitis, in the committed run). Error = value -
 test AUC (negative: pessimistic). One JSON line per dataset in OUT/runs.jsonl; rerunning skips the
 datasets already there. Compare with benchmarks/cv_pessimism.py: a fixed model's pooled 5-fold AUC
 is itself about 0.016 below the test AUC on this split.

@@ -10,7 +10,7 @@ Three phases, each resumable from the output folder (a killed build continues wh
 2. **Each dataset**: every pool configuration is one trial of an ordinary automl run in
    ``runs/<name>/`` (the same worker, resampling rule, metric and time limit as any trial), on
    at most ``max_rows`` rows: larger data is subsampled (stratified for classification, seed 0).
-   ``runs/<name>/done.json`` marks a finished dataset; an unfinished run is resumed.
+   ``runs/<name>/done.json`` marks a finished dataset and carries its results; an unfinished run is resumed.
 3. **metabase.json.gz**, assembled from every finished dataset, with the meta-features of the
    full data, the pool, and how it was built.
 """
@@ -114,6 +114,9 @@ def assemble(out: Path, manifest: Path | None = None) -> Path:
     for done in sorted(out.glob("runs/*/done.json")):
         item = json.loads(done.read_text())  # it carries its results: a build resumes from these files alone
         losses, seconds = item["losses"], item.get("seconds")
+        if len(losses) != len(pools[task_kind(item["task"])]):
+            raise InputError(f"{done} holds {len(losses)} results for a pool of {len(pools[task_kind(item['task'])])}: "
+                             "it was evaluated with another pool; remove its folder to evaluate it again.")
         entries.append(DatasetEntry(item["name"], item["task"], item["metric"], item["metafeatures"], losses, seconds=seconds))
         wall += item["wall_s"]
     wall += sum(json.loads(f.read_text()).get("wall_s", 0.0) for f in out.glob("pool-*.json"))

@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 PARTIAL_REFIT_MARGIN = 1.5  # a refit on a share of the rows is planned this much longer than its estimate:
 # on a million rows an MLP's refit outran the estimate (its time over its fraction, x1.5) by 26 s or more
+READ_START_S, READ_S_PER_MB = 1.0, 0.3  # reading kept fold models: their library's import, then per megabyte
+# (measured: 1.26 MB of XGBoost fold models read in 1.3 s the first time, 0.3 s after)
 
 
 @dataclass(frozen=True)
@@ -66,16 +68,20 @@ def refit_best(refits: Refits, trials: list[TrialRecord], data: TrialData,
     """
     for trial in ranked(trials):
         # with its fold models to fall back on, a refit is tried on the estimate without its safety margin,
-        # by the budget's end itself: the slack after it is for the fallback, which is read only if needed
-        # (reading five forests and their libraries took 3.7 s on Titanic)
+        # by the budget's end itself: the slack after it is for the fallback, read only if needed (five
+        # XGBoost models and their library took 3.7 s in a fresh process), unless the slack is too short
+        # to read them: then they are read first, and the refit has that much less time
         kept = refits.kept(trial.trial_id)
-        backed = kept is not None and kept.is_file()
+        later = kept is not None and kept.is_file() and _read_in_slack(kept, budget)
+        folds = fold_models(refits, trial, data) if kept is not None and kept.is_file() and not later else None
+        backed = later or folds is not None
         factor = budget.refit_factor / (REFIT_SAFETY if backed else 1.0)
         fitted = _refit_in_time(refits, trial, budget.members_end if backed else budget.final_end, factor,
                                 min_fraction=trial.fraction, share_end=budget.members_end)
         if fitted is not None:
             return fitted[0], trial, fitted[1]
-        folds = fold_models(refits, trial, data) if backed else None
+        if backed and folds is None:
+            folds = fold_models(refits, trial, data)
         if folds is not None:
             logger.info("Trial %d could not be refit in time: its %d fold model(s) predict instead.", trial.trial_id,
                         len(folds.members))
@@ -83,6 +89,13 @@ def refit_best(refits: Refits, trials: list[TrialRecord], data: TrialData,
     logger.warning("No configuration could be refit within the budget; falling back to a constant predictor.")
     dummy = DummyRegressor() if data.task == "regression" else DummyClassifier(strategy="prior")
     return Pipeline([("model", dummy)]).fit(np.zeros((len(data.y), 1)), data.y, **data.fit_params()), None, 1.0
+
+
+def _read_in_slack(path: Path, budget: Budget) -> bool:
+    """Whether the kept fold models in ``path`` can be read between the members' end and the final end."""
+    if budget.final_end is None or budget.members_end is None:
+        return True
+    return budget.final_end - budget.members_end >= READ_START_S + READ_S_PER_MB * path.stat().st_size / 2**20
 
 
 def fold_models(refits: Refits, trial: TrialRecord, data: TrialData) -> WeightedEnsemble | None:

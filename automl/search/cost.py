@@ -232,15 +232,16 @@ def build_cost_model(components: Mapping[str, Component], task: str, folds, n_fe
     return CostModel(components, table, metabase_rates(metabase, task, components), pool)
 
 
-def as_it_runs(config: Mapping, cost: CostModel, limit_s: float | None, shrink_to_s: float | None = None) -> float | None:
+def as_it_runs(config: Mapping, cost: CostModel, limit_s: float | None, shrink_to_s: float | None = None,
+               origin: str = "") -> float | None:
     """A configuration's predicted seconds as the search will run it: shrunk (``CostModel.shrink``) to
-    ``shrink_to_s`` (default: ``limit_s``) when predicted past the trial's ``limit_s``, as the loop does;
-    None without a prediction."""
+    ``shrink_to_s`` (default: ``limit_s``) when predicted past the trial's ``limit_s`` and its ``origin``
+    allows (``may_shrink``), as the loop does, else cut at the limit; None without a prediction."""
     predicted = cost.predict(config, 1.0, ())
     if predicted is None or limit_s is None or predicted[0] <= limit_s:
         return None if predicted is None else predicted[0]
-    smaller = cost.shrink(config, limit_s if shrink_to_s is None else shrink_to_s, ())
-    return predicted[0] if smaller is None else cost.predict(smaller, 1.0, ())[0]
+    smaller = cost.shrink(config, limit_s if shrink_to_s is None else shrink_to_s, ()) if may_shrink(origin, 1.0) else None
+    return limit_s if smaller is None else cost.predict(smaller, 1.0, ())[0]
 
 
 def cheap_first(design: list[tuple[dict, str]], cost: CostModel, seconds: float | None,
@@ -251,8 +252,8 @@ def cheap_first(design: list[tuple[dict, str]], cost: CostModel, seconds: float 
     loss early."""
     if seconds is None:
         return design
-    for k, (config, _) in enumerate(design):
-        predicted = as_it_runs(config, cost, limit_s, shrink_to_s)
+    for k, (config, origin) in enumerate(design):
+        predicted = as_it_runs(config, cost, limit_s, shrink_to_s, origin)
         if predicted is not None and predicted <= share * seconds:
             return [design[k], *design[:k], *design[k + 1:]]
     return design
@@ -267,7 +268,7 @@ def by_gain_per_second(design: list[tuple[dict, str]], cost: CostModel, seconds:
     of the others. Orders nothing without a time budget."""
     if seconds is None:
         return design
-    predicted = [as_it_runs(config, cost, limit_s, shrink_to_s) for config, _ in design]
+    predicted = [as_it_runs(config, cost, limit_s, shrink_to_s, origin) for config, origin in design]
     known = [p for p in predicted if p is not None]
     if not known or sum(known) <= share * seconds:
         return cheap_first(design, cost, seconds, limit_s=limit_s, shrink_to_s=shrink_to_s)

@@ -122,3 +122,20 @@ def test_a_metric_of_the_rows_order_scores_each_group_by_its_own_choice():
     assert nested_score(AUC, y, nested, groups) == 1.0
     log_loss = get_metric("log_loss", "binary")  # a mean over rows: pooled as before
     assert nested_score(log_loss, y, nested, groups) == log_loss.score(y, nested)
+
+
+def test_a_group_without_both_classes_is_left_out_of_the_per_group_auc():
+    from automl.run.estimate import nested_score
+
+    y = np.array([0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1])  # the third group holds no positive row
+    p = np.array([0.1, 0.4, 0.2, 0.3, 0.5, 0.6, 0.7, 0.8, 0.6, 0.9, 0.7, 0.8])
+    nested, groups = np.column_stack([1 - p, p]), np.repeat([0, 1, 2], 4)
+    assert nested_score(AUC, y, nested, groups) == 1.0  # the two groups that have an AUC
+    only_one = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1])  # group 0 has no positive: one scored, so pooled
+    assert nested_score(AUC, y, nested, only_one) == AUC.score(y, nested)
+    # whole user groups with one label each, through the whole estimate: a number, never NaN
+    predictions, labels = _noise(3, 60, seed=1)
+    users = np.repeat(np.arange(6), 10)
+    labels = (users % 2).astype(int)  # every user group holds one class
+    estimate = estimate_selection([0, 1, 2], predictions, labels, AUC, rounds=5, seed=0, groups=users)
+    assert estimate is None or np.isfinite(estimate.value)

@@ -104,7 +104,8 @@ def test_with_nothing_refit_the_constant_predictor_takes_the_weighted_class_shar
     assert best is None and pipeline.predict_proba(np.zeros((1, 1))).tolist() == [[0.5, 0.5]]  # 3 x 1 against 1 x 3
 
 
-def test_a_best_with_no_time_to_refit_predicts_with_its_kept_fold_models(tmp_path):
+@pytest.mark.parametrize("read_start_s", [1.0, 1e6])  # read after the refit failed, or first (no slack for it)
+def test_a_best_with_no_time_to_refit_predicts_with_its_kept_fold_models(tmp_path, monkeypatch, read_start_s):
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
@@ -112,9 +113,11 @@ def test_a_best_with_no_time_to_refit_predicts_with_its_kept_fold_models(tmp_pat
     from automl.files import save_fitted
     from automl.metrics import get_metric
     from automl.records import FinalMember, FinalSummary
+    from automl.run import final
     from automl.run.final import Refits, refit_best
     from automl.trials.evaluation import TrialData
 
+    monkeypatch.setattr(final, "READ_START_S", read_start_s)
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"a": rng.normal(size=100)})
     y = (X["a"] > 0).to_numpy().astype(np.int64)
@@ -136,7 +139,13 @@ def test_a_best_with_no_time_to_refit_predicts_with_its_kept_fold_models(tmp_pat
     line = FinalSummary((FinalMember(0, "random_forest", 1.0, fold_models=2),), None, fraction).line()
     assert line.startswith("Final model: random_forest (trial 0, its 2 fold models averaged, not refit)")
     in_ensemble = FinalSummary((FinalMember(0, "random_forest", 0.7, fold_models=2), FinalMember(1, "lightgbm", 0.3)), None)
-    assert in_ensemble.line().startswith("Final model: ensemble of 2 (random_forest 0.70 (its 2 fold models), lightgbm 0.30)")
+    assert in_ensemble.line().startswith("Final model: ensemble of 2 (random_forest 0.70 from its 2 fold models, not "
+                                         "refit, lightgbm 0.30)")
+    assert FinalSummary.from_json(in_ensemble.to_json()) == in_ensemble
+    assert "fold_models" not in in_ensemble.to_json()["members"][1]  # as older automl wrote (and reads) it
+    older = {"members": [{"trial_id": 0, "model": "random_forest", "weight": 1.0}], "refit_fraction": fraction,
+             "fold_models": 2, "estimate": None}  # a final.json of before: the count on the summary
+    assert FinalSummary.from_json(older).members[0].fold_models == 2
     # without them kept, the next best is refit
     predictor, best, _ = refit_best(Refits(worker, _space().to_steps), [slow_best, fast], data,
                                     Budget(5.0, time.monotonic(), refit_factor=1.0))

@@ -295,3 +295,5 @@ def test_the_warm_start_prices_a_configuration_as_the_loop_will_run_it():
     assert as_it_runs(forest, priced, 100.0, shrink_to_s=30.0) == seconds
     # past a 60 s limit it is shrunk, to about half of the 30 s it is shrunk to fit
     assert as_it_runs(forest, priced, 60.0, shrink_to_s=30.0) < 30.0 < as_it_runs(forest, priced, 60.0) < 60.0
+    # a warm start given as a list runs as given: priced up to its limit, where it would be stopped
+    assert as_it_runs(forest, priced, 60.0, shrink_to_s=30.0, origin="warm start: given 1") == 60.0
