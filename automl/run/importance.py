@@ -17,7 +17,7 @@ import pandas as pd
 from automl.errors import InputError
 from automl.files import load_fitted
 from automl.metrics import Metric
-from automl.trials.evaluation import TrialData, predict
+from automl.trials.evaluation import TrialData, first_plan, predict
 from automl.trials.permutation import permutation_importance
 
 MAX_ROWS = 2_000  # validated rows kept for the importances (a sample beyond)
@@ -38,9 +38,10 @@ class OutOfFoldRows:
 
 
 def keep_out_of_fold_rows(data: TrialData, models_file: Path, trial_id: int) -> OutOfFoldRows:
-    """At most MAX_ROWS validated rows (a fixed random sample), each with its fold."""
+    """At most MAX_ROWS validated rows (a fixed random sample), each with its fold (of repeated folds, the
+    first repeat's, whose models are kept)."""
     fold = np.full(len(data.y), -1)
-    for k, (_, valid) in enumerate(data.folds):
+    for k, (_, valid) in enumerate(data.folds[:first_plan(data.folds)]):
         fold[valid] = k
     rows = np.flatnonzero(fold >= 0)
     if len(rows) > MAX_ROWS:

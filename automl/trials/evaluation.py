@@ -185,3 +185,14 @@ def baseline_loss(data: TrialData) -> float:
         return float(data.metric.loss(data.y[validated], predictions[validated], data.row_weights(validated)))
     except ValueError:  # e.g. AUC of a constant score on one class
         return 1.0
+
+
+def first_plan(folds: list[tuple[np.ndarray, np.ndarray]]) -> int:
+    """How many of the leading folds validate each row at most once: all of them, or of repeated folds the
+    first repeat's (whose models are the ones kept: all 15 forests of 5 x 3 folds took 18 s to write, 19 MB)."""
+    seen: set[int] = set()
+    for k, (_, valid) in enumerate(folds):
+        if seen.intersection(valid.tolist()):
+            return k
+        seen.update(valid.tolist())
+    return len(folds)

@@ -90,10 +90,11 @@ def _serve(conn: Connection) -> None:
             if kind == "evaluate":
                 steps, keep, fraction = payload
                 answer = evaluate(steps, data, fitted if keep else None, fraction)
-            elif kind == "save":  # the fold models of the last evaluated trial
+            elif kind == "save":  # the fold models of the last evaluated trial (of repeated folds, one repeat's)
                 from automl.files import save_fitted
+                from automl.trials.evaluation import first_plan
 
-                answer = save_fitted(fitted, Path(payload))
+                answer = save_fitted(fitted[:first_plan(data.folds)], Path(payload))
             else:
                 steps, fraction = payload
                 answer = refit(steps, data, fraction)

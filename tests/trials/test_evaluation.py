@@ -118,3 +118,13 @@ def test_repeated_folds_validate_each_row_once_per_repeat_and_average_its_predic
         by_hand[valid] += pipeline.predict_proba(X.iloc[valid]) / 3
     np.testing.assert_allclose(outcome.predictions, by_hand, rtol=1e-5)
     assert outcome.loss == pytest.approx(get_metric("log_loss", "binary").loss(y, by_hand), rel=1e-5)
+
+
+def test_of_repeated_folds_the_first_repeat_is_the_plan_whose_models_are_kept():
+    from automl.trials.evaluation import first_plan
+    from automl.trials.resampling import Resampling, make_folds
+
+    y = np.tile([0, 1], 30)
+    assert first_plan(make_folds(Resampling("cv", 5), y, classification=True, seed=0)) == 5
+    assert first_plan(make_folds(Resampling("cv", 5, repeats=3), y, classification=True, seed=0)) == 5
+    assert first_plan(make_folds(Resampling("holdout"), y, classification=True, seed=0)) == 1
