@@ -60,7 +60,7 @@ def refit_best(refits: Refits, trials: list[TrialRecord], data: TrialData,
     (``members_end``), leaving the slack before ``final_end`` for an estimate that was short.
     With its fold models kept, the refit is tried on the estimate without its safety margin (REFIT_SAFETY),
     and with no time for either, or a refit cut at the deadline, its own fold models predict, averaged
-    (``fold_models``): exactly what was validated, and better than a weaker trial refit (on a 1,500 x 400, 8-class
+    (``fold_models``; of repeated folds, the first repeat's): what was validated, and better than a weaker trial refit (on a 1,500 x 400, 8-class
     table at 30 s, LightGBM's refit did not fit where its holdout model scored 0.54 log loss, and the
     logistic regression refit instead scored 0.78). Failing that, the next best, and so on.
     A worker killed at the end of the search is started again for the refit (its start-up is
@@ -83,8 +83,8 @@ def refit_best(refits: Refits, trials: list[TrialRecord], data: TrialData,
                                 min_fraction=trial.fraction, share_end=budget.members_end)
         if fitted is not None:
             return fitted[0], trial, fitted[1]
-        if backed and folds is None:
-            folds = fold_models(refits, trial, data)
+        if exists and not first and (later or _read_seconds(kept) <= (Budget.seconds_until(budget.final_end) or 0.0)):
+            folds = fold_models(refits, trial, data)  # the refit failed early (memory, an error): time to read them
         if folds is not None:
             logger.info("Trial %d could not be refit in time: its %d fold model(s) predict instead.", trial.trial_id,
                         len(folds.members))
@@ -105,7 +105,12 @@ def _read_in_slack(path: Path, budget: Budget) -> bool:
     """Whether the kept fold models in ``path`` can be read between the members' end and the final end."""
     if budget.final_end is None or budget.members_end is None:
         return True
-    return budget.final_end - budget.members_end >= READ_START_S + READ_S_PER_MB * path.stat().st_size / 2**20
+    return budget.final_end - budget.members_end >= _read_seconds(path)
+
+
+def _read_seconds(path: Path) -> float:
+    """The seconds reading the fold models in ``path`` is expected to take."""
+    return READ_START_S + READ_S_PER_MB * path.stat().st_size / 2**20
 
 
 def fold_models(refits: Refits, trial: TrialRecord, data: TrialData) -> WeightedEnsemble | None:

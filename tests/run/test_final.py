@@ -150,3 +150,33 @@ def test_a_best_with_no_time_to_refit_predicts_with_its_kept_fold_models(tmp_pat
     predictor, best, _ = refit_best(Refits(worker, _space().to_steps), [slow_best, fast], data,
                                     Budget(5.0, time.monotonic(), refit_factor=1.0))
     assert best.trial_id == 1 and predictor == "refit lightgbm"
+
+
+def test_kept_fold_models_too_big_for_the_slack_still_stand_in_for_a_refit_that_fails_early(tmp_path, monkeypatch):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    from automl.ensemble import WeightedEnsemble
+    from automl.files import save_fitted
+    from automl.metrics import get_metric
+    from automl.run import final
+    from automl.run.final import Refits, refit_best
+    from automl.trials.evaluation import TrialData
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=100)})
+    y = (X["a"] > 0).to_numpy().astype(np.int64)
+    folds = [(np.arange(50, 100), np.arange(50)), (np.arange(50), np.arange(50, 100))]
+    data = TrialData(X, y, infer_schema(X), "binary", 2, folds, get_metric("log_loss", "binary"), 0)
+    save_fitted([(Pipeline([("model", LogisticRegression().fit(X.iloc[t], y[t]))]), np.arange(2)) for t, _ in folds],
+                tmp_path / "trial_00000.skops")
+    budget = Budget(5.0, time.monotonic(), refit_factor=1.0)
+    # too slow to read in the slack after the members' end, quick enough before the final end
+    monkeypatch.setattr(final, "READ_START_S", budget.final_end - budget.members_end + 0.5)
+    configs = {c["model"]: c for c in _space().default_configs()}
+    best, other = _trial(0, configs["random_forest"], 0.1, 1.0, 1.0), _trial(1, configs["lightgbm"], 0.2, 1.0, 1.0)
+    too_big = lambda config, fraction: "MemoryEstimate: too big" if config["model"] == "random_forest" else None  # noqa: E731
+    refits = Refits(_RecordingWorker(), _space().to_steps, too_big, kept=lambda i: tmp_path / f"trial_{i:05d}.skops")
+    predictor, chosen, _ = refit_best(refits, [best, other], data, budget)
+    # its refit is expected to fit, so they are not read first; it fails at once (memory): then they are read
+    assert chosen.trial_id == 0 and isinstance(predictor, WeightedEnsemble)
