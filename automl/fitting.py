@@ -218,7 +218,8 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
         return estimate_selection([t.trial_id for t in ranked(result.trials)], candidates, plan.data.y,
                                   plan.data.metric, rounds=rounds, seed=plan.data.seed, deadline=budget.final_end,
                                   costs={t.trial_id: t.predict_seconds for t in result.trials},
-                                  sample_weight=plan.data.weights, groups=plan.data.groups, threshold=threshold)
+                                  sample_weight=plan.data.weights, groups=plan.data.groups, folds=plan.data.folds,
+                                  threshold=threshold)
 
     at_half = retuned = None  # a label metric: select at 0.5, or by ROC AUC then tune the threshold: the better nested
     if labels:

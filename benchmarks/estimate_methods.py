@@ -5,10 +5,12 @@ For each small binary dataset of the manifest: the bench's 75/25 split (seed 0),
 selection recomputed from the fit's own out-of-fold predictions in two ways:
 
 * ``pooled``: AUC over all rows, each outer group's rows predicted by the choice made without them;
-* ``per_group``: the mean of each outer group's own AUC (what ``automl.run.estimate`` now does for
-  metrics of the rows' order), since each group is predicted by its own choice.
+* ``per_group``: the mean of each outer group's own AUC, since each group is predicted by its own
+  choice; the groups drawn at random, as ``automl.run.estimate`` did before it took the trials' own
+  validation folds as the groups.
 
-Also printed: the estimate the fit reported and the best trial's validation score. The recomputation
+Also printed: the estimate the fit reported (``reported``: per group, the groups being the validation
+folds where there are several) and the best trial's validation score. The recomputation
 estimates the selection over all candidates unless a saved member is not among them; where the fit
 passed over a member it could not refit in time, it estimated the saved members alone, so
 ``reported`` and ``per_group`` may differ there (hepatitis, in the committed run). Error = value -

@@ -139,3 +139,23 @@ def test_a_group_without_both_classes_is_left_out_of_the_per_group_auc():
     labels = (users % 2).astype(int)  # every user group holds one class
     estimate = estimate_selection([0, 1, 2], predictions, labels, AUC, rounds=5, seed=0, groups=users)
     assert estimate is None or np.isfinite(estimate.value)
+
+
+def test_the_groups_are_the_trials_own_validation_folds_and_random_within_a_holdout():
+    from automl.run.estimate import validation_fold
+
+    # two folds whose models score on scales that do not meet: grouped by fold, each fold's AUC is 1;
+    # random groups would mix the two folds' rows and score below 1
+    y = np.tile([0, 1], 10)
+    p = np.where(np.arange(20) < 10, 0.1, 0.6) + 0.3 * y * np.linspace(0.5, 1.0, 20)
+    predictions = {0: np.column_stack([1 - p, p])}
+    folds = [(np.arange(10, 20), np.arange(10)), (np.arange(10), np.arange(10, 20))]
+    by_fold = estimate_selection([0], predictions, y, AUC, rounds=0, seed=0, folds=folds)
+    assert by_fold.value == 1.0 and estimate_selection([0], predictions, y, AUC, rounds=0, seed=0).value < 1.0
+    # repeated folds: the first repeat's; rows no fold validates: -1
+    repeated = folds + [(np.arange(0, 20, 2), np.arange(1, 20, 2)), (np.arange(1, 20, 2), np.arange(0, 20, 2))]
+    assert validation_fold(repeated, 20).tolist() == [0] * 10 + [1] * 10
+    assert validation_fold([(np.arange(10), np.arange(10, 20))], 20).tolist() == [-1] * 10 + [0] * 10
+    # a holdout validates some rows once: one fold, so random groups within it (an estimate, not None)
+    holdout = {0: np.where(np.arange(20)[:, None] < 10, np.nan, predictions[0])}
+    assert estimate_selection([0], holdout, y, AUC, rounds=0, seed=0, folds=folds[1:]) is not None
