@@ -55,9 +55,10 @@ def estimate_selection(candidates: list[int], predictions: dict[int, np.ndarray]
     rows = np.isfinite(stack.reshape(len(ids), len(y), -1)).all(axis=(0, 2))  # a holdout predicts some rows
     stack, y = stack[:, rows], np.asarray(y)[rows]
     weights = None if sample_weight is None else np.asarray(sample_weight)[rows]
-    given = np.asarray(groups)[rows] if groups is not None else validation_fold(folds, len(rows))[rows] if folds else None
-    if given is not None and groups is None and len(np.unique(given)) < 2:
-        given = None  # one validation fold (a holdout): random groups within it
+    given = None if groups is None else np.asarray(groups)[rows]
+    if given is None and folds:
+        by_fold = validation_fold(folds, len(rows))[rows]
+        given = by_fold if len(np.unique(by_fold)) >= 2 else None  # a holdout's one fold: random groups within it
     groups = row_groups(y, classes=stack.ndim == 3, seed=seed, users=given)
     cost = None if costs is None else [costs.get(i, 0.0) for i in ids]
     if groups is None:
