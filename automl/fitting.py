@@ -154,7 +154,7 @@ def search(plan: SearchPlan, store: RunStore, history: list[TrialRecord], budget
     def on_trial(record: TrialRecord, outcome, so_far: list[TrialRecord]) -> None:
         store.add(record, outcome.predictions)
         progress.trial_finished(record)
-        left = budget.model_save_limit_s(so_far)
+        left = budget.model_save_limit_s(so_far, record.trial_id)
         if record.ok and keep > 0 and left > 2.0:
             store.keep_models(so_far, record, keep, lambda path: trials.save_models(path, left))
 

@@ -7,7 +7,9 @@ step (XGBoost's depth) and, for ``per_class`` families, the number of classes.
 The seconds per unit of work of a family come from this run's own trials of that family (their
 median, time-outs counted at the time they ran), else from the metabase's recorded fit times
 scaled by the table (rows fitted over all folds x columns) and calibrated by how this run's
-trials compared with that same prior so far. A family with neither has no prediction.
+trials compared with that same prior so far. A configuration of the metabase's pool also carries its
+own factor, its recorded seconds over its family's prediction (a solver, a penalty: what the work terms
+miss). A family with neither has no prediction.
 
 Measured in ``benchmarks/cost_model.py``: how far the predictions fall from the seconds trials took.
 """
@@ -30,17 +32,23 @@ RAN = (TrialStatus.OK, TrialStatus.TIMEOUT)  # trials whose seconds say how long
 PRIOR_MARGIN = 2.0  # a prediction from the metabase alone skips only beyond twice the limit (it is rougher) ...
 CALIBRATION_RANGE = (0.75, 2.0)  # ... and is calibrated by this run's trials within this range
 SHRINK_TO = 0.5     # a configuration predicted too slow is shrunk to about this share of its time limit ...
+SHRINK_TO_MEASURED = 0.7  # ... or this one when its family ran in this run (on this machine, as loaded now) ...
 MAX_SHRINK = 8.0    # ... unless that takes its trees (rounds, iterations) below an eighth or their lower bound
 SHRINKABLE = ("n_estimators", "dart_rounds", "max_iter", "iterations")  # counts whose cut leaves the same model, smaller
 UNPREDICTED_SHARE = 0.08  # a configuration nothing predicts runs under this share of the budget ...
 MIN_UNPREDICTED_LIMIT_S = 2.0  # ... but at least this long
-MIN_COLUMNS = 50    # shares of the columns a tree (split) tries are cut first, on a wide table down to this many
+MIN_COLUMNS = {     # shares of the columns a tree (split) tries are cut first, on a wide table down to this many:
+    "colsample_bytree": 100,  # a boosted tree sees only its own sample (2,000 x 500, 8 classes, 30 informative:
+    "max_features": 50,       # LightGBM's holdout log loss 0.53 with 100 columns a tree, 0.64 with 75, 0.81 with 50)
+}                             # a forest's split draws again at every node
 COLUMN_FIXED = {    # each such share, with the part of a tree's work that does not shrink with the columns:
     "colsample_bytree": 0.1,  # boosting (measured: LightGBM on 1,000 x 500, 8 classes, took 0.25 of its time
                               # at 0.2 of the columns, 0.37 at 0.3)
     "max_features": 0.04,     # forests, per split (benchmarks/forest_columns.py, 1,500 x 300, 4 classes: a random
 }                             # forest took 0.118 of its time at 0.1, 0.049 at 0.03; extra trees 0.186 and 0.082)
 COLUMN_SHARES = tuple(COLUMN_FIXED)
+FACTOR_MIN_SECONDS = 1.0  # a configuration's own time factor is read on the metabase's tables this slow ...
+FACTOR_MIN_TABLES = 5     # ... where there are at least this many
 
 
 def column_term(share: float, name: str) -> float:
@@ -83,24 +91,64 @@ def config_work(config: Mapping, components: Mapping[str, Component], n_classes:
     return work
 
 
+def _metabase_tables(metabase: Metabase, kind: str):
+    """Each metabase dataset of this kind with its table's work (its trials: 5-fold CV on at most 2,000 rows)."""
+    for entry in metabase.entries(kind):
+        if entry.seconds is None:
+            continue
+        rows = min(round(math.exp(entry.metafeatures.get("log_rows", 0.0))), METABASE_MAX_ROWS)
+        yield entry, TableWork(rows * (METABASE_FOLDS - 1), round(math.exp(entry.metafeatures.get("log_features", 0.0))),
+                               round(math.exp(entry.metafeatures.get("log_classes", 0.0))) if kind != "regression" else 0)
+
+
 def metabase_rates(metabase: Metabase | None, task: str, components: Mapping[str, Component]) -> dict[str, float]:
     """Each family's median seconds per unit of work x table size over the metabase's recorded fit times."""
     if metabase is None:
         return {}
     kind = task_kind(task)
-    pool = metabase.pools.get(kind, [])
     rates: dict[str, list[float]] = {}
-    for entry in metabase.entries(kind):
-        if entry.seconds is None:
-            continue
-        rows = min(round(math.exp(entry.metafeatures.get("log_rows", 0.0))), METABASE_MAX_ROWS)
-        table = TableWork(rows * (METABASE_FOLDS - 1), round(math.exp(entry.metafeatures.get("log_features", 0.0))),
-                          round(math.exp(entry.metafeatures.get("log_classes", 0.0))) if kind != "regression" else 0)
-        for config, seconds in zip(pool, entry.seconds):
+    for entry, table in _metabase_tables(metabase, kind):
+        for config, seconds in zip(metabase.pools.get(kind, []), entry.seconds):
             if seconds and config["model"] in components:
                 work = config_work(config, components, table.n_classes) * table.size
                 rates.setdefault(config["model"], []).append(seconds / work)
     return {family: statistics.median(values) for family, values in rates.items()}
+
+
+def config_key(config: Mapping) -> tuple:
+    """A configuration's identity for its time factor: its model and preprocessor with their
+    hyperparameters, but not the counts and column shares a shrink cuts (a shrunk configuration is the
+    same model, smaller, and keeps its factor) nor the encoder (absent on a table without categories)."""
+    model, preprocessor = config["model"], config.get("preprocessor")
+    cut = {f"{model}:{name}" for name in (*SHRINKABLE, *COLUMN_SHARES)}
+    return tuple(sorted((k, f"{v:.6g}" if isinstance(v, float) else repr(v)) for k, v in config.items()
+                        if k.split(":")[0] in ("model", "preprocessor", model, preprocessor) and k not in cut))
+
+
+def metabase_factors(metabase: Metabase | None, task: str, components: Mapping[str, Component],
+                     rates: Mapping[str, float]) -> dict[tuple, float]:
+    """Each pool configuration's median ratio of its recorded seconds to its family's prediction (``rates``),
+    keyed by ``config_key``: what the YAML's work terms miss (a logistic regression's solver, penalty and C).
+    Taken over the tables where the family is predicted to take at least FACTOR_MIN_SECONDS (on smaller
+    ones fixed overheads, the same for every configuration, hide the differences: saga with elastic net
+    ran 5.5 times as long as lbfgs over all the metabase's tables, 16 times over these), or over all of
+    them where fewer than FACTOR_MIN_TABLES are that large."""
+    if metabase is None:
+        return {}
+    kind = task_kind(task)
+    pool = metabase.pools.get(kind, [])
+    ratios: dict[int, list[tuple[float, float]]] = {}  # (the family's predicted seconds, the ratio)
+    for entry, table in _metabase_tables(metabase, kind):
+        for i, (config, seconds) in enumerate(zip(pool, entry.seconds)):
+            if seconds and (rate := rates.get(config["model"])):
+                predicted = rate * config_work(config, components, table.n_classes) * table.size
+                ratios.setdefault(i, []).append((predicted, seconds / predicted))
+    factors = {}
+    for i, pairs in ratios.items():
+        large = [ratio for predicted, ratio in pairs if predicted >= FACTOR_MIN_SECONDS]
+        factors[config_key(pool[i])] = statistics.median(large if len(large) >= FACTOR_MIN_TABLES else
+                                                         [ratio for _, ratio in pairs])
+    return factors
 
 
 @dataclass(frozen=True)
@@ -111,9 +159,12 @@ class CostModel:
     table: TableWork
     prior_rates: Mapping[str, float] = field(default_factory=dict)  # metabase_rates()
     prior_pool: tuple[dict, ...] = ()  # the metabase's configurations for this kind of task
+    prior_factors: Mapping[tuple, float] = field(default_factory=dict)  # metabase_factors()
 
     def work(self, config: Mapping, fraction: float = 1.0) -> float:
-        return config_work(config, self.components, self.table.n_classes, fraction)
+        """The configuration's work (``config_work``) x its own time factor where the metabase knows it."""
+        factor = self.prior_factors.get(config_key(config), 1.0) if self.prior_factors else 1.0
+        return config_work(config, self.components, self.table.n_classes, fraction) * factor
 
     def prior_seconds(self, config: Mapping, fraction: float = 1.0) -> float | None:
         """The metabase's prediction alone (not calibrated), or None for a family it never timed."""
@@ -121,16 +172,24 @@ class CostModel:
         return None if rate is None else rate * self.work(config, fraction) * self.table.size
 
     def predict(self, config: Mapping, fraction: float, trials: Iterable[TrialRecord]) -> tuple[float, str] | None:
-        """Predicted seconds and what they rest on ("this run" or "metabase"), or None."""
+        """Predicted seconds and what they rest on ("this run" or "metabase"), or None. The configuration's
+        own trials in this run (shrunk or not) set the rate, else its family's; for a configuration the
+        metabase timed itself (``prior_factors``) that has not run yet, those speak for it only upwards: its
+        calibrated prior is a floor (a 0.2 s lbfgs logistic
+        regression once priced a saga one, C = 1,579, at 2 s: it ran into its 10 s limit; its prior said 7 s)."""
         ran = [t for t in trials if t.status in RAN and t.finished_s > t.started_s]
-        own = [(t.finished_s - t.started_s) / self.work(t.config, t.fraction) for t in ran
-               if t.config["model"] == config["model"]]
-        if own:
-            return statistics.median(own) * self.work(config, fraction), "this run"
+        family = [t for t in ran if t.config["model"] == config["model"]]
         prior = self.prior_seconds(config, fraction)
-        if prior is None:
-            return None
-        return prior * self.calibration(ran), "metabase"
+        calibrated = None if prior is None else prior * self.calibration(ran)
+        if not family:
+            return None if calibrated is None else (calibrated, "metabase")
+        key = config_key(config)
+        itself = [t for t in family if config_key(t.config) == key]  # it ran here (or a shrunk copy): its own rate
+        seconds = self.work(config, fraction) * statistics.median(
+            (t.finished_s - t.started_s) / self.work(t.config, t.fraction) for t in itself or family)
+        if calibrated is not None and calibrated > seconds and key in self.prior_factors and not itself:
+            return calibrated, "metabase"
+        return seconds, "this run"
 
     def calibration(self, ran: list[TrialRecord]) -> float:
         """How much slower than the metabase's prediction this run's trials ran: the median over families
@@ -158,8 +217,10 @@ class CostModel:
             return None
         return f"TimeEstimate: skipped, predicted to take {seconds:,.0f} s (by {basis}), over the {limit_s:,.0f} s it may take"
 
-    def shrink(self, config: Mapping, limit_s: float, trials: Iterable[TrialRecord]) -> dict | None:
-        """The configuration cut so that it is predicted to take about SHRINK_TO x ``limit_s``: first the
+    def shrink(self, config: Mapping, limit_s: float, trials: Iterable[TrialRecord],
+               share: float | None = None) -> dict | None:
+        """The configuration cut so that it is predicted to take about ``share`` x ``limit_s`` (default:
+        SHRINK_TO_MEASURED by this run's trials of its family, SHRINK_TO by the metabase's word): first the
         share of the columns each tree tries (COLUMN_SHARES, on a wide table only: never below MIN_COLUMNS
         columns; measured on a 1,500 x 500 table, LightGBM with 0.3 of the columns took 9 s, not 25 s, and
         scored better), then its count of trees (rounds, iterations: the first active SHRINKABLE count its
@@ -170,12 +231,14 @@ class CostModel:
         if component is None or predicted is None or predicted[0] <= 0:
             return None
         ranges = {h.name: h for h in component.hyperparameters}
-        cut = SHRINK_TO * limit_s / predicted[0]  # what is left to cut the work by
+        if share is None:  # measured here: 0.5 cut LightGBM on a wide 8-class table to 68 of its 100 trees (0.64 log
+            share = SHRINK_TO_MEASURED if predicted[1] == "this run" else SHRINK_TO  # loss, not 0.53), in 6 of 10 s
+        cut = share * limit_s / predicted[0]  # what is left to cut the work by
         smaller = dict(config)
         names = [n for n in component.cost_scales_with if f"{component.name}:{n}" in config and n in ranges]
         for name in [n for n in names if n in COLUMN_SHARES and ranges[n].type == "float"]:
             key, value = f"{component.name}:{name}", float(config[f"{component.name}:{name}"])
-            floor = max(float(ranges[name].low), MIN_COLUMNS / max(self.table.n_features, 1))
+            floor = max(float(ranges[name].low), MIN_COLUMNS[name] / max(self.table.n_features, 1))
             if cut < 1.0 and value > floor:
                 fixed = COLUMN_FIXED[name]
                 smaller[key] = max(floor, (column_term(value, name) * cut - fixed) / (1 - fixed))
@@ -229,7 +292,8 @@ def build_cost_model(components: Mapping[str, Component], task: str, folds, n_fe
     except InputError:  # warm starts report an unreadable metabase the user named; costs just go without
         metabase = None
     pool = tuple(metabase.pools.get(task_kind(task), ())) if metabase else ()
-    return CostModel(components, table, metabase_rates(metabase, task, components), pool)
+    rates = metabase_rates(metabase, task, components)
+    return CostModel(components, table, rates, pool, metabase_factors(metabase, task, components, rates))
 
 
 def as_it_runs(config: Mapping, cost: CostModel, limit_s: float | None, shrink_to_s: float | None = None,
@@ -286,7 +350,8 @@ def typical_trial_seconds(task: str, n_features: int, n_classes: int,
     pool = model.prior_pool
 
     def seconds(fit_rows: int) -> float | None:
-        table = CostModel(components, TableWork(fit_rows, n_features, model.table.n_classes), model.prior_rates)
+        table = CostModel(components, TableWork(fit_rows, n_features, model.table.n_classes), model.prior_rates,
+                          prior_factors=model.prior_factors)
         predicted = [s for config in pool if (s := table.prior_seconds(config)) is not None]
         return statistics.median(predicted) if predicted else None
 

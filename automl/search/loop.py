@@ -18,7 +18,7 @@ import numpy as np
 
 from automl.records import TrialRecord, TrialResult, TrialSpec, TrialStatus, config_key
 from automl.run.budget import MIN_TRIAL_S, Budget
-from automl.search.cost import CostModel, may_shrink, rerun_limit, unpredicted_limit
+from automl.search.cost import SHRINK_TO, CostModel, may_shrink, rerun_limit, unpredicted_limit
 from automl.search.interrupt import StopOnCtrlC
 from automl.search.result import SearchResult, keep_best_predictions
 from automl.space.configspace import SearchSpace
@@ -353,7 +353,7 @@ class _Loop:
                 or not may_shrink(last.origin, last.fraction) or last.origin.endswith(SHRUNK):  # once, not a chain
             return upcoming
         limit = rerun_limit(last.finished_s - last.started_s, self.budget.shrink_limit_s)
-        smaller = self.cost.shrink(last.config, limit, [last])  # at the rate it ran (at least)
+        smaller = self.cost.shrink(last.config, limit, [last], SHRINK_TO)  # at the rate it ran (at least)
         if smaller is None or self.skip(smaller, 1.0) or not self.proposer.adopt(smaller, 1.0):
             return upcoming
         logger.info("trial %d ran out of time; its configuration runs again smaller", last.trial_id)

@@ -67,6 +67,13 @@ def test_time_left_for_the_search_keeps_the_reserve_back():
     assert budget.model_save_limit_s([]) == 30.0
 
 
+def test_only_the_best_trial_s_models_are_written_into_the_reserve():
+    budget = Budget(60.0, time.monotonic() - 50.0, refit_factor=1.0, ensemble=False)  # 10 s left, a 9 s refit kept back
+    trials = [_trial(0, 0.3, 1.0), _trial(1, 0.1, 9.0)]
+    assert budget.model_save_limit_s(trials, 0) < 1.0  # the search's time is spent: no write for a runner-up ...
+    assert 9.0 < budget.model_save_limit_s(trials, 1) <= 10.0  # ... but the best's may take until the budget's end
+
+
 def test_a_worker_slower_to_start_than_the_grace_is_kept_back_for():
     budget = Budget(100.0, 0.0, refit_factor=1.0, ensemble=False)
     trials = [_trial(0, 0.1, 2.0)]

@@ -73,6 +73,32 @@ def test_the_metabase_prior_scales_with_the_table_and_is_calibrated_by_this_run(
     assert cost.too_slow(forest, 1.0, 7.0, []).startswith("TimeEstimate: skipped")
 
 
+def test_a_pool_configuration_carries_its_own_time_factor_read_on_the_metabase_s_larger_tables():
+    from automl.search.cost import config_key, metabase_factors
+
+    space = _space("binary", 2)
+    lbfgs = _config(space, "logistic_regression")
+    saga = {**lbfgs, "logistic_regression:solver": "saga", "logistic_regression:l1_ratio": 0.5}
+    large = {"log_rows": 7.6, "log_features": 5.3}  # about 2,000 x 200: the family takes seconds
+    entries = [DatasetEntry(f"large{i}", "binary", "roc_auc", large, [0.1, 0.2], seconds=[1.0, 10.0]) for i in range(5)]
+    entries += [DatasetEntry(f"small{i}", "binary", "roc_auc", {"log_rows": 5.0, "log_features": 1.0}, [0.1, 0.2],
+                             seconds=[0.05, 0.05]) for i in range(6)]  # fixed overheads: the same for both
+    metabase = Metabase(pools={"classification": [lbfgs, saga]}, datasets=entries)
+    rates = metabase_rates(metabase, "binary", space.components)
+    factors = metabase_factors(metabase, "binary", space.components, rates)
+    assert factors[config_key(saga)] == pytest.approx(10 * factors[config_key(lbfgs)])  # the large tables speak
+    cost = CostModel(space.components, TableWork(8000, 200, 2), rates, (lbfgs, saga), factors)
+    assert cost.predict(saga, 1.0, [])[0] == pytest.approx(10 * cost.predict(lbfgs, 1.0, [])[0])
+    # an encoder's keys (a table with categories) and a shrink's counts do not change the identity
+    assert config_key({**saga, "encoder": "onehot", "onehot:max_categories": 32}) == config_key(saga)
+    # this run's lbfgs ran 20 times faster than its prior: the saga one is not priced below its own calibrated prior
+    quick = _ran(0, lbfgs, 0.05 * cost.prior_seconds(lbfgs))
+    seconds, basis = cost.predict(saga, 1.0, [quick])
+    assert basis == "metabase" and seconds == pytest.approx(cost.prior_seconds(saga) * 0.75)  # calibration's floor
+    # once the saga configuration itself ran here, its own time speaks
+    assert cost.predict(saga, 1.0, [quick, _ran(1, saga, 3.0)]) == (pytest.approx(3.0), "this run")
+
+
 def test_each_family_is_one_vote_in_the_calibration():
     space = _space("binary", 2)
     forest, logistic, boosted = (_config(space, m) for m in ("random_forest", "logistic_regression", "lightgbm"))
@@ -117,9 +143,10 @@ def test_a_cheap_configuration_goes_first_and_a_predicted_time_out_never_runs(tm
     skipped = [t for t in result.trials if t.status is TrialStatus.SKIPPED]
     assert skipped[0].config == slow and "predicted to take 50 s (by this run)" in skipped[0].error
     assert slow not in trials.submitted and result.skipped == len(skipped)
-    # shrunk, not lost: 500 trees at 0.1 s each, cut to half the 30 s limit, run next with the origin's mark
-    smaller = {**slow, "random_forest:n_estimators": 150}
-    assert skipped[0].error.endswith("run again with n_estimators=150") and smaller in trials.submitted
+    # shrunk, not lost: 500 trees at 0.1 s each, cut to 0.7 of the 30 s limit (its family ran here), run next
+    # with the origin's mark
+    smaller = {**slow, "random_forest:n_estimators": 210}
+    assert skipped[0].error.endswith("run again with n_estimators=210") and smaller in trials.submitted
     ran = next(t for t in result.trials if t.config == smaller)
     assert ran.trial_id == skipped[0].trial_id + 1 and ran.origin == "warm start: portfolio 1, shrunk"
     assert result.shrunk == 1
@@ -130,8 +157,10 @@ def test_a_configuration_is_shrunk_only_within_its_bounds_and_an_eighth_of_its_t
     cost = CostModel(space.components, TableWork(4000, 10, 5))
     forest = _config(space, "random_forest", n_estimators=100)
     history = [_ran(0, forest, 10.0)]  # 0.1 s a tree
-    assert cost.shrink({**forest, "random_forest:n_estimators": 400}, 20.0, history)["random_forest:n_estimators"] == 100
-    assert cost.shrink({**forest, "random_forest:n_estimators": 400}, 4.0, history) is None  # 20 trees: under an eighth
+    # its family ran here: cut to 0.7 of its limit (SHRINK_TO_MEASURED), 14 s; or to half of it when asked
+    assert cost.shrink({**forest, "random_forest:n_estimators": 400}, 20.0, history)["random_forest:n_estimators"] == 140
+    assert cost.shrink({**forest, "random_forest:n_estimators": 400}, 20.0, history, 0.5)["random_forest:n_estimators"] == 100
+    assert cost.shrink({**forest, "random_forest:n_estimators": 400}, 4.0, history) is None  # 28 trees: under an eighth
     assert cost.shrink(_config(space, "logistic_regression"), 1.0, history) is None  # nothing to cut, no prediction
     assert cost.shrink({**forest, "random_forest:n_estimators": 20}, 0.5, history) is None  # below its bound of 16
 
@@ -141,22 +170,25 @@ def test_a_wide_table_s_configuration_is_shrunk_in_its_columns_first_then_its_tr
     wide = CostModel(space.components, TableWork(4000, 500, 5))
     boosted = _config(space, "lightgbm", n_estimators=100, colsample_bytree=1.0)
     history = [_ran(0, boosted, 40.0)]  # 40 s: 1 s a tree of each class at all 500 columns
-    # 30 s limit: half of it is 15 s, 0.375 of the work: a tree's work is 0.1 + 0.9 x its share of the columns
-    assert wide.shrink(boosted, 30.0, history)["lightgbm:colsample_bytree"] == pytest.approx((0.375 - 0.1) / 0.9)
-    # 10 s: an eighth of the work; columns down to their floor of 50 (0.1, 0.19 of the work), then 66 of the trees
-    assert wide.shrink(boosted, 10.0, history) == {**boosted, "lightgbm:colsample_bytree": 0.1,
-                                                   "lightgbm:n_estimators": 66}
-    assert wide.shrink(boosted, 4.0, history)["lightgbm:n_estimators"] == 27  # 2 s: 0.05 / 0.19 of the trees
+    # 30 s limit: 0.7 of it is 21 s, 0.525 of the work: a tree's work is 0.1 + 0.9 x its share of the columns
+    assert wide.shrink(boosted, 30.0, history)["lightgbm:colsample_bytree"] == pytest.approx((0.525 - 0.1) / 0.9)
+    assert wide.shrink(boosted, 30.0, history, 0.5)["lightgbm:colsample_bytree"] == pytest.approx((0.375 - 0.1) / 0.9)
+    # 10 s: 0.175 of the work; columns down to their floor of 100 a tree (0.2, 0.28 of the work), then 63 of the trees
+    assert wide.shrink(boosted, 10.0, history) == {**boosted, "lightgbm:colsample_bytree": 0.2,
+                                                   "lightgbm:n_estimators": 63}
+    assert wide.shrink(boosted, 4.0, history)["lightgbm:n_estimators"] == 25  # 2.8 s: 0.07 / 0.28 of the trees
     assert wide.shrink(boosted, 0.4, history) is None  # 3 trees: under an eighth
     # a narrow table keeps its columns: only its trees are cut
     narrow = CostModel(space.components, TableWork(4000, 10, 5))
-    assert narrow.shrink(boosted, 10.0, history) is None  # 13 trees: under its bound of 16
-    assert narrow.shrink(boosted, 40.0, history) == {**boosted, "lightgbm:n_estimators": 50}
+    assert narrow.shrink(boosted, 8.0, history) is None  # 14 trees: under its bound of 16
+    assert narrow.shrink(boosted, 40.0, history) == {**boosted, "lightgbm:n_estimators": 70}
     assert wide.shrink(boosted, 100.0, history) is None  # already fits: nothing to cut
     # a forest's split work is nearly proportional to its columns: 0.04 + 0.96 x its share
     forest = _config(space, "random_forest", n_estimators=100, max_features=1.0)
     cut = wide.shrink(forest, 30.0, [_ran(1, forest, 40.0)])["random_forest:max_features"]
-    assert cut == pytest.approx((0.375 - 0.04) / 0.96)
+    assert cut == pytest.approx((0.525 - 0.04) / 0.96)
+    # ... and it draws again at every split: its floor is 50 columns (0.1), not a boosted tree's 100
+    assert wide.shrink(forest, 4.0, [_ran(1, forest, 40.0)])["random_forest:max_features"] == pytest.approx(0.1)
 
 
 def test_a_typical_trial_s_seconds_pick_fewer_folds_for_a_slow_table(tmp_path):
