@@ -8,8 +8,8 @@ The seconds per unit of work of a family come from this run's own trials of that
 median, time-outs counted at the time they ran), else from the metabase's recorded fit times
 scaled by the table (rows fitted over all folds x columns) and calibrated by how this run's
 trials compared with that same prior so far. A configuration of the metabase's pool also carries its
-own factor, its recorded seconds over its family's prediction (a solver, a penalty: what the work terms
-miss). A family with neither has no prediction.
+own factor, how much slower or faster than its family's median configuration it ran there (a solver,
+a penalty: what the work terms miss). A family with neither has no prediction.
 
 Measured in ``benchmarks/cost_model.py``: how far the predictions fall from the seconds trials took.
 """
@@ -30,7 +30,9 @@ METABASE_FOLDS = 5          # the metabase's trials: 5-fold cross-validation ...
 METABASE_MAX_ROWS = 2000    # ... on at most this many rows (automl.metalearning.build.MAX_ROWS)
 RAN = (TrialStatus.OK, TrialStatus.TIMEOUT)  # trials whose seconds say how long the configuration takes
 PRIOR_MARGIN = 2.0  # a prediction from the metabase alone skips only beyond twice the limit (it is rougher) ...
-CALIBRATION_RANGE = (0.75, 2.0)  # ... and is calibrated by this run's trials within this range
+CALIBRATION_RANGE = (1.0, 2.0)  # ... and is calibrated by this run's trials within this range: never faster
+# (on a wide table a quickly converging logistic regression set it to 0.75, and a CatBoost priced at 17.4 s ran into
+# its 17.5 s limit)
 SHRINK_TO = 0.5     # a configuration predicted too slow is shrunk to about this share of its time limit ...
 SHRINK_TO_MEASURED = 0.7  # ... or this one when its family ran in this run (on this machine, as loaded now) ...
 MAX_SHRINK = 8.0    # ... unless that takes its trees (rounds, iterations) below an eighth or their lower bound
@@ -115,24 +117,30 @@ def metabase_rates(metabase: Metabase | None, task: str, components: Mapping[str
     return {family: statistics.median(values) for family, values in rates.items()}
 
 
-def config_key(config: Mapping) -> tuple:
+def factor_key(config: Mapping, components: Mapping[str, Component]) -> tuple:
     """A configuration's identity for its time factor: its model and preprocessor with their
     hyperparameters, but not the counts and column shares a shrink cuts (a shrunk configuration is the
     same model, smaller, and keeps its factor) nor the encoder (absent on a table without categories)."""
     model, preprocessor = config["model"], config.get("preprocessor")
-    cut = {f"{model}:{name}" for name in (*SHRINKABLE, *COLUMN_SHARES)}
+    component = components.get(model)
+    cut = {f"{model}:{name}" for name in (component.cost_scales_with if component else ())
+           if name in SHRINKABLE or name in COLUMN_SHARES}
     return tuple(sorted((k, f"{v:.6g}" if isinstance(v, float) else repr(v)) for k, v in config.items()
                         if k.split(":")[0] in ("model", "preprocessor", model, preprocessor) and k not in cut))
 
 
 def metabase_factors(metabase: Metabase | None, task: str, components: Mapping[str, Component],
-                     rates: Mapping[str, float]) -> dict[tuple, float]:
-    """Each pool configuration's median ratio of its recorded seconds to its family's prediction (``rates``),
-    keyed by ``config_key``: what the YAML's work terms miss (a logistic regression's solver, penalty and C).
-    Taken over the tables where the family is predicted to take at least FACTOR_MIN_SECONDS (on smaller
-    ones fixed overheads, the same for every configuration, hide the differences: saga with elastic net
-    ran 5.5 times as long as lbfgs over all the metabase's tables, 16 times over these), or over all of
-    them where fewer than FACTOR_MIN_TABLES are that large."""
+                     rates: Mapping[str, float],
+                     project: Callable[[dict], dict | None] = lambda config: config) -> dict[tuple, float]:
+    """Each pool configuration's time factor within its family, keyed by ``factor_key`` of the configuration
+    as ``project`` adapts it to this run's space (the search runs it so): its median ratio of recorded
+    seconds to its family's prediction (``rates``), over the family's median such ratio, so that a
+    configuration the metabase never timed (factor 1) is priced at the family's typical rate. It is what
+    the YAML's work terms miss: a logistic regression's solver, penalty and C. Taken over the tables where
+    the family is predicted to take at least FACTOR_MIN_SECONDS (on smaller ones fixed overheads, the
+    same for every configuration, hide the differences: saga with elastic net ran 5.5 times as long as
+    lbfgs over all the metabase's tables, 16 times over these), or over all of them where fewer than
+    FACTOR_MIN_TABLES are that large."""
     if metabase is None:
         return {}
     kind = task_kind(task)
@@ -143,11 +151,16 @@ def metabase_factors(metabase: Metabase | None, task: str, components: Mapping[s
             if seconds and (rate := rates.get(config["model"])):
                 predicted = rate * config_work(config, components, table.n_classes) * table.size
                 ratios.setdefault(i, []).append((predicted, seconds / predicted))
-    factors = {}
+    raw = {}
     for i, pairs in ratios.items():
         large = [ratio for predicted, ratio in pairs if predicted >= FACTOR_MIN_SECONDS]
-        factors[config_key(pool[i])] = statistics.median(large if len(large) >= FACTOR_MIN_TABLES else
-                                                         [ratio for _, ratio in pairs])
+        raw[i] = statistics.median(large if len(large) >= FACTOR_MIN_TABLES else [ratio for _, ratio in pairs])
+    typical = {family: statistics.median(raw[i] for i in raw if pool[i]["model"] == family)
+               for family in {pool[i]["model"] for i in raw}}
+    factors = {}
+    for i, factor in raw.items():
+        if (adapted := project(dict(pool[i]))) is not None:
+            factors[factor_key(adapted, components)] = factor / typical[pool[i]["model"]]
     return factors
 
 
@@ -163,7 +176,7 @@ class CostModel:
 
     def work(self, config: Mapping, fraction: float = 1.0) -> float:
         """The configuration's work (``config_work``) x its own time factor where the metabase knows it."""
-        factor = self.prior_factors.get(config_key(config), 1.0) if self.prior_factors else 1.0
+        factor = self.prior_factors.get(factor_key(config, self.components), 1.0) if self.prior_factors else 1.0
         return config_work(config, self.components, self.table.n_classes, fraction) * factor
 
     def prior_seconds(self, config: Mapping, fraction: float = 1.0) -> float | None:
@@ -175,20 +188,20 @@ class CostModel:
         """Predicted seconds and what they rest on ("this run" or "metabase"), or None. The configuration's
         own trials in this run (shrunk or not) set the rate, else its family's; for a configuration the
         metabase timed itself (``prior_factors``) that has not run yet, those speak for it only upwards: its
-        calibrated prior is a floor (a 0.2 s lbfgs logistic
-        regression once priced a saga one, C = 1,579, at 2 s: it ran into its 10 s limit; its prior said 7 s)."""
+        prior, calibrated by this run, is a floor (after a 0.2 s lbfgs logistic regression, a saga one
+        with C = 1,579 had been priced at 2 s; it ran into its 10 s limit)."""
         ran = [t for t in trials if t.status in RAN and t.finished_s > t.started_s]
         family = [t for t in ran if t.config["model"] == config["model"]]
         prior = self.prior_seconds(config, fraction)
         calibrated = None if prior is None else prior * self.calibration(ran)
         if not family:
             return None if calibrated is None else (calibrated, "metabase")
-        key = config_key(config)
-        itself = [t for t in family if config_key(t.config) == key]  # it ran here (or a shrunk copy): its own rate
+        key = factor_key(config, self.components)
+        itself = [t for t in family if factor_key(t.config, self.components) == key]  # it ran here, or a shrunk copy
         seconds = self.work(config, fraction) * statistics.median(
             (t.finished_s - t.started_s) / self.work(t.config, t.fraction) for t in itself or family)
-        if calibrated is not None and calibrated > seconds and key in self.prior_factors and not itself:
-            return calibrated, "metabase"
+        if calibrated is not None and key in self.prior_factors and not itself:
+            seconds = max(seconds, calibrated)
         return seconds, "this run"
 
     def calibration(self, ran: list[TrialRecord]) -> float:
@@ -282,9 +295,12 @@ def may_shrink(origin: str, fraction: float) -> bool:
 
 
 def build_cost_model(components: Mapping[str, Component], task: str, folds, n_features: int, n_classes: int,
-                     metabase_path: str | None) -> CostModel:
+                     metabase_path: str | None,
+                     project: Callable[[dict], dict | None] = lambda config: config) -> CostModel:
     """The cost model of a run over these ``folds`` (lists of training rows) of the table: the metabase
-    at ``metabase_path`` (None: the shipped one, skipped when absent or unreadable) gives the priors."""
+    at ``metabase_path`` (None: the shipped one, skipped when absent or unreadable) gives the priors;
+    ``project`` adapts its configurations to the run's space (``SearchSpace.project``), as the warm
+    start does, so that their time factors are found under the keys the search runs them with."""
     table = TableWork(sum(len(train) for train, _ in folds), n_features, n_classes if task != "regression" else 0)
     path = shipped_path() if metabase_path is None else metabase_path
     try:
@@ -293,7 +309,7 @@ def build_cost_model(components: Mapping[str, Component], task: str, folds, n_fe
         metabase = None
     pool = tuple(metabase.pools.get(task_kind(task), ())) if metabase else ()
     rates = metabase_rates(metabase, task, components)
-    return CostModel(components, table, rates, pool, metabase_factors(metabase, task, components, rates))
+    return CostModel(components, table, rates, pool, metabase_factors(metabase, task, components, rates, project))
 
 
 def as_it_runs(config: Mapping, cost: CostModel, limit_s: float | None, shrink_to_s: float | None = None,
