@@ -62,6 +62,7 @@ class TrialResult:
     scores: dict[str, float] = field(default_factory=dict)  # the run's metrics, each in its usual direction
     started_s: float = 0.0   # seconds into the run (earlier sessions of a resumed run included)
     finished_s: float = 0.0
+    projected_s: float | None = None  # stopped early, on course to pass its limit: the seconds it was heading for
 
 
 _SPEC = tuple(f.name for f in fields(TrialSpec))
@@ -92,6 +93,12 @@ class TrialRecord:
     @property
     def ok(self) -> bool:
         return self.result.status is TrialStatus.OK
+
+    @property
+    def seconds(self) -> float:
+        """How long the configuration takes, as far as this trial tells: its wall time, or for one stopped
+        after its first folds because it was on course to pass its limit, the time it was heading for."""
+        return self.result.projected_s or self.finished_s - self.started_s
 
     @property
     def n_warnings(self) -> int:

@@ -200,7 +200,7 @@ class CostModel:
         key = factor_key(config, self.components)
         itself = [t for t in family if factor_key(t.config, self.components) == key]  # it ran here, or a shrunk copy
         seconds = self.work(config, fraction) * statistics.median(
-            (t.finished_s - t.started_s) / self.work(t.config, t.fraction) for t in itself or family)
+            t.seconds / self.work(t.config, t.fraction) for t in itself or family)
         if calibrated is not None and key in self.prior_factors and not itself:
             seconds = max(seconds, calibrated)
         return seconds, "this run"
@@ -213,7 +213,7 @@ class CostModel:
         ratios: dict[str, list[float]] = {}
         for t in ran:
             if prior := self.prior_seconds(t.config, t.fraction):
-                ratios.setdefault(t.config["model"], []).append((t.finished_s - t.started_s) / prior)
+                ratios.setdefault(t.config["model"], []).append(t.seconds / prior)
         if not ratios:
             return 1.0
         low, high = CALIBRATION_RANGE

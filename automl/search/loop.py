@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
@@ -20,6 +19,7 @@ from automl.records import TrialRecord, TrialResult, TrialSpec, TrialStatus, con
 from automl.run.budget import MIN_TRIAL_S, Budget
 from automl.search.cost import SHRINK_TO, CostModel, may_shrink, rerun_limit, unpredicted_limit
 from automl.search.interrupt import StopOnCtrlC
+from automl.search.protocols import TrialPool, Trials
 from automl.search.result import SearchResult, keep_best_predictions
 from automl.space.configspace import SearchSpace
 from automl.trials.outcomes import TrialOutcome
@@ -31,34 +31,7 @@ HALVING_ETA = 3  # successive halving keeps the best third at each data fraction
 OnTrial = Callable[[TrialRecord, TrialOutcome, list[TrialRecord]], None]
 Skip = Callable[[dict, float], "str | None"]
 SHRUNK = ", shrunk"  # the end of a shrunk configuration's origin
-
-
-class Trials(Protocol):
-    """Where configurations are evaluated: submit one, do other work, collect its outcome."""
-
-    def submit(self, config: dict, timeout_s: float | None, limit_s: float | None, fraction: float = 1.0) -> None:
-        """Start evaluating on ``fraction`` of each training fold: stop it ``timeout_s`` from now (the
-        budget) or after its own ``limit_s``."""
-
-    def collect(self, should_stop: Callable[[], bool]) -> TrialOutcome: ...
-
-
-class TrialPool(Protocol):
-    """Where configurations are evaluated several at once (dask): ``slots`` trials may run together."""
-
-    slots: int
-
-    def submit(self, config: dict, timeout_s: float | None, limit_s: float | None, fraction: float = 1.0) -> int:
-        """Start a trial and return its ticket."""
-
-    def collect_any(self, should_stop: Callable[[], bool],
-                    can_start: Callable[[], bool]) -> tuple[int, TrialOutcome] | None:
-        """The next finished trial, or None when ``can_start()`` turns true first."""
-
-    def ready(self) -> bool:
-        """Whether a trial can start now."""
-
-    def cancel_all(self) -> None: ...
+OUTLASTING_IN_A_ROW = 3  # configurations in a row predicted to outlast the search stop it
 
 
 @dataclass(frozen=True)
@@ -107,7 +80,7 @@ def run_search(space: SearchSpace, trials: Trials | TrialPool, settings: SearchS
     the ``cost`` model predicts to run past its own time limit; that one (and one stopped at its
     limit) then runs next smaller (fewer columns a tree, fewer trees) where ``CostModel.shrink`` can
     cut it (counted in ``SearchResult.shrunk``). A configuration predicted to need more than the time the search has
-    left is not skipped: the search stops there, leaving that time to the final model.
+    left is skipped too; a few such in a row stop the search, leaving that time to the final model.
     """
     start = time.monotonic()
     result = SearchResult(trials=list(history.trials), predictions=dict(history.predictions),
@@ -164,6 +137,7 @@ class _Loop:
     cost: CostModel | None = None
     shrunk: tuple[dict, str, float] | None = None  # what runs instead of the configuration just skipped
     deferred: list[tuple[dict, str, float]] = field(default_factory=list)  # asked for, waiting behind a shrunk one
+    outlasting: int = 0  # configurations in a row passed over as needing more than the search has left
 
     def now_s(self) -> float:
         """Seconds into the run (earlier sessions included), as trials record their times."""
@@ -203,9 +177,12 @@ class _Loop:
             if self.skipped(config, origin, fraction, _smaller(timeout, own_limit), started, own_limit):
                 upcoming = self.take_shrunk() or self.ask()
                 continue
-            if self.outlasts(config, fraction, timeout):
-                result.stop_reason = "time budget reached"
-                return
+            if self.outlasts(config, origin, fraction, timeout):
+                if self.search_ends():
+                    result.stop_reason = "time budget reached"
+                    return
+                upcoming = self.ask()
+                continue
             self.trials.submit(config, timeout, own_limit, fraction)
             last = max_trials is not None and len(result.trials) + 1 >= max_trials
             ahead = self.proposer.ask_ahead and not last  # the last trial of the budget needs no successor
@@ -254,9 +231,10 @@ class _Loop:
                     upcoming = self.take_shrunk() or self.ask()
                     result.stop_reason = stop_reason()
                     continue
-                if self.outlasts(config, fraction, left):
-                    result.stop_reason = "time budget reached"
-                    break
+                if self.outlasts(config, origin, fraction, left):
+                    upcoming = self.ask()
+                    result.stop_reason = "time budget reached" if self.search_ends() else stop_reason()
+                    continue
                 ticket = pool.submit(config, left, own_limit, fraction)
                 running[ticket] = (TrialSpec(config, origin, fraction), self.now_s())
                 upcoming = self.ask()
@@ -308,7 +286,7 @@ class _Loop:
         trial_id = max((t.trial_id for t in result.trials), default=-1) + 1
         record = TrialRecord(trial_id, spec, TrialResult(
             outcome.status, outcome.loss, outcome.fit_seconds, outcome.predict_seconds, outcome.warnings,
-            outcome.error, outcome.scores, started_s, finished_s))
+            outcome.error, outcome.scores, started_s, finished_s, outcome.projected_s))
         result.trials.append(record)
         result.shrunk += spec.origin.endswith(SHRUNK) and record.status is not TrialStatus.SKIPPED
         if record.ok and outcome.predictions is not None:
@@ -338,11 +316,11 @@ class _Loop:
                 changed = ", ".join(f"{k.split(':')[-1]}={round(smaller[k], 3)}" for k in smaller if smaller[k] != config[k])
                 reason = f"{over}; run again with {changed}"
                 self.shrunk = (smaller, origin + SHRUNK, fraction)
-        if reason is None:
-            return False
+        return reason is not None and self.record_skipped(TrialSpec(config, origin, fraction), reason, at_s)
+
+    def record_skipped(self, spec: TrialSpec, reason: str, at_s: float) -> bool:
         self.result.skipped += 1
-        outcome = TrialOutcome(None, 0.0, 0.0, {}, reason, status=TrialStatus.SKIPPED)
-        self.record(TrialSpec(config, origin, fraction), outcome, at_s, at_s)
+        self.record(spec, TrialOutcome(None, 0.0, 0.0, {}, reason, status=TrialStatus.SKIPPED), at_s, at_s)
         return True
 
     def after_time_out(self, upcoming: tuple[dict, str, float] | None) -> tuple[dict, str, float] | None:
@@ -352,7 +330,7 @@ class _Loop:
         if self.cost is None or last is None or last.status is not TrialStatus.TIMEOUT \
                 or not may_shrink(last.origin, last.fraction) or last.origin.endswith(SHRUNK):  # once, not a chain
             return upcoming
-        limit = rerun_limit(last.finished_s - last.started_s, self.budget.shrink_limit_s)
+        limit = rerun_limit(last.seconds, self.budget.shrink_limit_s)
         smaller = self.cost.shrink(last.config, limit, [last], SHRINK_TO)  # at the rate it ran (at least)
         if smaller is None or self.skip(smaller, 1.0) or not self.proposer.adopt(smaller, 1.0):
             return upcoming
@@ -368,15 +346,25 @@ class _Loop:
         shrunk, self.shrunk = self.shrunk, None
         return shrunk
 
-    def outlasts(self, config: dict, fraction: float, left_s: float | None) -> bool:
+    def outlasts(self, config: dict, origin: str, fraction: float, left_s: float | None) -> bool:
         """Whether the cost model predicts (from this run's own trials) that the configuration needs more
-        than the ``left_s`` seconds the search has: started, it would be cut by the budget's end."""
+        than the ``left_s`` seconds the search has: started, it would be cut by the budget's end. It is
+        passed over (recorded as skipped) for the next, which may be cheaper (a stop here once ended a
+        search at 27 of its 36 s, the warm start's last CatBoost too slow); OUTLASTING_IN_A_ROW such
+        in a row stop the search, leaving its time to the final model."""
         predicted = None if self.cost is None or left_s is None else self.cost.predict(config, fraction,
                                                                                        self.result.trials)
         if predicted is None or predicted[1] != "this run" or predicted[0] <= left_s:
+            self.outlasting = 0
             return False
-        logger.info("search stops: a %s trial would take about %.0f s, %.0f s are left", config["model"],
-                    predicted[0], left_s)
+        self.outlasting += 1
+        return self.record_skipped(TrialSpec(config, origin, fraction), f"TimeEstimate: skipped, predicted to take "
+                                   f"about {predicted[0]:.0f} s, {left_s:.0f} s of the search are left", self.now_s())
+
+    def search_ends(self) -> bool:
+        if self.outlasting < OUTLASTING_IN_A_ROW:
+            return False
+        logger.info("search stops: the last %d configurations would outlast it", self.outlasting)
         return True
 
 

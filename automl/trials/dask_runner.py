@@ -170,7 +170,7 @@ class DaskTrials:
         self._on_submit(config)
         now = time.monotonic()
         steps = self._to_steps(config)
-        future, worker = self._place(steps, fraction)
+        future, worker = self._place(steps, fraction, limit_s)
         ends = [(now + timeout_s, True)] if timeout_s is not None else []
         ends += [(now + limit_s, False)] if limit_s is not None else []
         deadline, at_budget_end = min(ends) if ends else (None, False)
@@ -189,7 +189,7 @@ class DaskTrials:
             for ticket, running in list(self._running.items()):
                 if running.future.done():
                     if running.future.status == "cancelled" and not running.placed_again:
-                        running.future, running.worker = self._place(running.steps, running.fraction)  # its worker was gone
+                        running.future, running.worker = self._place(running.steps, running.fraction, running.limit_s)  # its worker was gone
                         running.placed_again = True
                         continue
                     return ticket, self._outcome(self._running.pop(ticket))
@@ -238,7 +238,7 @@ class DaskTrials:
         """Whether a worker is free for a trial now (none is while every worker restarts)."""
         return self._free_worker() is not None
 
-    def _place(self, steps: dict, fraction: float):
+    def _place(self, steps: dict, fraction: float, limit_s: float | None):
         """Submit the evaluation to a worker running none of our trials: a worker's death takes one trial."""
         if not isinstance(self._data, str) and self._data.status != "finished":  # every copy was lost
             self._scatter()
@@ -248,7 +248,7 @@ class DaskTrials:
                 self._pids[worker] = psutil.Process(self._client.run(os.getpid, workers=[worker])[worker])
             except Exception:  # it died meanwhile: place the trial anywhere; a hang there costs a restart
                 worker = None
-        future = self._client.submit(evaluate_on_worker, steps, self._data, fraction, pure=False,
+        future = self._client.submit(evaluate_on_worker, steps, self._data, fraction, limit_s, pure=False,
                                      workers=[worker] if worker else None)
         return future, worker
 

@@ -12,13 +12,13 @@ import functools
 import pickle
 
 
-def evaluate_on_worker(steps: dict, data, fraction: float = 1.0):
+def evaluate_on_worker(steps: dict, data, fraction: float = 1.0, limit_s: float | None = None):
     """Runs on a dask worker (which preloads ``automl.trials.evaluation``). ``data`` is the ``TrialData``
     itself (a remote cluster) or the file it was written to (a local cluster: a restarted worker
     reads it again, nothing to lose)."""
     from automl.trials.evaluation import evaluate
 
-    return evaluate(steps, _read_data(data) if isinstance(data, str) else data, fraction=fraction)
+    return evaluate(steps, _read_data(data) if isinstance(data, str) else data, fraction=fraction, limit_s=limit_s)
 
 
 def dask_setup(worker) -> None:

@@ -48,15 +48,18 @@ class TrialData:
 
 
 def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = None,
-             fraction: float = 1.0) -> TrialOutcome:
+             fraction: float = 1.0, limit_s: float | None = None) -> TrialOutcome:
     """Fit a fresh pipeline on each training fold and predict its validation fold.
 
     Warnings raised inside are counted by category, never shown. ``fitted`` (a list) receives
     each fold's (pipeline, class codes), for a caller that may keep the trial's models.
     ``fraction`` < 1 fits on that share of each training fold (multi-fidelity search); the
-    validation rows stay the same, so losses at every fraction compare.
+    validation rows stay the same, so losses at every fraction compare. A trial whose first folds
+    put it on course to pass its ``limit_s`` stops there (a TIMEOUT with ``projected_s``): waiting
+    for the kill at the limit would spend the whole limit to learn the same.
     """
     fit_seconds = predict_seconds = 0.0
+    projected = None
     classification = data.task != "regression"
     shape = (len(data.y), data.n_classes) if classification else (len(data.y),)
     predictions = np.full(shape, np.nan, dtype=np.float32)
@@ -65,7 +68,8 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = 
         warnings.simplefilter("always")
         try:
             template = build_pipeline(steps, data.schema, seed=data.seed)
-            for train, valid in data.folds:
+            begun = time.perf_counter()
+            for done, (train, valid) in enumerate(data.folds, start=1):
                 train = subsample(train, fraction, data.seed)
                 pipeline = clone(template)
                 y_train, codes = data.y[train], None
@@ -80,17 +84,22 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = 
                 predict_seconds += time.perf_counter() - middle
                 if fitted is not None:
                     fitted.append((pipeline, codes))
+                projected = on_course_past(limit_s, time.perf_counter() - begun, done, len(data.folds))
+                if projected is not None:
+                    error, status = (f"TimeoutError: stopped after {done} of {len(data.folds)} folds, on course for "
+                                     f"{projected:.1f} s, past its limit of {limit_s:.1f} s"), TrialStatus.TIMEOUT
+                    break
+            else:
+                error, status = None, TrialStatus.FAILED
         except Exception as exc:  # any failure of a configuration is a failed trial, not a failed search
             error = f"{type(exc).__name__}: {exc}"[:500]
             status = TrialStatus.MEMORY if isinstance(exc, MemoryError) else TrialStatus.FAILED
-        else:
-            error, status = None, TrialStatus.FAILED
     counts = dict(Counter(w.category.__name__ for w in caught))
     validated = validated > 0
     if error is None and not np.all(np.isfinite(predictions[validated])):
         error = "ValueError: the model predicted NaN or infinity"
     if error is not None:
-        return TrialOutcome(None, fit_seconds, predict_seconds, counts, error, status=status)
+        return TrialOutcome(None, fit_seconds, predict_seconds, counts, error, status=status, projected_s=projected)
     y_true, y_pred, weights = data.y[validated], predictions[validated], data.row_weights(validated)
     loss = data.metric.loss(y_true, y_pred, weights)
     if not np.isfinite(loss):
@@ -103,6 +112,15 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = 
         except ValueError:  # e.g. AUC when a validation fold holds one class: that metric is left out
             continue
     return TrialOutcome(loss, fit_seconds, predict_seconds, counts, None, predictions, scores)
+
+
+def on_course_past(limit_s: float | None, elapsed_s: float, done: int, folds: int) -> float | None:
+    """The seconds a trial is heading for when ``done`` of its ``folds`` took ``elapsed_s`` and, at that
+    pace, the rest would take it past ``limit_s``; None while it may still finish (or after its last fold)."""
+    if limit_s is None or done >= folds:
+        return None
+    heading = elapsed_s * folds / done
+    return heading if heading > limit_s else None
 
 
 def average_into(predictions: np.ndarray, counts: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:

@@ -26,6 +26,7 @@ class TrialOutcome:
     predictions: np.ndarray | None = field(default=None, repr=False)  # out-of-fold, float32, NaN where unvalidated
     scores: dict[str, float] = field(default_factory=dict)  # every metric of the run, in its usual direction
     status: TrialStatus = TrialStatus.OK
+    projected_s: float | None = None  # stopped between folds, on course to pass its limit: the seconds it was heading for
 
     def __post_init__(self) -> None:
         if self.loss is None and self.status is TrialStatus.OK:

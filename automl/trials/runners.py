@@ -34,7 +34,8 @@ class WorkerTrials:
     def submit(self, config: dict, timeout_s: float | None, limit_s: float | None = None, fraction: float = 1.0) -> None:
         self._on_submit(config)
         self._started = time.perf_counter()
-        self._worker.submit("evaluate", (self._to_steps(config), self.keep_models, fraction), timeout_s, limit_s)
+        self._worker.submit("evaluate", (self._to_steps(config), self.keep_models, fraction, limit_s), timeout_s,
+                            limit_s)
 
     def collect(self, should_stop: Callable[[], bool] = lambda: False) -> TrialOutcome:
         try:

@@ -341,3 +341,54 @@ def test_the_warm_start_prices_a_configuration_as_the_loop_will_run_it():
     assert as_it_runs(forest, priced, 60.0, shrink_to_s=30.0) < 30.0 < as_it_runs(forest, priced, 60.0) < 60.0
     # a warm start given as a list runs as given: priced up to its limit, where it would be stopped
     assert as_it_runs(forest, priced, 60.0, shrink_to_s=30.0, origin="warm start: given 1") == 60.0
+
+
+def test_a_trial_stopped_on_course_past_its_limit_is_priced_at_the_seconds_it_was_heading_for():
+    from automl.records import TrialRecord, TrialResult, TrialSpec
+
+    space = _space()
+    cost = CostModel(space.components, TableWork(4000, 10, 5))
+    forest = _config(space, "random_forest", n_estimators=100)
+    stopped = TrialRecord(0, TrialSpec(forest, "smac"), TrialResult(  # stopped after a fold at 6 s, heading for 30 s
+        TrialStatus.TIMEOUT, None, 6.0, 0.0, {}, "TimeoutError", {}, 10.0, 16.0, projected_s=30.0))
+    assert stopped.seconds == 30.0 and _ran(1, forest, 6.0).seconds == 6.0
+    assert cost.predict(_config(space, "random_forest", n_estimators=200), 1.0, [stopped]) == (pytest.approx(60.0), "this run")
+
+
+def test_a_configuration_that_would_outlast_the_search_is_passed_over_for_a_cheaper_one(tmp_path, monkeypatch):
+    import automl.search.loop as loop
+
+    space = _space()
+    cost = CostModel(space.components, TableWork(4000, 10, 5))
+    clock = [1000.0]
+    monkeypatch.setattr(loop.time, "monotonic", lambda: clock[0])
+
+    class Clocked:  # 0.1 s a tree on a fake clock; anything else 1 s
+        def __init__(self):
+            self.submitted = []
+
+        def submit(self, config, timeout_s, limit_s, fraction=1.0):
+            self.submitted.append(config)
+
+        def collect(self, should_stop):
+            seconds = self.submitted[-1].get("random_forest:n_estimators", 10) * 0.1
+            clock[0] += seconds
+            return TrialOutcome(0.5, seconds, 0.0)
+
+    def forest(trees):
+        return _config(space, "random_forest", n_estimators=trees), "smac"
+
+    def search(design, out):
+        clock[0] = 1000.0
+        trials = Clocked()
+        result = run_search(space, trials, SearchSettings("random", 0, len(design), output_dir=tmp_path / out),
+                            Budget(60.0, time.monotonic(), trial_time_limit=1000.0), design=design, cost=cost)
+        return trials, result
+
+    boosted = (_config(space, "lightgbm"), "smac")  # 10 trees a second: 600 trees, 60 s, cannot fit in what is left
+    trials, result = search([forest(10), forest(600), boosted], "one")
+    assert [t.status for t in result.trials] == [TrialStatus.OK, TrialStatus.SKIPPED, TrialStatus.OK]
+    assert "predicted to take about 60 s" in result.trials[1].error and trials.submitted[-1] == boosted[0]
+    trials, result = search([forest(10), forest(600), forest(700), forest(800), boosted], "three")  # three in a row: stop
+    assert [t.status for t in result.trials] == [TrialStatus.OK] + [TrialStatus.SKIPPED] * 3
+    assert result.stop_reason == "time budget reached" and boosted[0] not in trials.submitted

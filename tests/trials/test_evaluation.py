@@ -128,3 +128,23 @@ def test_of_repeated_folds_the_first_repeat_is_the_plan_whose_models_are_kept():
     assert first_plan(make_folds(Resampling("cv", 5), y, classification=True, seed=0)) == 5
     assert first_plan(make_folds(Resampling("cv", 5, repeats=3), y, classification=True, seed=0)) == 5
     assert first_plan(make_folds(Resampling("holdout"), y, classification=True, seed=0)) == 1
+
+
+def test_a_trial_on_course_past_its_limit_stops_after_its_first_fold():
+    from automl.records import TrialStatus
+    from automl.trials.evaluation import on_course_past
+
+    assert on_course_past(15.0, 4.0, 1, 5) == 20.0  # 4 s a fold, 5 folds: 20 s, past 15
+    assert on_course_past(15.0, 2.9, 1, 5) is None and on_course_past(15.0, 14.0, 5, 5) is None
+    assert on_course_past(None, 100.0, 1, 5) is None
+
+    frame, y = _high_cardinality_noise()
+    data = _trial_data(frame, y)
+    space = build_space("binary", DataShape(len(y), 320, 2, 2), has_categorical=True,
+                        include=("logistic_regression", "no_scaling", "no_preprocessing"))
+    steps, fitted = space.to_steps(space.default_configs()[0]), []
+    stopped = evaluate(steps, data, fitted, limit_s=1e-6)  # any fold takes longer than that
+    assert stopped.status is TrialStatus.TIMEOUT and stopped.loss is None and len(fitted) == 1
+    assert stopped.projected_s > 1e-6 and stopped.error.startswith("TimeoutError: stopped after 1 of 5 folds")
+    finished = evaluate(steps, data, limit_s=600.0)
+    assert finished.status is TrialStatus.OK and finished.projected_s is None
