@@ -79,6 +79,8 @@ def fit_system(system: str, task: str, X_train, y_train, *, budget: float, seed:
                  "shrunk_trials": sum(t.origin.endswith(", shrunk") for t in model.trials_),  # ... run smaller
                  # seconds of the budget spent on trials stopped at their time limit
                  "timed_out_s": round(sum(t.finished_s - t.started_s for t in model.trials_ if t.status.value == "timeout"), 2),
+                 "time_outs": [[t.config["model"], t.origin, t.started_s, round(t.finished_s - t.started_s, 2), t.error]
+                               for t in model.trials_ if t.status.value == "timeout"],  # which, where and why
                  "fit_wall_s": round(fit_wall, 2), "run_dir_mb": round(model.run_dir_bytes_ / 2**20, 1),
                  "optimizer_share": round(model.optimizer_share_, 4), "ensemble_members": len(model.ensemble_weights_),
                  "best_model": model.best_config_["model"] if model.best_config_ else None,

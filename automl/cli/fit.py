@@ -81,7 +81,7 @@ def fit(ctx, data, target, sep, task, out, force, top, quiet, verbose, run_dir, 
     from automl.data import check_groups, check_weights, infer_task, read_table, split_target
     from automl.estimators import AutoClassifier, AutoRegressor
     from automl.files import check_output, copy_atomic, write_json
-    from automl.report.leaderboard import terminal_table
+    from automl.report.leaderboard import not_ok, terminal_table
     from automl.run.store import check_run_dir, describe_size, new_run_dir, read_settings
 
     setup_logging(verbose, quiet)
@@ -161,9 +161,8 @@ def fit(ctx, data, target, sep, task, out, force, top, quiet, verbose, run_dir, 
 
     board = model.leaderboard_
     say(terminal_table(board, model.metric_, top))
-    n_failed = int((board["status"] != "ok").sum())
     resumed = f", {model.resumed_trials_} of them from before" if model.resumed_trials_ else ""
-    say(f"\n{count(model.n_trials_, 'trial')} ({n_failed} failed{resumed}) in {model.fit_seconds_:.1f} s, validated by "
+    say(f"\n{count(model.n_trials_, 'trial')} ({not_ok(board['status'])}{resumed}) in {model.fit_seconds_:.1f} s, validated by "
         f"{model.resampling_}; optimizer time {100 * model.optimizer_share_:.1f}% of the search.")
     say(model.final_model_.line() + ("." if model.best_config_ is not None else ". Try a larger --time."))
     if getattr(model, "decision_threshold_", None) is not None:

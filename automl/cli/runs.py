@@ -49,7 +49,7 @@ def leaderboard_command(run_dir, top, csv_path):
 
     from automl.files import atomic_path, check_output
     from automl.metrics import recorded_metric
-    from automl.report.leaderboard import leaderboard, terminal_table
+    from automl.report.leaderboard import leaderboard, not_ok, terminal_table
     from automl.run.store import read_final, read_leaderboard_extras, read_run
 
     setup_logging(False)
@@ -64,8 +64,7 @@ def leaderboard_command(run_dir, top, csv_path):
     if final is not None:
         click.echo(final.line() + ".\n")
     click.echo(terminal_table(board, metric.name, top))
-    n_failed = int((board["status"] != "ok").sum())
-    click.echo(f"\n{count(len(board), 'trial')} ({n_failed} failed); {settings.task} task, metric {metric.name}.")
+    click.echo(f"\n{count(len(board), 'trial')} ({not_ok(board['status'])}); {settings.task} task, metric {metric.name}.")
     if csv_path:
         params = pd.DataFrame(list(board["hyperparameters"]), index=board.index).add_prefix("hp:")
         csv_path.parent.mkdir(parents=True, exist_ok=True)

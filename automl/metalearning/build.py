@@ -34,7 +34,7 @@ from automl.files import library_versions, write_json
 from automl.manifest import Dataset, load_datasets
 from automl.metalearning.metabase import DatasetEntry, Metabase, task_kind
 from automl.metalearning.metafeatures import compute_metafeatures
-from automl.records import config_key, ranked
+from automl.records import TrialStatus, config_key, ranked
 from automl.run.store import read_run
 from automl.space.bounds import DataShape
 from automl.space.configspace import WARM, build_space
@@ -142,7 +142,8 @@ def pool_results(run_dir: Path, n: int) -> tuple[list[float | None], list[float 
             given = re.fullmatch(r"given (\d+)", label)  # a shrunk one (", shrunk") is another configuration
             if given and int(given.group(1)) < n:
                 i = int(given.group(1))
-                losses[i], seconds[i] = trial.loss, round(trial.fit_seconds, 3)
+                ran = trial.status is not TrialStatus.SKIPPED  # a trial stopped on course past its limit: where it headed
+                losses[i], seconds[i] = trial.loss, round(trial.result.projected_s or trial.fit_seconds, 3) if ran else None
     return losses, seconds
 
 

@@ -37,10 +37,11 @@ def search_history(run) -> Figure:
         for origin, group in frame[frame["ok"]].groupby(kinds[frame["ok"]]):
             marker, name = ORIGIN_MARKERS.get(origin, ("x", origin))
             axis.scatter(x[group.index], group["score"], marker=marker, alpha=0.6, label=name)
-        failed = frame[~frame["ok"]]
-        if len(failed):
-            axis.scatter(x[failed.index], [best.min() if higher else best.max()] * len(failed), marker="x",
-                         color="red", label="failed")
+        for status, color in (("failed", "red"), ("skipped", "grey")):  # skipped: never ran (predicted too slow)
+            failed = frame[(~frame["ok"]) & ((frame["status"] == "skipped") == (status == "skipped"))]
+            if len(failed):
+                axis.scatter(x[failed.index], [best.min() if higher else best.max()] * len(failed), marker="x",
+                             color=color, label=status)
         axis.set_xlabel(label)
         axis.set_ylabel(f"validation {view.metric.name}")
         axis.grid(alpha=0.3)

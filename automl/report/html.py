@@ -21,6 +21,7 @@ from automl.errors import InputError
 from automl.files import atomic_path
 from automl.metrics import Metric
 from automl.report import figures
+from automl.report.leaderboard import not_ok
 from automl.report.runview import RunView
 from automl.run.modelfile import SavedModel
 
@@ -77,7 +78,7 @@ def _overview(view: RunView) -> str:
     best = ok.loc[ok["loss"].idxmin()] if len(ok) else None
     rows = {"task": view.settings.task, "metric": metric.name,
             "validation": _validation(view.settings.validation or {}),
-            "trials": f"{len(frame)} ({int((~frame['ok']).sum())} failed)",
+            "trials": f"{len(frame)} ({not_ok(frame['status'])})",
             "search time": f"{frame['finished_s'].max():.1f} s",
             "best trial": "none" if best is None else
             f"{int(best['trial_id'])} ({best['model']}), validation {metric.name} {best['score']:.4f}",
@@ -147,8 +148,8 @@ def _failures(view: RunView) -> str:
     frame = view.frame()
     failed = frame[~frame["ok"]]
     if failed.empty:
-        return "<p>No trial failed.</p>"
-    return _table(failed[["trial_id", "model", "origin", "error"]])
+        return "<p>No trial failed or was skipped.</p>"
+    return _table(failed[["trial_id", "model", "origin", "status", "error"]])
 
 
 def _table(frame: pd.DataFrame) -> str:

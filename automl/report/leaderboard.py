@@ -46,6 +46,14 @@ def leaderboard(trials, metric: Metric, key_hyperparameters: dict[str, list[str]
     return frame
 
 
+def not_ok(statuses: pd.Series) -> str:
+    """The trials that did not give a score, by why: "2 failed, 6 skipped" (skipped: predicted to need more
+    time or memory than they had, never run), "0 failed" when every one gave a score."""
+    skipped = int((statuses == "skipped").sum())
+    failed = int((~statuses.isin(("ok", "skipped"))).sum())
+    return f"{failed} failed" + (f", {skipped} skipped" if skipped else "")
+
+
 def terminal_table(board: pd.DataFrame, metric_name: str, top: int | None = None, width: int = 60) -> str:
     """The leaderboard as text for a terminal: the steps, the key hyperparameters in short, the
     metric, fit time, warnings, status and (cut to ``width``) the error of failed trials."""

@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from automl.metrics import Metric
-from automl.records import TrialRecord
+from automl.records import TrialRecord, TrialStatus
 from automl.report.leaderboard import family_params, short_params
 
 
@@ -33,7 +33,7 @@ class Progress:
         self.key_hyperparameters = key_hyperparameters or {}
         self.started = time.monotonic()
         self.spent_before = 0.0  # seconds of the budget used by earlier sessions (resume)
-        self.done = self.failed = 0
+        self.done = self.failed = self.skipped = 0
         self.best: TrialRecord | None = None
         self.current: str = ""
         self.phase_name = "search"
@@ -87,9 +87,14 @@ class Progress:
             parts.append(f"trial budget {self.max_trials}")
         return ", ".join(parts)
 
+    def counts(self) -> str:
+        """ "12 done, 1 failed" and, when some were, ", 3 skipped" (predicted too slow or too big: not run)."""
+        return f"{self.done} done, {self.failed} failed" + (f", {self.skipped} skipped" if self.skipped else "")
+
     def _count(self, record: TrialRecord) -> None:
         self.done += 1
-        self.failed += not record.ok
+        self.skipped += record.status is TrialStatus.SKIPPED
+        self.failed += not record.ok and record.status is not TrialStatus.SKIPPED
         if record.ok and (self.best is None or record.loss < self.best.loss):
             self.best = record
 
@@ -105,10 +110,10 @@ class LineProgress(Progress):
         described = self.describe(record.config)
         super().trial_finished(record)
         outcome = (f"{self.metric.name} {self.metric.score_from_loss(record.loss):.4f}" if record.ok
-                   else f"failed: {record.error}")
+                   else f"{'skipped' if record.status is TrialStatus.SKIPPED else 'failed'}: {record.error}")
         warm = f" | {record.origin}" if record.origin.startswith("warm start") else ""
         self._write(f"trial {record.trial_id} {described}: {outcome} | best {self.best_text()} | "
-                    f"{self.done} done, {self.failed} failed | {self.budget_text()}{warm}")
+                    f"{self.counts()} | {self.budget_text()}{warm}")
 
     def phase(self, name: str) -> None:
         super().phase(name)
@@ -135,7 +140,7 @@ class LiveProgress(Progress):
         table.add_column(style="bold")
         table.add_column()
         table.add_row("Time", self.budget_text())
-        table.add_row("Trials", f"{self.done} done, {self.failed} failed")
+        table.add_row("Trials", self.counts())
         table.add_row("Best", self.best_text())
         doing = self.current if self.phase_name == "search" else self.phase_name
         table.add_row("Now", Text(doing or "choosing the next configuration", overflow="ellipsis", no_wrap=True))

@@ -48,4 +48,5 @@ class RunView:
         metric = self.metric
         return pd.DataFrame([{"trial_id": t.trial_id, "model": t.config["model"], "origin": t.origin, "loss": t.loss,
                               "score": metric.score_from_loss(t.loss) if t.ok else None,
-                              "finished_s": t.finished_s, "ok": t.ok, "error": t.error or ""} for t in self.trials])
+                              "finished_s": t.finished_s, "ok": t.ok, "status": t.status.value, "error": t.error or ""}
+                             for t in self.trials])

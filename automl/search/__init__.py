@@ -2,6 +2,8 @@
 within the budget.
 
     loop.py              ``run_search``: the sequential and the parallel ask/tell loops
+    protocols.py         what the loop runs trials on: one at a time (``Trials``) or a pool (``TrialPool``)
+    cost.py              each configuration's predicted seconds, and how to shrink one that would not fit
     result.py            ``SearchResult`` and which out-of-fold predictions are kept
     smac_proposer.py     SMAC's random-forest SMBO (and successive halving over data fractions)
     random_proposer.py   random search over the same space: the ablation baseline

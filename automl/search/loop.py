@@ -32,6 +32,7 @@ OnTrial = Callable[[TrialRecord, TrialOutcome, list[TrialRecord]], None]
 Skip = Callable[[dict, float], "str | None"]
 SHRUNK = ", shrunk"  # the end of a shrunk configuration's origin
 OUTLASTING_IN_A_ROW = 3  # configurations in a row predicted to outlast the search stop it
+PASSED_OVER = "TimeLeft: "  # the reason of a configuration skipped as needing more than the search had left
 
 
 @dataclass(frozen=True)
@@ -80,12 +81,14 @@ def run_search(space: SearchSpace, trials: Trials | TrialPool, settings: SearchS
     the ``cost`` model predicts to run past its own time limit; that one (and one stopped at its
     limit) then runs next smaller (fewer columns a tree, fewer trees) where ``CostModel.shrink`` can
     cut it (counted in ``SearchResult.shrunk``). A configuration predicted to need more than the time the search has
-    left is skipped too; a few such in a row stop the search, leaving that time to the final model.
+    left is skipped too (``PASSED_OVER``: a resumed run may run it), unless it must run as given (a list, a data
+    fraction); a few such in a row, or one such, stop the search, leaving that time to the final model.
     """
     start = time.monotonic()
     result = SearchResult(trials=list(history.trials), predictions=dict(history.predictions),
                           resumed_trials=len(history.trials))
-    evaluated = {config_key(t.config) for t in history.trials}
+    earlier = [t for t in history.trials if not (t.error or "").startswith(PASSED_OVER)]  # those may run now
+    evaluated = {config_key(t.config) for t in earlier}
     initial = [c for c, _ in design if config_key(c) not in evaluated]
     proposer = _proposer(space, settings, initial)
     proposer.origins = {config_key(c): origin for c, origin in design}
@@ -95,7 +98,7 @@ def run_search(space: SearchSpace, trials: Trials | TrialPool, settings: SearchS
         share = SMAC_SETTINGS["optimizer_share"]
         proposer.over_share = lambda: result.optimizer_seconds > share * (time.monotonic() - start)
     with StopOnCtrlC() as ctrl_c:
-        proposer.replay(list(history.trials), settings.failure_loss)
+        proposer.replay(earlier, settings.failure_loss)
         loop = _Loop(proposer, trials, result, ctrl_c, settings, budget, start, history.elapsed_s, on_trial, skip, cost)
         loop.run_parallel() if hasattr(trials, "collect_any") else loop.run()
     result.wall_seconds = time.monotonic() - start
@@ -103,7 +106,7 @@ def run_search(space: SearchSpace, trials: Trials | TrialPool, settings: SearchS
                 len(result.trials), 100 * result.optimizer_share, result.wall_seconds)
     if result.skipped or result.shrunk:
         logger.info("%d configuration(s) were skipped before running: predicted to need more memory or time than a "
-                    "trial may use; %d ran smaller (fewer columns a tree, fewer trees) instead of one skipped or stopped at "
+                    "trial may use or the search had left; %d ran smaller (fewer columns a tree, fewer trees) instead of one skipped or stopped at "
                     "its time limit.",
                     result.skipped, result.shrunk)
     return result
@@ -319,6 +322,7 @@ class _Loop:
         return reason is not None and self.record_skipped(TrialSpec(config, origin, fraction), reason, at_s)
 
     def record_skipped(self, spec: TrialSpec, reason: str, at_s: float) -> bool:
+        """Record a configuration that does not run, for ``reason``; told to the optimizer as a failure."""
         self.result.skipped += 1
         self.record(spec, TrialOutcome(None, 0.0, 0.0, {}, reason, status=TrialStatus.SKIPPED), at_s, at_s)
         return True
@@ -330,7 +334,7 @@ class _Loop:
         if self.cost is None or last is None or last.status is not TrialStatus.TIMEOUT \
                 or not may_shrink(last.origin, last.fraction) or last.origin.endswith(SHRUNK):  # once, not a chain
             return upcoming
-        limit = rerun_limit(last.seconds, self.budget.shrink_limit_s)
+        limit = self.budget.shrink_limit_s if last.result.projected_s else rerun_limit(last.seconds, self.budget.shrink_limit_s)
         smaller = self.cost.shrink(last.config, limit, [last], SHRINK_TO)  # at the rate it ran (at least)
         if smaller is None or self.skip(smaller, 1.0) or not self.proposer.adopt(smaller, 1.0):
             return upcoming
@@ -350,21 +354,24 @@ class _Loop:
         """Whether the cost model predicts (from this run's own trials) that the configuration needs more
         than the ``left_s`` seconds the search has: started, it would be cut by the budget's end. It is
         passed over (recorded as skipped) for the next, which may be cheaper (a stop here once ended a
-        search at 27 of its 36 s, the warm start's last CatBoost too slow); OUTLASTING_IN_A_ROW such
-        in a row stop the search, leaving its time to the final model."""
+        search at 27 of its 36 s, the warm start's last CatBoost too slow); OUTLASTING_IN_A_ROW such in a
+        row stop the search, as one that must run as given does (``may_shrink``), leaving its time to the
+        final model."""
         predicted = None if self.cost is None or left_s is None else self.cost.predict(config, fraction,
                                                                                        self.result.trials)
         if predicted is None or predicted[1] != "this run" or predicted[0] <= left_s:
             self.outlasting = 0
             return False
-        self.outlasting += 1
-        return self.record_skipped(TrialSpec(config, origin, fraction), f"TimeEstimate: skipped, predicted to take "
-                                   f"about {predicted[0]:.0f} s, {left_s:.0f} s of the search are left", self.now_s())
+        self.outlasting = self.outlasting + 1 if may_shrink(origin, fraction) else OUTLASTING_IN_A_ROW
+        return self.outlasting >= OUTLASTING_IN_A_ROW or self.record_skipped(
+            TrialSpec(config, origin, fraction), f"{PASSED_OVER}skipped, predicted to take about {predicted[0]:.0f} s, "
+                                                 f"{left_s:.0f} s of the search are left", self.now_s())
 
     def search_ends(self) -> bool:
+        """Whether the configurations passed over in a row (``outlasts``) end the search."""
         if self.outlasting < OUTLASTING_IN_A_ROW:
             return False
-        logger.info("search stops: the last %d configurations would outlast it", self.outlasting)
+        logger.info("search stops: the next configuration would outlast it, %d in a row", self.outlasting)
         return True
 
 

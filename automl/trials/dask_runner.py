@@ -189,7 +189,8 @@ class DaskTrials:
             for ticket, running in list(self._running.items()):
                 if running.future.done():
                     if running.future.status == "cancelled" and not running.placed_again:
-                        running.future, running.worker = self._place(running.steps, running.fraction, running.limit_s)  # its worker was gone
+                        left = None if running.limit_s is None else running.limit_s - (now - running.started)
+                        running.future, running.worker = self._place(running.steps, running.fraction, left)  # worker gone
                         running.placed_again = True
                         continue
                     return ticket, self._outcome(self._running.pop(ticket))

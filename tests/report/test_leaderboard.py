@@ -1,7 +1,7 @@
 """The leaderboard: trials best first, failures last with their status and reason, the key hyperparameters."""
 
 from automl.metrics import get_metric
-from automl.report.leaderboard import family_params, leaderboard, short_params, terminal_table
+from automl.report.leaderboard import family_params, leaderboard, not_ok, short_params, terminal_table
 from tests.helpers import make_record
 
 FOREST = {"model": "random_forest", "random_forest:n_estimators": 100, "random_forest:max_features": 0.5,
@@ -39,3 +39,10 @@ def test_family_params_and_short_params():
     params, key = family_params(RIDGE, {})
     assert params == key == {"C": 0.123456}
     assert short_params({"a": 1.23456, "b": "x" * 50}, 20) == "a=1.23, b=xxxxxxx..."  # 20 characters
+
+
+def test_the_summary_counts_skipped_configurations_apart_from_failed_ones():
+    import pandas as pd
+
+    assert not_ok(pd.Series(["ok", "skipped", "timeout", "ok", "skipped", "failed"])) == "2 failed, 2 skipped"
+    assert not_ok(pd.Series(["ok", "ok"])) == "0 failed"

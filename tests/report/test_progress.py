@@ -54,6 +54,15 @@ def test_line_progress_reports_failures_and_the_best_so_far():
     assert second.startswith("trial 1 xgboost(max_depth=6) + standard: failed: MemoryError: over the limit")
     assert "| 2 done, 1 failed |" in second
 
+    from dataclasses import replace
+
+    from automl.records import TrialStatus
+
+    skipped = _record(2, XGB, None, "TimeEstimate: skipped, predicted to take 40 s")
+    progress.trial_finished(replace(skipped, result=replace(skipped.result, status=TrialStatus.SKIPPED)))
+    third = stream.getvalue().splitlines()[2]
+    assert ": skipped: TimeEstimate: skipped, predicted" in third and "| 3 done, 1 failed, 1 skipped |" in third
+
 
 def test_on_a_terminal_the_live_panel_shows_time_trials_best_and_the_running_configuration():
     progress = make_progress(1, get_metric("roc_auc", "binary"), 60.0, None, {"lightgbm": ["num_leaves"]},

@@ -390,5 +390,49 @@ def test_a_configuration_that_would_outlast_the_search_is_passed_over_for_a_chea
     assert [t.status for t in result.trials] == [TrialStatus.OK, TrialStatus.SKIPPED, TrialStatus.OK]
     assert "predicted to take about 60 s" in result.trials[1].error and trials.submitted[-1] == boosted[0]
     trials, result = search([forest(10), forest(600), forest(700), forest(800), boosted], "three")  # three in a row: stop
-    assert [t.status for t in result.trials] == [TrialStatus.OK] + [TrialStatus.SKIPPED] * 3
+    assert [t.status for t in result.trials] == [TrialStatus.OK] + [TrialStatus.SKIPPED] * 2  # the third not recorded
     assert result.stop_reason == "time budget reached" and boosted[0] not in trials.submitted
+    given = [(forest(10)[0], "warm start: given 0"), (forest(600)[0], "warm start: given 1"), boosted]
+    trials, result = search(given, "given")  # a list runs as given: one that would outlast the search stops it
+    assert [t.status for t in result.trials] == [TrialStatus.OK] and len(trials.submitted) == 1
+
+    from automl.search.loop import History  # resumed with more time, a configuration passed over may run
+
+    _, first = search([forest(10), forest(600), boosted], "first")
+    resumed = run_search(space, Clocked(), SearchSettings("random", 0, 4, output_dir=tmp_path / "resumed"),
+                         Budget(600.0, time.monotonic(), trial_time_limit=1000.0),
+                         design=[forest(10), forest(600), boosted], history=History(first.trials), cost=cost)
+    assert resumed.trials[3].config == forest(600)[0] and resumed.trials[3].ok
+
+
+def test_a_trial_stopped_on_course_past_its_limit_runs_again_shrunk_to_the_seconds_it_was_heading_for(tmp_path, monkeypatch):
+    import automl.search.loop as loop
+
+    space = _space()
+    cost = CostModel(space.components, TableWork(4000, 10, 5))  # nothing predicts the forest: a 4.8 s first limit
+    clock = [1000.0]
+    monkeypatch.setattr(loop.time, "monotonic", lambda: clock[0])
+
+    class Clocked:  # 0.025 s a tree; past its limit, it stops after its first fold, at a fifth of the time
+        def __init__(self):
+            self.submitted = []
+
+        def submit(self, config, timeout_s, limit_s, fraction=1.0):
+            self.submitted.append((config, limit_s))
+
+        def collect(self, should_stop):
+            config, limit_s = self.submitted[-1]
+            seconds = config["random_forest:n_estimators"] * 0.025
+            if seconds > limit_s:
+                clock[0] += seconds / 5
+                return TrialOutcome(None, seconds / 5, 0.0, error="TimeoutError", status=TrialStatus.TIMEOUT,
+                                    projected_s=seconds)
+            clock[0] += seconds
+            return TrialOutcome(0.5, seconds, 0.0)
+
+    forest = _config(space, "random_forest", n_estimators=400)  # 10 s
+    result = run_search(space, Clocked(), SearchSettings("random", 0, 2, output_dir=tmp_path),
+                        Budget(60.0, time.monotonic()), design=[(forest, "smac")], cost=cost)
+    stopped, rerun = result.trials
+    assert stopped.status is TrialStatus.TIMEOUT and stopped.seconds == 10.0
+    assert rerun.ok and rerun.config["random_forest:n_estimators"] == 300  # half of the 15 s shrink limit: 7.5 s
