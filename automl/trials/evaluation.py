@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,7 @@ from automl.records import TrialStatus
 from automl.space.pipeline import build_pipeline
 from automl.space.steps import StepSpec
 from automl.trials.outcomes import TrialOutcome
+from automl.trials.rounds import OnCourseOver, rounds_watched
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,9 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = 
                 if classification:  # a fold may lack a class: train on consecutive codes (XGBoost needs them)
                     codes, y_train = np.unique(y_train, return_inverse=True)
                 start = time.perf_counter()
-                pipeline.fit(data.X.iloc[train], y_train, **data.fit_params(train))
+                with rounds_watched(pipeline.steps[-1][1], data.fit_params(train),
+                                    _heading(limit_s, start - begun, len(data.folds) - done + 1)) as params:
+                    pipeline.fit(data.X.iloc[train], y_train, **params)
                 middle = time.perf_counter()
                 average_into(predictions, validated, valid,
                              predict(pipeline, data.X.iloc[valid], data.n_classes if classification else None, codes))
@@ -91,6 +95,10 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = 
                     break
             else:
                 error, status = None, TrialStatus.FAILED
+        except OnCourseOver as over:  # a boosted model's rounds so far: it would pass its limit in this fold
+            projected, status = over.heading_s, TrialStatus.TIMEOUT
+            error = (f"TimeoutError: stopped in fold {done} of {len(data.folds)}, on course for {projected:.1f} s, "
+                     f"past its limit of {limit_s:.1f} s")
         except Exception as exc:  # any failure of a configuration is a failed trial, not a failed search
             error = f"{type(exc).__name__}: {exc}"[:500]
             status = TrialStatus.MEMORY if isinstance(exc, MemoryError) else TrialStatus.FAILED
@@ -112,6 +120,19 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = 
         except ValueError:  # e.g. AUC when a validation fold holds one class: that metric is left out
             continue
     return TrialOutcome(loss, fit_seconds, predict_seconds, counts, None, predictions, scores)
+
+
+def _heading(limit_s: float | None, before_s: float, folds_left: int) -> Callable[[float], float | None] | None:
+    """What a fold's projected seconds mean for the trial: ``before_s`` spent on earlier folds, this fold and
+    the ``folds_left - 1`` after it at the same pace; the total when past ``limit_s``, else None."""
+    if limit_s is None:
+        return None
+
+    def past(fold_s: float) -> float | None:
+        total = before_s + fold_s * folds_left
+        return total if total > limit_s else None
+
+    return past
 
 
 def on_course_past(limit_s: float | None, elapsed_s: float, done: int, folds: int) -> float | None:

@@ -148,3 +148,26 @@ def test_a_trial_on_course_past_its_limit_stops_after_its_first_fold():
     assert stopped.projected_s > 1e-6 and stopped.error.startswith("TimeoutError: stopped after 1 of 5 folds")
     finished = evaluate(steps, data, limit_s=600.0)
     assert finished.status is TrialStatus.OK and finished.projected_s is None
+
+
+@pytest.mark.parametrize("family", ["lightgbm", "xgboost", "catboost"])
+def test_a_boosted_model_on_course_past_its_limit_stops_between_its_rounds(family):
+    """One fold (a holdout) has no second to learn its pace from: the rounds say it."""
+    from automl.records import TrialStatus
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=300), "z": rng.normal(size=300)})
+    y = (frame["x"] > 0).astype(int).to_numpy()
+    schema = infer_schema(frame)
+    folds = make_folds(Resampling("holdout"), y, classification=True, seed=0)
+    data = TrialData(prepare_features(frame, schema), y, schema, "binary", 2, folds, get_metric("roc_auc", "binary"), 0)
+    space = build_space("binary", DataShape(300, 200, 2, 2), has_categorical=False,
+                        include=(family, "no_scaling", "no_preprocessing"))
+    steps, fitted = space.to_steps(space.default_configs()[0]), []
+    stopped = evaluate(steps, data, limit_s=1e-6)
+    assert stopped.status is TrialStatus.TIMEOUT and stopped.projected_s > 1e-6
+    assert stopped.error.startswith("TimeoutError: stopped in fold 1 of 1, on course for")
+    finished = evaluate(steps, data, fitted, limit_s=600.0)
+    assert finished.status is TrialStatus.OK and 1 - finished.loss > 0.9
+    model = fitted[0][0].steps[-1][1]
+    assert "callbacks" not in {k for k, v in model.get_params().items() if v is not None}  # saved as plain as before
