@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from automl.errors import InputError
 from automl.metalearning.metabase import Metabase, load_metabase, shipped_path, task_kind
-from automl.records import TrialRecord, TrialStatus
+from automl.records import TrialRecord, TrialStatus, config_key
 from automl.space.components import Component, load_components
 
 METABASE_FOLDS = 5          # the metabase's trials: 5-fold cross-validation ...
@@ -380,3 +380,18 @@ def typical_trial_seconds(task: str, n_features: int, n_classes: int,
         return statistics.median(predicted) if predicted else None
 
     return seconds
+
+
+def promotion_too_slow(trials: list[TrialRecord], config: dict, fraction: float, limit_s: float | None) -> str | None:
+    """Successive halving promotes by loss alone; a configuration whose trial on a smaller fraction,
+    scaled linearly in rows, predicts a run past its time limit (or the budget) would only waste it."""
+    key = config_key(config)
+    earlier = [t for t in trials if t.ok and t.fraction < fraction and config_key(t.config) == key]
+    if limit_s is None or not earlier:
+        return None
+    last = max(earlier, key=lambda t: t.fraction)
+    predicted = (last.finished_s - last.started_s) * fraction / last.fraction
+    if predicted <= limit_s:
+        return None
+    return (f"TimeEstimate: skipped, predicted to take {predicted:,.0f} s on {fraction:.0%} of the rows "
+            f"({last.finished_s - last.started_s:,.0f} s on {last.fraction:.0%}), over the {limit_s:,.0f} s it may take")

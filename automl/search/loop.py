@@ -17,7 +17,7 @@ import numpy as np
 
 from automl.records import TrialRecord, TrialResult, TrialSpec, TrialStatus, config_key
 from automl.run.budget import MIN_TRIAL_S, Budget
-from automl.search.cost import SHRINK_TO, CostModel, may_shrink, rerun_limit, unpredicted_limit
+from automl.search.cost import SHRINK_TO, CostModel, may_shrink, promotion_too_slow, rerun_limit, unpredicted_limit
 from automl.search.interrupt import StopOnCtrlC
 from automl.search.protocols import TrialPool, Trials
 from automl.search.result import SearchResult, keep_best_predictions
@@ -32,6 +32,8 @@ OnTrial = Callable[[TrialRecord, TrialOutcome, list[TrialRecord]], None]
 Skip = Callable[[dict, float], "str | None"]
 SHRUNK = ", shrunk"  # the end of a shrunk configuration's origin
 OUTLASTING_IN_A_ROW = 3  # configurations in a row predicted to outlast the search stop it
+MAX_SKIPPED_IN_A_ROW = 50  # configurations in a row skipped as too slow or too big stop the search (none would run)
+SKIPPED_ALL = "every configuration asked for was skipped"
 PASSED_OVER = "TimeLeft: "  # the reason of a configuration skipped as needing more than the search had left
 
 
@@ -164,8 +166,8 @@ class _Loop:
         while True:
             if self.ctrl_c.requested:
                 return self.interrupted()
-            if upcoming is None:
-                result.stop_reason = "search space exhausted"
+            if upcoming is None or self.all_skipped():
+                result.stop_reason = "search space exhausted" if upcoming is None else SKIPPED_ALL
                 return
             if max_trials is not None and len(result.trials) >= max_trials:
                 result.stop_reason = "trial budget reached"
@@ -217,8 +219,8 @@ class _Loop:
             left = self.time_left()
             if self.ctrl_c.requested:
                 return "interrupted"
-            if upcoming is None:
-                return "search space exhausted"
+            if upcoming is None or self.all_skipped():
+                return "search space exhausted" if upcoming is None else SKIPPED_ALL
             if self.settings.max_trials is not None and len(result.trials) + len(running) >= self.settings.max_trials:
                 return "trial budget reached"
             if left is not None and left < MIN_TRIAL_S:
@@ -309,7 +311,7 @@ class _Loop:
         """Record a configuration that is not to run as a SKIPPED trial: ``skip`` gave a reason, it ran
         on a smaller fraction before and, scaled up, would not finish within ``limit_s``, or the cost
         model predicts it to run past its ``own_limit``."""
-        reason = self.skip(config, fraction) or _too_slow(self.result.trials, config, fraction, limit_s)
+        reason = self.skip(config, fraction) or promotion_too_slow(self.result.trials, config, fraction, limit_s)
         if reason is None and self.cost is not None:
             reason = self.cost.too_slow(config, fraction, own_limit, self.result.trials)
             over = reason or self.cost.too_slow(config, fraction, own_limit, self.result.trials, prior_margin=1.0)
@@ -367,6 +369,12 @@ class _Loop:
             TrialSpec(config, origin, fraction), f"{PASSED_OVER}skipped, predicted to take about {predicted[0]:.0f} s, "
                                                  f"{left_s:.0f} s of the search are left", self.now_s())
 
+    def all_skipped(self) -> bool:
+        """Whether the last MAX_SKIPPED_IN_A_ROW configurations were all skipped (a user's 2 s limit under which
+        every configuration was priced too slow once spun through 673 of them in 30 s)."""
+        tail = self.result.trials[-MAX_SKIPPED_IN_A_ROW:]
+        return len(tail) == MAX_SKIPPED_IN_A_ROW and all(t.status is TrialStatus.SKIPPED for t in tail)
+
     def search_ends(self) -> bool:
         """Whether the configurations passed over in a row (``outlasts``) end the search."""
         if self.outlasting < OUTLASTING_IN_A_ROW:
@@ -378,18 +386,3 @@ class _Loop:
 def _smaller(*limits: float | None) -> float | None:
     given = [t for t in limits if t is not None]
     return min(given) if given else None
-
-
-def _too_slow(trials: list[TrialRecord], config: dict, fraction: float, limit_s: float | None) -> str | None:
-    """Successive halving promotes by loss alone; a configuration whose trial on a smaller fraction,
-    scaled linearly in rows, predicts a run past its time limit (or the budget) would only waste it."""
-    key = config_key(config)
-    earlier = [t for t in trials if t.ok and t.fraction < fraction and config_key(t.config) == key]
-    if limit_s is None or not earlier:
-        return None
-    last = max(earlier, key=lambda t: t.fraction)
-    predicted = (last.finished_s - last.started_s) * fraction / last.fraction
-    if predicted <= limit_s:
-        return None
-    return (f"TimeEstimate: skipped, predicted to take {predicted:,.0f} s on {fraction:.0%} of the rows "
-            f"({last.finished_s - last.started_s:,.0f} s on {last.fraction:.0%}), over the {limit_s:,.0f} s it may take")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +18,7 @@ from automl.records import TrialStatus
 from automl.space.pipeline import build_pipeline
 from automl.space.steps import StepSpec
 from automl.trials.outcomes import TrialOutcome
-from automl.trials.rounds import OnCourseOver, rounds_watched
+from automl.trials.rounds import OnCourseOver, TrialPace, on_course_past, rounds_watched
 
 
 @dataclass(frozen=True)
@@ -78,8 +77,8 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = 
                 if classification:  # a fold may lack a class: train on consecutive codes (XGBoost needs them)
                     codes, y_train = np.unique(y_train, return_inverse=True)
                 start = time.perf_counter()
-                with rounds_watched(pipeline.steps[-1][1], data.fit_params(train),
-                                    _heading(limit_s, start - begun, len(data.folds) - done + 1)) as params:
+                pace = None if limit_s is None else TrialPace(limit_s, start - begun, len(data.folds) - done + 1)
+                with rounds_watched(pipeline.steps[-1][1], data.fit_params(train), pace) as params:
                     pipeline.fit(data.X.iloc[train], y_train, **params)
                 middle = time.perf_counter()
                 average_into(predictions, validated, valid,
@@ -88,7 +87,8 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = 
                 predict_seconds += time.perf_counter() - middle
                 if fitted is not None:
                     fitted.append((pipeline, codes))
-                projected = on_course_past(limit_s, time.perf_counter() - begun, done, len(data.folds))
+                spent = time.perf_counter() - begun  # after the last fold there is nothing left to save
+                projected = on_course_past(limit_s, spent, spent * len(data.folds) / done) if done < len(data.folds) else None
                 if projected is not None:
                     error, status = (f"TimeoutError: stopped after {done} of {len(data.folds)} folds, on course for "
                                      f"{projected:.1f} s, past its limit of {limit_s:.1f} s"), TrialStatus.TIMEOUT
@@ -120,28 +120,6 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = 
         except ValueError:  # e.g. AUC when a validation fold holds one class: that metric is left out
             continue
     return TrialOutcome(loss, fit_seconds, predict_seconds, counts, None, predictions, scores)
-
-
-def _heading(limit_s: float | None, before_s: float, folds_left: int) -> Callable[[float], float | None] | None:
-    """What a fold's projected seconds mean for the trial: ``before_s`` spent on earlier folds, this fold and
-    the ``folds_left - 1`` after it at the same pace; the total when past ``limit_s``, else None."""
-    if limit_s is None:
-        return None
-
-    def past(fold_s: float) -> float | None:
-        total = before_s + fold_s * folds_left
-        return total if total > limit_s else None
-
-    return past
-
-
-def on_course_past(limit_s: float | None, elapsed_s: float, done: int, folds: int) -> float | None:
-    """The seconds a trial is heading for when ``done`` of its ``folds`` took ``elapsed_s`` and, at that
-    pace, the rest would take it past ``limit_s``; None while it may still finish (or after its last fold)."""
-    if limit_s is None or done >= folds:
-        return None
-    heading = elapsed_s * folds / done
-    return heading if heading > limit_s else None
 
 
 def average_into(predictions: np.ndarray, counts: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:

@@ -66,6 +66,16 @@ def test_a_skipped_configuration_is_a_failed_trial_that_never_runs(tmp_path):
     assert len(result.trials) == 12
 
 
+def test_a_search_in_which_every_configuration_is_skipped_stops_instead_of_spinning(tmp_path):
+    from automl.search.loop import MAX_SKIPPED_IN_A_ROW, SKIPPED_ALL
+
+    trials = FakeTrials()
+    result = run_search(_space(), trials, SearchSettings("random", 0, None, output_dir=tmp_path), Budget(None, time.monotonic()),
+                        skip=lambda config, fraction: "MemoryEstimate: too big")  # no trial or time budget to end it
+    assert len(result.trials) == result.skipped == MAX_SKIPPED_IN_A_ROW and not trials.submitted
+    assert result.stop_reason == SKIPPED_ALL
+
+
 def test_a_million_row_run_keeps_fewer_out_of_fold_predictions():
     result = SearchResult()
     result.trials = []

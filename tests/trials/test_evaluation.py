@@ -132,11 +132,13 @@ def test_of_repeated_folds_the_first_repeat_is_the_plan_whose_models_are_kept():
 
 def test_a_trial_on_course_past_its_limit_stops_after_its_first_fold():
     from automl.records import TrialStatus
-    from automl.trials.evaluation import on_course_past
+    from automl.trials.rounds import on_course_past
 
-    assert on_course_past(15.0, 4.0, 1, 5) == 20.0  # 4 s a fold, 5 folds: 20 s, past 15
-    assert on_course_past(15.0, 2.9, 1, 5) is None and on_course_past(15.0, 14.0, 5, 5) is None
-    assert on_course_past(None, 100.0, 1, 5) is None
+    assert on_course_past(15.0, 4.0, 20.0) == 20.0  # 4 s for one fold of 5: heading for 20 s, past 15
+    assert on_course_past(15.0, 2.9, 14.5) is None  # within its limit
+    assert on_course_past(15.0, 2.9, 29.0) is None  # too early to tell: under a fifth of its limit spent
+    assert on_course_past(15.0, 4.0, 16.0) is None  # within the margin: first folds carry first-call costs
+    assert on_course_past(None, 100.0, 500.0) is None
 
     frame, y = _high_cardinality_noise()
     data = _trial_data(frame, y)
