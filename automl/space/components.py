@@ -15,10 +15,12 @@ registry code. The format, with every key a file may use::
     initial_design: {rank: 1, with: {scaler: none}}   # optional: its defaults are tried first
     categorical_argument: cat_features  # optional, models only: the argument that names the categorical
                                     # columns; the model then gets them as integer codes (CatBoost)
-    fit_cost: {scales_with: [n_estimators], per_class: true, doubles_every: {max_depth: 1.5}}
+    fit_cost: {scales_with: [n_estimators], per_class: true, doubles_every: {max_depth: 1.5},
+               step_size: learning_rate}
                                     # optional, models only: fit time grows in proportion to these
                                     # hyperparameters (and to the classes), and doubles every 1.5 levels
-                                    # of max_depth: automl.search.cost
+                                    # of max_depth; a cut in the trees raises learning_rate in
+                                    # proportion: automl.search.cost
     fixed: {verbose: -1}            # arguments that are not searched
     key_hyperparameters: [learning_rate, num_leaves]  # optional: what the leaderboard shows first
     hyperparameters:
@@ -97,6 +99,7 @@ class Component:
     cost_scales_with: tuple[str, ...] = ()  # hyperparameters (or fixed arguments) fit time is proportional to
     cost_per_class: bool = False            # ... and to the number of classes beyond two (one tree per class)
     cost_doubles_every: dict[str, float] = field(default_factory=dict)  # ... and doubles every this much of these
+    cost_step_size: str | None = None       # the boosting step a cut in rounds raises in proportion
 
     def estimator_path(self, task: str) -> str | None:
         return self.estimator["regressor" if task == "regression" else "classifier"]
@@ -192,8 +195,8 @@ def parse_component(path: Path) -> Component:
     if categorical_argument is not None and (raw["step"] != "model" or not isinstance(categorical_argument, str)):
         fail("categorical_argument", "only a model may set it, to the name of one argument")
     fit_cost = raw.get("fit_cost") or {}
-    if not isinstance(fit_cost, dict) or not set(fit_cost) <= {"scales_with", "per_class", "doubles_every"}:
-        fail("fit_cost", "must be a mapping with keys scales_with, per_class and doubles_every")
+    if not isinstance(fit_cost, dict) or not set(fit_cost) <= {"scales_with", "per_class", "doubles_every", "step_size"}:
+        fail("fit_cost", "must be a mapping with keys scales_with, per_class, doubles_every and step_size")
     scales_with = tuple(fit_cost.get("scales_with") or ())
     doubles_every = fit_cost.get("doubles_every") or {}
     if not isinstance(doubles_every, dict) or not all(
@@ -201,6 +204,9 @@ def parse_component(path: Path) -> Component:
         fail("fit_cost", "doubles_every must map hyperparameters to a positive step")
     if any(name not in names and name not in fixed for name in (*scales_with, *doubles_every)):
         fail("fit_cost", "scales_with and doubles_every must name hyperparameters or fixed arguments of this file")
+    step_size = fit_cost.get("step_size")
+    if step_size is not None and not any(h.name == step_size and h.type == "float" for h in hps):
+        fail("fit_cost", "step_size must name a float hyperparameter of this file")
     initial = raw.get("initial_design") or {}
     if not isinstance(initial, dict) or not set(initial) <= {"rank", "with"}:
         fail("initial_design", "must be a mapping with keys rank and with")
@@ -210,6 +216,7 @@ def parse_component(path: Path) -> Component:
         max_rows=raw.get("max_rows"), min_features=raw.get("min_features"), initial_rank=initial.get("rank"), initial_with=dict(initial.get("with") or {}), key_hyperparameters=key,
         categorical_argument=categorical_argument, cost_scales_with=scales_with,
         cost_per_class=bool(fit_cost.get("per_class", False)), cost_doubles_every=dict(doubles_every),
+        cost_step_size=step_size,
     )
 
 

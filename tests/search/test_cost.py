@@ -7,7 +7,8 @@ import pytest
 from automl.metalearning.metabase import DatasetEntry, Metabase
 from automl.records import TrialStatus
 from automl.run.budget import Budget
-from automl.search.cost import CostModel, TableWork, cheap_first, metabase_rates
+from automl.search.cost import CostModel, TableWork, metabase_rates
+from automl.search.design import cheap_first
 from automl.search.loop import SearchSettings, run_search
 from automl.space.bounds import DataShape
 from automl.space.configspace import build_space
@@ -186,14 +187,20 @@ def test_a_wide_table_s_configuration_is_shrunk_in_its_columns_first_then_its_tr
     assert wide.shrink(boosted, 30.0, history)["lightgbm:colsample_bytree"] == pytest.approx((0.525 - 0.1) / 0.9)
     assert wide.shrink(boosted, 30.0, history, 0.5)["lightgbm:colsample_bytree"] == pytest.approx((0.375 - 0.1) / 0.9)
     # 10 s: 0.175 of the work; columns down to their floor of 100 a tree (0.2, 0.28 of the work), then 63 of the trees
+    # ... and its learning rate raised by as much: 100 / 63 x 0.1
     assert wide.shrink(boosted, 10.0, history) == {**boosted, "lightgbm:colsample_bytree": 0.2,
-                                                   "lightgbm:n_estimators": 63}
-    assert wide.shrink(boosted, 4.0, history)["lightgbm:n_estimators"] == 25  # 2.8 s: 0.07 / 0.28 of the trees
+                                                   "lightgbm:n_estimators": 63,
+                                                   "lightgbm:learning_rate": pytest.approx(0.1 * 100 / 63)}
+    smallest = wide.shrink(boosted, 4.0, history)  # 2.8 s: 0.07 / 0.28 of the trees; the rate 4x, capped at 0.3
+    assert smallest["lightgbm:n_estimators"] == 25 and smallest["lightgbm:learning_rate"] == pytest.approx(0.3)
+    fast = {**boosted, "lightgbm:learning_rate": 0.5}  # a rate above the cap is kept, never lowered
+    assert wide.shrink(fast, 4.0, history)["lightgbm:learning_rate"] == pytest.approx(0.5)
     assert wide.shrink(boosted, 0.4, history) is None  # 3 trees: under an eighth
     # a narrow table keeps its columns: only its trees are cut
     narrow = CostModel(space.components, TableWork(4000, 10, 5))
     assert narrow.shrink(boosted, 8.0, history) is None  # 14 trees: under its bound of 16
-    assert narrow.shrink(boosted, 40.0, history) == {**boosted, "lightgbm:n_estimators": 70}
+    assert narrow.shrink(boosted, 40.0, history) == {**boosted, "lightgbm:n_estimators": 70,
+                                                     "lightgbm:learning_rate": pytest.approx(0.1 * 100 / 70)}
     assert wide.shrink(boosted, 100.0, history) is None  # already fits: nothing to cut
     # a forest's split work is nearly proportional to its columns: 0.04 + 0.96 x its share
     forest = _config(space, "random_forest", n_estimators=100, max_features=1.0)
@@ -320,7 +327,7 @@ def test_the_warm_start_runs_by_expected_gain_per_second_when_it_cannot_all_run(
     priced = CostModel(space.components, TableWork(4000, 10, 5), {"random_forest": 1e-5, "lightgbm": 1e-7})
     slow, fast = _config(space, "random_forest", n_estimators=500), _config(space, "lightgbm", n_estimators=100)
     design = [(slow, "warm start: portfolio 1"), (fast, "warm start: portfolio 2")]  # 1,000 s and 10 s predicted
-    from automl.search.cost import by_gain_per_second
+    from automl.search.design import by_gain_per_second
 
     assert by_gain_per_second(design, priced, 60.0) == [design[1], design[0]]  # 1/2 per 10 s beats 1 per 1,000 s
     assert by_gain_per_second(design, priced, 10_000.0) == design  # all of it fits: the warm start's order
@@ -328,7 +335,7 @@ def test_the_warm_start_runs_by_expected_gain_per_second_when_it_cannot_all_run(
 
 
 def test_the_warm_start_prices_a_configuration_as_the_loop_will_run_it():
-    from automl.search.cost import as_it_runs
+    from automl.search.design import as_it_runs
 
     space = _space()
     priced = CostModel(space.components, TableWork(4000, 10, 5), {"random_forest": 1e-5})

@@ -34,6 +34,8 @@ def test_user_folder_adds_a_family():
      r"key 'fit_cost': scales_with and doubles_every must name hyperparameters or fixed arguments"),
     ("name: x\nstep: model\nestimator: a.B\nfixed: {depth: 3}\nfit_cost: {doubles_every: {depth: 0}}\n",
      r"key 'fit_cost': doubles_every must map hyperparameters to a positive step"),
+    ("name: x\nstep: model\nestimator: a.B\nfixed: {rate: 0.1}\nfit_cost: {step_size: rate}\n",
+     r"key 'fit_cost': step_size must name a float hyperparameter of this file"),
     ("name: x\nstep: scaler\nestimator: a.B\ncategorical_argument: cat_features\n",
      r"key 'categorical_argument': only a model may set it"),
 ])
