@@ -101,13 +101,16 @@ def test_a_pool_configuration_carries_its_own_time_factor_read_on_the_metabase_s
     assert key(saga) not in metabase_factors(metabase, "binary", space.components, rates,
                                              lambda c: None if c["logistic_regression:solver"] == "saga" else c)
     # this run's lbfgs ran 20 times faster than its prior: a configuration the metabase never timed is
-    # priced at that rate, the saga one not below its own prior (the calibration never goes below 1)
+    # priced at that rate, the saga one not below its own prior lowered by an eighth (FLOOR_CUT)
     quick = _ran(0, lbfgs, 0.05 * cost.prior_seconds(lbfgs))
     untimed = {**lbfgs, "logistic_regression:C": 0.5}
     assert cost.predict(untimed, 1.0, [quick]) == (pytest.approx(quick.finished_s - quick.started_s), "this run")
     seconds, basis = cost.predict(saga, 1.0, [quick])
-    assert basis == "this run" and seconds == pytest.approx(cost.prior_seconds(saga))
+    assert basis == "this run" and seconds == pytest.approx(cost.prior_seconds(saga) / 8)
     assert cost.too_slow(saga, 1.0, 0.9 * seconds, [quick]) is not None  # skipped past the limit itself, not twice it
+    # ... and where its family ran 4 times faster than the metabase said, at that rate (not the run's, never below 1)
+    slower, _ = cost.predict(saga, 1.0, [_ran(0, lbfgs, 0.25 * cost.prior_seconds(lbfgs))])
+    assert slower == pytest.approx(cost.prior_seconds(saga) / 4)
     # once the saga configuration itself ran here, its own time speaks
     assert cost.predict(saga, 1.0, [quick, _ran(1, saga, 3.0)]) == (pytest.approx(3.0), "this run")
 
@@ -191,8 +194,8 @@ def test_a_wide_table_s_configuration_is_shrunk_in_its_columns_first_then_its_tr
     assert wide.shrink(boosted, 10.0, history) == {**boosted, "lightgbm:colsample_bytree": 0.2,
                                                    "lightgbm:n_estimators": 63,
                                                    "lightgbm:learning_rate": pytest.approx(0.1 * 100 / 63)}
-    smallest = wide.shrink(boosted, 4.0, history)  # 2.8 s: 0.07 / 0.28 of the trees; the rate 4x, capped at 0.3
-    assert smallest["lightgbm:n_estimators"] == 25 and smallest["lightgbm:learning_rate"] == pytest.approx(0.3)
+    smallest = wide.shrink(boosted, 4.0, history)  # 2.8 s: 0.07 / 0.28 of the trees; the rate 4x, capped at 0.2
+    assert smallest["lightgbm:n_estimators"] == 25 and smallest["lightgbm:learning_rate"] == pytest.approx(0.2)
     fast = {**boosted, "lightgbm:learning_rate": 0.5}  # a rate above the cap is kept, never lowered
     assert wide.shrink(fast, 4.0, history)["lightgbm:learning_rate"] == pytest.approx(0.5)
     assert wide.shrink(boosted, 0.4, history) is None  # 3 trees: under an eighth
