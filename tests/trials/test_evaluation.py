@@ -1,6 +1,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
@@ -152,9 +153,9 @@ def test_a_trial_on_course_past_its_limit_stops_after_its_first_fold():
     assert finished.status is TrialStatus.OK and finished.projected_s is None
 
 
-@pytest.mark.parametrize("family", ["lightgbm", "xgboost", "catboost"])
-def test_a_boosted_model_on_course_past_its_limit_stops_between_its_rounds(family):
-    """One fold (a holdout) has no second to learn its pace from: the rounds say it."""
+@pytest.mark.parametrize("family", ["lightgbm", "xgboost", "catboost", "random_forest", "extra_trees"])
+def test_a_boosted_model_or_forest_on_course_past_its_limit_stops_between_its_rounds(family):
+    """One fold (a holdout) has no second to learn its pace from: the rounds (a forest's chunks of trees) say it."""
     from automl.records import TrialStatus
 
     rng = np.random.default_rng(0)
@@ -173,3 +174,21 @@ def test_a_boosted_model_on_course_past_its_limit_stops_between_its_rounds(famil
     assert finished.status is TrialStatus.OK and 1 - finished.loss > 0.9
     model = fitted[0][0].steps[-1][1]
     assert "callbacks" not in {k for k, v in model.get_params().items() if v is not None}  # saved as plain as before
+    assert "fit" not in vars(model) and not model.get_params().get("warm_start")
+
+
+def test_a_forest_grown_in_chunks_is_the_forest_one_fit_grows():
+    import time
+
+    from sklearn.ensemble import ExtraTreesRegressor, RandomForestClassifier
+
+    from automl.trials.rounds import RoundClock, TrialPace, _forest_in_chunks
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(200, 5)), np.tile([0, 1], 100)
+    for forest in (RandomForestClassifier(n_estimators=37, random_state=3), ExtraTreesRegressor(n_estimators=37, random_state=3)):
+        whole, chunked = clone(forest).fit(X, y), clone(forest)
+        _forest_in_chunks(chunked, RoundClock(37, TrialPace(600.0, 0.0, 1), time.perf_counter()))(X, y)
+        assert len(chunked.estimators_) == 37 and np.array_equal(whole.predict(X), chunked.predict(X))
+        assert all(a.tree_.threshold.tolist() == b.tree_.threshold.tolist()
+                   for a, b in zip(whole.estimators_, chunked.estimators_))
