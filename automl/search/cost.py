@@ -39,7 +39,7 @@ MAX_SHRINK = 8.0    # ... unless that takes its trees (rounds, iterations) below
 SHRINKABLE = ("n_estimators", "dart_rounds", "max_iter", "iterations")  # counts whose cut leaves the same model, smaller
 MAX_RAISED_RATE = 0.2  # a cut in the rounds raises the boosting step (fit_cost.step_size) at most to this (LightGBM,
 # 26 classes, 36 trees: holdout log loss 0.205 at 0.1, 0.164 at 0.2, 24.1 at 0.278: multiclass boosting diverges)
-FLOOR_CUT = 8.0  # a family's trials here may lower the prior of its configurations that have not run by this much
+FLOOR_CUT = 8.0  # a family's trials here may price its configurations that have not run this much below their prior
 UNPREDICTED_SHARE = 0.08  # a configuration nothing predicts runs under this share of the budget ...
 MIN_UNPREDICTED_LIMIT_S = 2.0  # ... but at least this long
 MIN_COLUMNS = {     # shares of the columns a tree (split) tries are cut first, on a wide table down to this many:
@@ -122,12 +122,14 @@ def metabase_rates(metabase: Metabase | None, task: str, components: Mapping[str
 
 def factor_key(config: Mapping, components: Mapping[str, Component]) -> tuple:
     """A configuration's identity for its time factor: its model and preprocessor with their
-    hyperparameters, but not the counts and column shares a shrink cuts (a shrunk configuration is the
-    same model, smaller, and keeps its factor) nor the encoder (absent on a table without categories)."""
+    hyperparameters, but not the counts, column shares and step size a shrink changes (a shrunk
+    configuration is the same model, smaller, and keeps its factor) nor the encoder (absent on a
+    table without categories)."""
     model, preprocessor = config["model"], config.get("preprocessor")
     component = components.get(model)
     cut = {f"{model}:{name}" for name in (component.cost_scales_with if component else ())
            if name in SHRINKABLE or name in COLUMN_SHARES}
+    cut |= {f"{model}:{component.cost_step_size}"} if component and component.cost_step_size else set()
     return tuple(sorted((k, f"{v:.6g}" if isinstance(v, float) else repr(v)) for k, v in config.items()
                         if k.split(":")[0] in ("model", "preprocessor", model, preprocessor) and k not in cut))
 
@@ -191,10 +193,11 @@ class CostModel:
     def predict(self, config: Mapping, fraction: float, trials: Iterable[TrialRecord]) -> tuple[float, str] | None:
         """Predicted seconds and what they rest on ("this run" or "metabase"), or None. The configuration's
         own trials in this run (shrunk or not) set the rate, else its family's; for a configuration the
-        metabase timed itself (``prior_factors``) that has not run yet, its prior calibrated by its family's
-        trials, lowered at most FLOOR_CUT-fold, is a floor (after a 0.2 s lbfgs logistic regression, a saga
-        one with C = 1,579 had been priced at 2 s; it ran into its 10 s limit); calibrated by the run's,
-        never below 1, the floor had priced LightGBM's defaults on a 26-class table at 29 s: they took 3.6 s."""
+        metabase timed itself (``prior_factors``) that has not run yet, its calibrated prior lowered
+        FLOOR_CUT-fold is a floor: its family's trials may speak for it downwards only that far (after a
+        0.2 s lbfgs logistic regression, a saga one with C = 1,579 had been priced at 2 s; it ran into its
+        10 s limit), not further (with the calibrated prior itself as the floor, LightGBM's defaults on a
+        26-class table were priced at 29 s: they took 3.6 s)."""
         ran = [t for t in trials if t.status in RAN and t.finished_s > t.started_s]
         family = [t for t in ran if t.config["model"] == config["model"]]
         prior = self.prior_seconds(config, fraction)
@@ -205,22 +208,23 @@ class CostModel:
         itself = [t for t in family if factor_key(t.config, self.components) == key]  # it ran here, or a shrunk copy
         seconds = self.work(config, fraction) * statistics.median(
             t.seconds / self.work(t.config, t.fraction) for t in itself or family)
-        if prior is not None and key in self.prior_factors and not itself:
-            seconds = max(seconds, prior * self.calibration(family, low=1 / FLOOR_CUT))
+        if calibrated is not None and key in self.prior_factors and not itself:
+            seconds = max(seconds, calibrated / FLOOR_CUT)
         return seconds, "this run"
 
-    def calibration(self, ran: list[TrialRecord], low: float = CALIBRATION_RANGE[0]) -> float:
+    def calibration(self, ran: list[TrialRecord]) -> float:
         """How much slower than the metabase's prediction this run's trials ran: the median over families
         of each family's median ratio (a family is one vote however many trials it ran: six quick linear
         models must not speak for the forests), kept within CALIBRATION_RANGE (a machine's speed, not one
-        family's poor fit to the prior, is what it is for; ``low`` lowers its floor)."""
+        family's poor fit to the prior, is what it is for)."""
         ratios: dict[str, list[float]] = {}
         for t in ran:
             if prior := self.prior_seconds(t.config, t.fraction):
                 ratios.setdefault(t.config["model"], []).append(t.seconds / prior)
         if not ratios:
             return 1.0
-        return min(max(statistics.median(statistics.median(r) for r in ratios.values()), low), CALIBRATION_RANGE[1])
+        low, high = CALIBRATION_RANGE
+        return min(max(statistics.median(statistics.median(r) for r in ratios.values()), low), high)
 
     def too_slow(self, config: Mapping, fraction: float, limit_s: float | None,
                  trials: Iterable[TrialRecord], prior_margin: float = PRIOR_MARGIN) -> str | None:

@@ -205,8 +205,9 @@ def parse_component(path: Path) -> Component:
     if any(name not in names and name not in fixed for name in (*scales_with, *doubles_every)):
         fail("fit_cost", "scales_with and doubles_every must name hyperparameters or fixed arguments of this file")
     step_size = fit_cost.get("step_size")
-    if step_size is not None and not any(h.name == step_size and h.type == "float" for h in hps):
-        fail("fit_cost", "step_size must name a float hyperparameter of this file")
+    if step_size is not None and not any(h.name == step_size and h.type == "float" and isinstance(h.high, (int, float))
+                                         for h in hps):
+        fail("fit_cost", "step_size must name a float hyperparameter of this file with a numeric upper bound")
     initial = raw.get("initial_design") or {}
     if not isinstance(initial, dict) or not set(initial) <= {"rank", "with"}:
         fail("initial_design", "must be a mapping with keys rank and with")

@@ -198,6 +198,8 @@ def test_a_wide_table_s_configuration_is_shrunk_in_its_columns_first_then_its_tr
     assert smallest["lightgbm:n_estimators"] == 25 and smallest["lightgbm:learning_rate"] == pytest.approx(0.2)
     fast = {**boosted, "lightgbm:learning_rate": 0.5}  # a rate above the cap is kept, never lowered
     assert wide.shrink(fast, 4.0, history)["lightgbm:learning_rate"] == pytest.approx(0.5)
+    from automl.search.cost import factor_key
+    assert factor_key(smallest, space.components) == factor_key(boosted, space.components)  # the same model, smaller
     assert wide.shrink(boosted, 0.4, history) is None  # 3 trees: under an eighth
     # a narrow table keeps its columns: only its trees are cut
     narrow = CostModel(space.components, TableWork(4000, 10, 5))

@@ -36,6 +36,8 @@ def test_user_folder_adds_a_family():
      r"key 'fit_cost': doubles_every must map hyperparameters to a positive step"),
     ("name: x\nstep: model\nestimator: a.B\nfixed: {rate: 0.1}\nfit_cost: {step_size: rate}\n",
      r"key 'fit_cost': step_size must name a float hyperparameter of this file"),
+    ("name: x\nstep: model\nestimator: a.B\nhyperparameters:\n  rate: {type: float, low: 0.1, high: 'max(1, fold_rows)', default: 0.1}\n"
+     "fit_cost: {step_size: rate}\n", r"key 'fit_cost': step_size must name a float hyperparameter .* numeric upper bound"),
     ("name: x\nstep: scaler\nestimator: a.B\ncategorical_argument: cat_features\n",
      r"key 'categorical_argument': only a model may set it"),
 ])
