@@ -192,3 +192,21 @@ def test_a_forest_grown_in_chunks_is_the_forest_one_fit_grows():
         assert len(chunked.estimators_) == 37 and np.array_equal(whole.predict(X), chunked.predict(X))
         assert all(a.tree_.threshold.tolist() == b.tree_.threshold.tolist()
                    for a, b in zip(whole.estimators_, chunked.estimators_))
+
+
+def test_a_round_clock_projects_rounds_that_slow_as_they_go(monkeypatch):
+    """Dart rounds cost more as trees accumulate: projected linearly, such a fit ran into its limit."""
+    from automl.trials import rounds
+    from automl.trials.rounds import OnCourseOver, RoundClock, TrialPace
+
+    now = iter([1.0, 5.0])  # set-up: 1 s to the first of 100 rounds, then 4 s for the next 19
+    monkeypatch.setattr(rounds.time, "perf_counter", lambda: next(now))
+    linear = RoundClock(100, TrialPace(25.0, 0.0, 1), started=0.0)
+    linear.tick(1)
+    linear.tick(20)  # 1 + 4 x 99 / 19 = 21.8 s: within 1.1 x 25 s
+    now = iter([1.0, 5.0])
+    slowing = RoundClock(100, TrialPace(25.0, 0.0, 1), started=0.0, growth=1.5)
+    slowing.tick(1)
+    with pytest.raises(OnCourseOver) as over:
+        slowing.tick(20)  # 1 + 4 x (1000 - 1) / (89.4 - 1) = 46 s
+    assert over.value.heading_s == pytest.approx(1 + 4 * 999 / (20 ** 1.5 - 1))
