@@ -203,14 +203,12 @@ def _refit_in_time(refits: Refits, trial: TrialRecord, end: float | None, factor
     share; None if neither can, the refit is estimated to exceed the memory limit, or it fails."""
     left = Budget.seconds_until(end)
     fraction, share_left = 1.0, left
-    if left is not None:
+    if not _fits_by(refits, trial, end, factor):
         startup = 0.0 if refits.worker.alive else refits.worker.startup_s
-        need = max(full_fit_seconds(trial) * factor, 1e-9)
-        if need > left - startup:
-            share_left = left if share_end is None else min(share_end - time.monotonic(), left)
-            fraction = (share_left - startup) / (need * PARTIAL_REFIT_MARGIN)
-            if fraction < min_fraction:
-                return None
+        share_left = left if share_end is None else min(share_end - time.monotonic(), left)
+        fraction = (share_left - startup) / (max(full_fit_seconds(trial) * factor, 1e-9) * PARTIAL_REFIT_MARGIN)
+        if fraction < min_fraction:
+            return None
     reason = refits.too_big(trial.config, fraction)
     if reason is not None:
         logger.info("Trial %d is not refit: %s.", trial.trial_id, reason.split(": ", 1)[-1])
