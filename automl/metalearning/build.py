@@ -90,9 +90,11 @@ def build_metabase(manifest: Path, out: Path, estimator_for: Callable[[str], typ
             progress(f"Stopped: --limit-minutes reached; {len(chosen) - index} dataset(s) left for the next build.")
             break
         progress(f"[{index + 1}/{len(chosen)}] {dataset.name}: {len(pool['configs'])} configurations ...")
+        piece = time.monotonic()
         summary = _evaluate_pool(dataset, pool["configs"], out / "runs" / dataset.name, left, **options)
+        spent = _pieces(out, dataset.name, time.monotonic() - piece)
         if summary is not None:
-            write_json(out / "runs" / dataset.name / "done.json", summary)
+            write_json(out / "runs" / dataset.name / "done.json", {**summary, "wall_s": spent})
             progress(f"[{index + 1}/{len(chosen)}] {dataset.name}: done in {summary['wall_s']:.0f} s, "
                      f"{sum(v is not None for v in summary['losses'])} of {len(summary['losses'])} succeeded")
         else:
@@ -180,6 +182,7 @@ def _pool(kind: str, datasets: list[Dataset], sizes: dict[str, int], out: Path, 
         progress(f"Pool ({kind}) {number + 1}/{len(picks)}: a {smac_trials}-trial SMAC run on {dataset.name} ...")
         run_dir = out / "pool-runs" / dataset.name
         if _run(dataset, run_dir, left, search="smac", warm_start="none", max_trials=smac_trials, **options) is None:
+            _pieces(out, f"pool-{kind}", time.monotonic() - started)
             progress(f"Stopped while building the {kind} pool: --limit-minutes reached.")
             return None
         _, trials = read_run(run_dir)
@@ -190,11 +193,21 @@ def _pool(kind: str, datasets: list[Dataset], sizes: dict[str, int], out: Path, 
         configs += found
         origins += [f"smac {dataset.name}"] * len(found)
     pool = {"kind": kind, "configs": configs, "origins": origins, "options": wanted,
-            "wall_s": round(time.monotonic() - started, 1)}
+            "wall_s": _pieces(out, f"pool-{kind}", time.monotonic() - started)}
     write_json(file, pool)
     progress(f"Pool ({kind}): {len(configs)} configurations ({origins.count('default')} defaults, "
              f"{origins.count('random')} random, {len(configs) - origins.count('default') - origins.count('random')} from SMAC).")
     return pool
+
+
+def _pieces(out: Path, name: str, seconds: float) -> float:
+    """The seconds all pieces of the build have spent on ``name`` (a dataset, a pool), this piece's
+    ``seconds`` added (kept in OUT/pieces.json: a resumed dataset's time is not only its last piece's)."""
+    file = out / "pieces.json"
+    spent = json.loads(file.read_text()) if file.is_file() else {}
+    spent[name] = round(spent.get(name, 0.0) + seconds, 1)
+    write_json(file, spent)
+    return spent[name]
 
 
 def _evaluate_pool(dataset: Dataset, pool: list[dict], run_dir: Path, left: float | None, *, max_rows: int,

@@ -44,6 +44,7 @@ def test_metabase_build_resumes_and_feeds_warm_starts(tmp_path):
     assert all(v is not None for v in entry.losses)
     # a killed build: the dataset's run lost its marker and its last trials; the next build resumes it
     run = tmp_path / "mb" / "runs" / "tiny"
+    first_wall = json.loads((run / "done.json").read_text())["wall_s"]
     (run / "done.json").unlink()
     lines = (run / "trials.jsonl").read_text().splitlines()
     (run / "trials.jsonl").write_text("\n".join(lines[:3]) + "\n")
@@ -53,6 +54,7 @@ def test_metabase_build_resumes_and_feeds_warm_starts(tmp_path):
     rerun = [json.loads(line) for line in (run / "trials.jsonl").read_text().splitlines()]
     assert len(rerun) == len(lines) and [t.get("finished_s") for t in rerun[:3]] == kept
     assert load_metabase(tmp_path / "mb").datasets[0].losses == entry.losses
+    assert json.loads((run / "done.json").read_text())["wall_s"] > first_wall  # both pieces counted
 
 
 def test_metabase_build_in_pieces_stops_at_its_time_limit(tmp_path):
