@@ -448,3 +448,39 @@ def test_a_trial_stopped_on_course_past_its_limit_runs_again_shrunk_to_the_secon
     stopped, rerun = result.trials
     assert stopped.status is TrialStatus.TIMEOUT and stopped.seconds == 10.0
     assert rerun.ok and rerun.config["random_forest:n_estimators"] == 300  # half of the 15 s shrink limit: 7.5 s
+
+
+def test_a_shrunk_configuration_stopped_on_course_runs_once_more_cut_by_its_own_rate(tmp_path, monkeypatch):
+    import automl.search.loop as loop
+
+    space = _space()
+    cost = CostModel(space.components, TableWork(4000, 10, 5))
+    clock = [1000.0]
+    monkeypatch.setattr(loop.time, "monotonic", lambda: clock[0])
+
+    class Slowing:  # 0.025 s a tree at first, then 0.06 (the machine got busy); past its limit, a trial stops
+        # on course after a fifth of it
+        def __init__(self):
+            self.submitted = []
+
+        def submit(self, config, timeout_s, limit_s, fraction=1.0):
+            self.submitted.append((config, limit_s))
+
+        def collect(self, should_stop):
+            config, limit_s = self.submitted[-1]
+            seconds = config.get("random_forest:n_estimators", 10) * (0.025 if len(self.submitted) == 1 else 0.06)
+            if seconds > limit_s:
+                clock[0] += limit_s / 5
+                return TrialOutcome(None, limit_s / 5, 0.0, error="TimeoutError", status=TrialStatus.TIMEOUT,
+                                    projected_s=seconds)
+            clock[0] += seconds
+            return TrialOutcome(0.5, seconds, 0.0)
+
+    forest = _config(space, "random_forest", n_estimators=400)  # 10 s, past the 4.8 s a forest nothing predicts gets
+    result = run_search(space, Slowing(), SearchSettings("random", 0, 4, output_dir=tmp_path),
+                        Budget(60.0, time.monotonic()), design=[(forest, "smac")], cost=cost)
+    first, shrunk, again = result.trials[:3]
+    assert first.status is TrialStatus.TIMEOUT and shrunk.status is TrialStatus.TIMEOUT  # 300 trees: 18 s now
+    assert shrunk.origin == "smac, shrunk" and again.origin == "smac, shrunk, shrunk"
+    assert again.ok and again.config["random_forest:n_estimators"] == 125  # 7.5 s at the 0.06 s a tree it showed
+    assert not any(t.origin.endswith("shrunk, shrunk, shrunk") for t in result.trials)
