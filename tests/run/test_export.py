@@ -36,7 +36,15 @@ def _deploy(model_file, data_file, tmp_path) -> tuple[str, np.ndarray, pd.Series
     return done.stdout.strip(), np.load(out), pd.read_csv(out + ".labels.csv").iloc[:, 0]
 
 
-def test_an_exported_ensemble_predicts_the_same_without_automl(tmp_path, mixed_frame, csv_file):
+def test_an_exported_ensemble_predicts_the_same_without_automl(tmp_path, mixed_frame, csv_file, monkeypatch):
+    import functools
+
+    import automl.run.final
+    from automl.ensemble import select_weights
+
+    # members are admitted by their measured predict seconds (at most 3 x the first's): under CI's load that
+    # left one member; this test is about the export, so every member may join
+    monkeypatch.setattr(automl.run.final, "select_weights", functools.partial(select_weights, cost_ratio=np.inf))
     X, y = mixed_frame
     run_dir = tmp_path / "run"
     model = AutoClassifier(time_budget=None, max_trials=6, include=("lightgbm", "logistic_regression", "xgboost"),
