@@ -251,6 +251,11 @@ class TrainingData:
     def n_classes(self) -> int:
         return 0 if self.classes is None else len(self.classes)
 
+    @property
+    def category_levels(self) -> tuple[int, ...]:
+        """The number of levels (missing counted as one) of each categorical column."""
+        return tuple(int(self.X[name].nunique(dropna=False)) for name in self.schema.categorical)
+
 
 def prepare_training(X, y, task_for, sample_weight=None, groups=None) -> TrainingData:
     """Check and prepare ``fit``'s X and y for the task ``task_for(y)`` names: rows without a target (or

@@ -49,7 +49,7 @@ def run_dataset(spec: dict) -> dict:
     folds = make_folds(resampling, data.y, classification=data.classes is not None, seed=0)
     space = data_space(data, folds, include=None, exclude=None, search_space_dir=None)
     cost = build_cost_model(space.components, data.task, folds, len(data.schema.columns), data.n_classes, None,
-                            space.project)
+                            space.project, data.category_levels)
     trials = sorted(model.trials_, key=lambda t: t.trial_id)
     predictions = []
     for k, trial in enumerate(trials):

@@ -3,7 +3,9 @@
 A trial's seconds are taken as proportional to its *work*: the share of the rows it fits on, the
 hyperparameters its model's YAML names in ``fit_cost.scales_with`` (trees, iterations, leaves, hidden
 units, the share of features a forest tries), 2 to the power of those in ``doubles_every`` over their
-step (XGBoost's depth) and, for ``per_class`` families, the number of classes.
+step (XGBoost's depth), for ``per_class`` families the number of classes and, for a family that encodes
+categorical columns by target statistics (``target_encoded``: CatBoost's beyond ``one_hot_max_size``
+levels), the table's columns with each such column counted as ``column_cost`` per class.
 The seconds per unit of work of a family come from this run's own trials of that family (their
 median, time-outs counted at the time they ran), else from the metabase's recorded fit times
 scaled by the table (rows fitted over all folds x columns) and calibrated by how this run's
@@ -70,14 +72,16 @@ class TableWork:
     fit_rows: int
     n_features: int
     n_classes: int = 0  # 0 for regression
+    category_levels: tuple[int, ...] = ()  # the levels of each categorical column (none known: no term)
 
     @property
     def size(self) -> float:
         return float(self.fit_rows) * max(self.n_features, 1)
 
 
-def config_work(config: Mapping, components: Mapping[str, Component], n_classes: int, fraction: float = 1.0) -> float:
-    """The configuration's work beyond the table's: fraction x its model's cost hyperparameters (x classes)."""
+def config_work(config: Mapping, components: Mapping[str, Component], table: TableWork, fraction: float = 1.0) -> float:
+    """The configuration's work beyond the table's size: fraction x its model's cost hyperparameters (x classes,
+    x the share of the table's columns its target statistics add: ``encoded_columns``)."""
     component = components.get(config["model"])
     work = fraction
     if component is None:
@@ -91,8 +95,12 @@ def config_work(config: Mapping, components: Mapping[str, Component], n_classes:
         work *= column_term(value(name) or 1.0, name) if name in COLUMN_SHARES else value(name) or 1.0
     for name, step in component.cost_doubles_every.items():
         work *= 2.0 ** ((value(name) or 0.0) / step)
-    if component.cost_per_class and n_classes > 2:
-        work *= n_classes
+    if component.cost_per_class and table.n_classes > 2:
+        work *= table.n_classes
+    if component.cost_target_encoded and table.category_levels and table.n_features:
+        name, column_cost = component.cost_target_encoded
+        encoded = sum(levels > (value(name) or 0.0) for levels in table.category_levels)
+        work *= (table.n_features + (column_cost * max(table.n_classes, 1) - 1) * encoded) / table.n_features
     return work
 
 
@@ -115,7 +123,7 @@ def metabase_rates(metabase: Metabase | None, task: str, components: Mapping[str
     for entry, table in _metabase_tables(metabase, kind):
         for config, seconds in zip(metabase.pools.get(kind, []), entry.seconds):
             if seconds and config["model"] in components:
-                work = config_work(config, components, table.n_classes) * table.size
+                work = config_work(config, components, table) * table.size
                 rates.setdefault(config["model"], []).append(seconds / work)
     return {family: statistics.median(values) for family, values in rates.items()}
 
@@ -154,7 +162,7 @@ def metabase_factors(metabase: Metabase | None, task: str, components: Mapping[s
     for entry, table in _metabase_tables(metabase, kind):
         for i, (config, seconds) in enumerate(zip(pool, entry.seconds)):
             if seconds and (rate := rates.get(config["model"])):
-                predicted = rate * config_work(config, components, table.n_classes) * table.size
+                predicted = rate * config_work(config, components, table) * table.size
                 ratios.setdefault(i, []).append((predicted, seconds / predicted))
     raw = {}
     for i, pairs in ratios.items():
@@ -183,7 +191,7 @@ class CostModel:
     def work(self, config: Mapping, fraction: float = 1.0) -> float:
         """The configuration's work (``config_work``) x its own time factor where the metabase knows it."""
         factor = self.prior_factors.get(factor_key(config, self.components), 1.0) if self.prior_factors else 1.0
-        return config_work(config, self.components, self.table.n_classes, fraction) * factor
+        return config_work(config, self.components, self.table, fraction) * factor
 
     def prior_seconds(self, config: Mapping, fraction: float = 1.0) -> float | None:
         """The metabase's prediction alone (not calibrated), or None for a family it never timed."""
@@ -310,12 +318,15 @@ def may_shrink(origin: str, fraction: float) -> bool:
 
 def build_cost_model(components: Mapping[str, Component], task: str, folds, n_features: int, n_classes: int,
                      metabase_path: str | None,
-                     project: Callable[[dict], dict | None] = lambda config: config) -> CostModel:
-    """The cost model of a run over these ``folds`` (lists of training rows) of the table: the metabase
-    at ``metabase_path`` (None: the shipped one, skipped when absent or unreadable) gives the priors;
-    ``project`` adapts its configurations to the run's space (``SearchSpace.project``), as the warm
-    start does, so that their time factors are found under the keys the search runs them with."""
-    table = TableWork(sum(len(train) for train, _ in folds), n_features, n_classes if task != "regression" else 0)
+                     project: Callable[[dict], dict | None] = lambda config: config,
+                     category_levels: tuple[int, ...] = ()) -> CostModel:
+    """The cost model of a run over these ``folds`` (lists of training rows) of the table (its categorical
+    columns with ``category_levels``): the metabase at ``metabase_path`` (None: the shipped one, skipped
+    when absent or unreadable) gives the priors; ``project`` adapts its configurations to the run's space
+    (``SearchSpace.project``), as the warm start does, so that their time factors are found under the keys
+    the search runs them with."""
+    table = TableWork(sum(len(train) for train, _ in folds), n_features, n_classes if task != "regression" else 0,
+                      tuple(category_levels))
     path = shipped_path() if metabase_path is None else metabase_path
     try:
         metabase = load_metabase(path)

@@ -20,7 +20,9 @@ registry code. The format, with every key a file may use::
                                     # optional, models only: fit time grows in proportion to these
                                     # hyperparameters (and to the classes), and doubles every 1.5 levels
                                     # of max_depth; a cut in the trees raises learning_rate in
-                                    # proportion: automl.search.cost
+                                    # proportion; target_encoded: {above: one_hot_max_size,
+                                    # column_cost: 4}: a categorical column of more levels costs 4
+                                    # plain columns per class: automl.search.cost
     fixed: {verbose: -1}            # arguments that are not searched
     key_hyperparameters: [learning_rate, num_leaves]  # optional: what the leaderboard shows first
     hyperparameters:
@@ -100,6 +102,8 @@ class Component:
     cost_per_class: bool = False            # ... and to the number of classes beyond two (one tree per class)
     cost_doubles_every: dict[str, float] = field(default_factory=dict)  # ... and doubles every this much of these
     cost_step_size: str | None = None       # the boosting step a cut in rounds raises in proportion
+    cost_target_encoded: tuple[str, float] | None = None  # (levels above which a categorical column is
+    # target-encoded, what such a column costs in plain columns per class)
 
     def estimator_path(self, task: str) -> str | None:
         return self.estimator["regressor" if task == "regression" else "classifier"]
@@ -195,8 +199,9 @@ def parse_component(path: Path) -> Component:
     if categorical_argument is not None and (raw["step"] != "model" or not isinstance(categorical_argument, str)):
         fail("categorical_argument", "only a model may set it, to the name of one argument")
     fit_cost = raw.get("fit_cost") or {}
-    if not isinstance(fit_cost, dict) or not set(fit_cost) <= {"scales_with", "per_class", "doubles_every", "step_size"}:
-        fail("fit_cost", "must be a mapping with keys scales_with, per_class, doubles_every and step_size")
+    if not isinstance(fit_cost, dict) or not set(fit_cost) <= {"scales_with", "per_class", "doubles_every", "step_size",
+                                                               "target_encoded"}:
+        fail("fit_cost", "must be a mapping with keys scales_with, per_class, doubles_every, step_size and target_encoded")
     scales_with = tuple(fit_cost.get("scales_with") or ())
     doubles_every = fit_cost.get("doubles_every") or {}
     if not isinstance(doubles_every, dict) or not all(
@@ -208,6 +213,14 @@ def parse_component(path: Path) -> Component:
     if step_size is not None and not any(h.name == step_size and h.type == "float" and isinstance(h.high, (int, float))
                                          for h in hps):
         fail("fit_cost", "step_size must name a float hyperparameter of this file with a numeric upper bound")
+    encoded = fit_cost.get("target_encoded")
+    if encoded is not None and not (
+            isinstance(encoded, dict) and set(encoded) == {"above", "column_cost"}
+            and (encoded["above"] in fixed or any(h.name == encoded["above"] and h.type == "int" for h in hps))
+            and isinstance(encoded["column_cost"], (int, float)) and not isinstance(encoded["column_cost"], bool)
+            and encoded["column_cost"] > 0):
+        fail("fit_cost", "target_encoded must be {above: an int hyperparameter or fixed argument of this file, "
+                         "column_cost: a positive number}")
     initial = raw.get("initial_design") or {}
     if not isinstance(initial, dict) or not set(initial) <= {"rank", "with"}:
         fail("initial_design", "must be a mapping with keys rank and with")
@@ -218,6 +231,7 @@ def parse_component(path: Path) -> Component:
         categorical_argument=categorical_argument, cost_scales_with=scales_with,
         cost_per_class=bool(fit_cost.get("per_class", False)), cost_doubles_every=dict(doubles_every),
         cost_step_size=step_size,
+        cost_target_encoded=None if encoded is None else (encoded["above"], float(encoded["column_cost"])),
     )
 
 

@@ -53,6 +53,24 @@ def test_work_grows_with_trees_and_classes_and_the_run_s_own_trials_set_the_rate
     assert cost.too_slow(_config(space, "lightgbm", n_estimators=200), 1.0, 20.0, [timed_out]) is None
 
 
+def test_catboost_s_target_encoded_columns_count_in_its_work():
+    """A categorical column of more levels than one_hot_max_size is encoded by target statistics: on a 9-class
+    table CatBoost with one_hot_max_size 2 took 40 times as long as with 16, and was priced by the latter."""
+    space = build_space("multiclass", DataShape(1000, 800, 10, 5), has_categorical=True, include=("catboost",))
+    one_hot, encoded = _config(space, "catboost", one_hot_max_size=16), _config(space, "catboost", one_hot_max_size=2)
+    plain = CostModel(space.components, TableWork(4000, 10, 5))  # no categorical column known: no term
+    assert plain.work(encoded) == plain.work(one_hot)
+    table = CostModel(space.components, TableWork(4000, 10, 5, category_levels=(2, 9, 30)))
+    assert table.work(one_hot) == pytest.approx(plain.work(one_hot) * (10 + 19 * 1) / 10)  # 30 levels: 4 x 5 - 1 more
+    assert table.work(encoded) == pytest.approx(plain.work(one_hot) * (10 + 19 * 2) / 10)  # 9 and 30 levels
+    seconds, _ = table.predict(encoded, 1.0, [_ran(0, one_hot, 2.0)])
+    assert seconds == pytest.approx(2.0 * 48 / 29)
+    regression = build_space("regression", DataShape(1000, 800, 10, 0), has_categorical=True, include=("catboost",))
+    config = _config(regression, "catboost", one_hot_max_size=2)
+    assert CostModel(regression.components, TableWork(4000, 10, 0, (9,))).work(config) == pytest.approx(
+        CostModel(regression.components, TableWork(4000, 10, 0)).work(config) * 13 / 10)  # 4 columns for one
+
+
 def test_the_metabase_prior_scales_with_the_table_and_is_calibrated_by_this_run():
     space = _space("binary", 2)
     forest, logistic = _config(space, "random_forest"), _config(space, "logistic_regression")

@@ -38,6 +38,11 @@ def test_user_folder_adds_a_family():
      r"key 'fit_cost': step_size must name a float hyperparameter of this file"),
     ("name: x\nstep: model\nestimator: a.B\nhyperparameters:\n  rate: {type: float, low: 0.1, high: 'max(1, fold_rows)', default: 0.1}\n"
      "fit_cost: {step_size: rate}\n", r"key 'fit_cost': step_size must name a float hyperparameter .* numeric upper bound"),
+    ("name: x\nstep: model\nestimator: a.B\nhyperparameters:\n  size: {type: int, low: 2, high: 9, default: 2}\n"
+     "fit_cost: {target_encoded: {above: levels, column_cost: 4}}\n",
+     r"key 'fit_cost': target_encoded must be \{above: an int hyperparameter"),
+    ("name: x\nstep: model\nestimator: a.B\nhyperparameters:\n  size: {type: int, low: 2, high: 9, default: 2}\n"
+     "fit_cost: {target_encoded: {above: size, column_cost: -1}}\n", r"key 'fit_cost': target_encoded must be"),
     ("name: x\nstep: scaler\nestimator: a.B\ncategorical_argument: cat_features\n",
      r"key 'categorical_argument': only a model may set it"),
 ])

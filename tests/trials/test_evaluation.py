@@ -210,3 +210,24 @@ def test_a_round_clock_projects_rounds_that_slow_as_they_go(monkeypatch):
     with pytest.raises(OnCourseOver) as over:
         slowing.tick(20)  # 1 + 4 x (1000 - 1) / (89.4 - 1) = 46 s
     assert over.value.heading_s == pytest.approx(1 + 4 * 999 / (20 ** 1.5 - 1))
+
+
+def test_a_round_clock_stops_a_trial_far_past_its_limit_after_a_few_rounds(monkeypatch):
+    """Before a twentieth of its rounds, a trial stops only when its first few put it far past its limit:
+    a CatBoost heading for 125 s against a 15 s limit had run 6.8 s before its 15th of 300 iterations."""
+    from automl.trials import rounds
+    from automl.trials.rounds import FAR_MARGIN, OnCourseOver, RoundClock, TrialPace
+
+    def clock(set_up_s: float, seconds_per_round: float) -> RoundClock:
+        times = iter([set_up_s, set_up_s + 5 * seconds_per_round])  # the first round, then five more
+        monkeypatch.setattr(rounds.time, "perf_counter", lambda: next(times))
+        started = RoundClock(300, TrialPace(15.0, 0.0, 1), started=0.0)
+        started.tick(1)
+        return started
+
+    near = clock(2.6, 0.1)  # 3.1 s spent, on course for 2.6 + 0.1 x 299 = 32.5 s: twice the limit,
+    near.tick(6)            # told by 5 of 300 rounds: not trusted yet, it runs on
+    far = clock(0.5, 0.6)   # 3.5 s spent, on course for 180 s: twelve times the limit
+    with pytest.raises(OnCourseOver) as over:
+        far.tick(6)
+    assert over.value.heading_s > FAR_MARGIN * 15.0
