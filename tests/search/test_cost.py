@@ -38,7 +38,8 @@ def test_work_grows_with_trees_and_classes_and_the_run_s_own_trials_set_the_rate
     space = _space()
     cost = CostModel(space.components, TableWork(4000, 10, 5))
     small, big = _config(space, "lightgbm", n_estimators=100), _config(space, "lightgbm", n_estimators=400)
-    assert cost.work(big) == 4 * cost.work(small) == 4 * 100 * 5  # one tree per class and round
+    assert cost.work(big) == 4 * cost.work(small) == 4 * 100 * 5 * 31  # one tree per class and round, of 31 leaves
+    assert cost.work(_config(space, "lightgbm", n_estimators=100, num_leaves=124)) == pytest.approx(4 * cost.work(small))
     assert cost.work(small, fraction=1 / 3) == pytest.approx(cost.work(small) / 3)
     xgboost = build_space("multiclass", DataShape(1000, 800, 10, 5), has_categorical=False, include=("xgboost",))
     deep, shallow = _config(xgboost, "xgboost", max_depth=9), _config(xgboost, "xgboost", max_depth=6)
@@ -137,7 +138,7 @@ def test_each_family_is_one_vote_in_the_calibration():
     space = _space("binary", 2)
     forest, logistic, boosted = (_config(space, m) for m in ("random_forest", "logistic_regression", "lightgbm"))
     cost = CostModel(space.components, TableWork(8000, 20, 2), {"random_forest": 1e-5, "logistic_regression": 1e-6,
-                                                                 "lightgbm": 1e-7})
+                                                                 "lightgbm": 1e-7 / 31})
     def ran(config, ratio):
         return _ran(0, config, ratio * cost.prior_seconds(config))
 
@@ -155,7 +156,7 @@ def test_a_cheap_configuration_goes_first_and_a_predicted_time_out_never_runs(tm
     design = [(slow, "warm start: portfolio 1"), (fast, "warm start: portfolio 2")]
     assert cheap_first(design, cost, None) == design
     assert cheap_first(design, CostModel(space.components, TableWork(4000, 10, 5)), 60.0) == design  # nothing known
-    priced = CostModel(space.components, TableWork(4000, 10, 5), {"random_forest": 1e-4, "lightgbm": 1e-7})
+    priced = CostModel(space.components, TableWork(4000, 10, 5), {"random_forest": 1e-4, "lightgbm": 1e-7 / 31})
     assert cheap_first(design, priced, 60.0) == [design[1], design[0]]  # 0.3 s against 1,000 s on the metabase's word
 
     class Timed:
@@ -347,7 +348,7 @@ def test_a_configuration_nothing_predicts_is_cut_early_then_probed_at_an_eighth_
 
 def test_the_warm_start_runs_by_expected_gain_per_second_when_it_cannot_all_run():
     space = _space()
-    priced = CostModel(space.components, TableWork(4000, 10, 5), {"random_forest": 1e-5, "lightgbm": 1e-7})
+    priced = CostModel(space.components, TableWork(4000, 10, 5), {"random_forest": 1e-5, "lightgbm": 1e-7 / 31})
     slow, fast = _config(space, "random_forest", n_estimators=500), _config(space, "lightgbm", n_estimators=100)
     design = [(slow, "warm start: portfolio 1"), (fast, "warm start: portfolio 2")]  # 1,000 s and 10 s predicted
     from automl.search.design import by_gain_per_second
