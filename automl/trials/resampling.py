@@ -44,6 +44,8 @@ HOLDOUT_ROWS = 50_000
 HOLDOUT_CELLS_PER_SECOND = 50_000
 HOLDOUT_FRACTION = 0.33
 MIN_TRIALS = 15      # fewer folds or a holdout when the folds would leave fewer trials than this ...
+MIN_HOLDOUT_VALIDATION = 1_000  # ... but a holdout only where it validates on at least this many rows (on 252
+# rows a 63-row holdout chose a random forest, 0.757 test AUC, where logistic regression's defaults scored 0.858)
 SEARCH_SHARE = 0.75  # ... in this share of the budget (the rest is about what the final model keeps back)
 REPEAT_ROWS = 5_000  # repeated k-fold on tables of at most this many rows ...
 REPEATS = (3, 2)     # ... this many times (the most that leaves ...
@@ -100,6 +102,10 @@ def choose_resampling(n_rows: int, n_columns: int, time_budget: float | None, fo
     ('cv', 'holdout')
     >>> choose_resampling(1_000, 10, 60, trial_seconds=lambda rows: rows / 1_000).describe()
     '3-fold cross-validation (5 folds would leave about 10 trials in the budget)'
+    >>> choose_resampling(10_000, 10, 60, trial_seconds=lambda rows: rows / 1_000).describe()
+    'holdout (33% validation; 3 folds would leave about 2 trials in the budget)'
+    >>> choose_resampling(1_000, 10, 60, trial_seconds=lambda rows: rows / 100).describe()  # too few rows to hold out
+    '3-fold cross-validation (5 folds would leave about 1 trials in the budget)'
     >>> choose_resampling(1_000, 10, 60, trial_seconds=lambda rows: rows / 100_000).describe()
     '5-fold cross-validation, repeated 3 times (a small table: about 107 trials still fit)'
     """
@@ -123,6 +129,8 @@ def choose_resampling(n_rows: int, n_columns: int, time_budget: float | None, fo
     for cheaper in (Resampling("cv", 3), Resampling("holdout", 1)):
         if cheaper.fit_rows(n_rows) >= chosen.fit_rows(n_rows):
             continue
+        if cheaper.kind == "holdout" and n_rows * HOLDOUT_FRACTION < MIN_HOLDOUT_VALIDATION:
+            break  # too few rows to validate on: more trials would be chosen by noise
         seconds = trial_seconds(chosen.fit_rows(n_rows))
         trials = SEARCH_SHARE * time_budget / ((seconds or 0.0) + TRIAL_OVERHEAD_S)
         if seconds is None or trials >= MIN_TRIALS:
