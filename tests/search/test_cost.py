@@ -440,6 +440,26 @@ def test_a_configuration_that_would_outlast_the_search_is_passed_over_for_a_chea
     assert resumed.trials[3].config == forest(600)[0] and resumed.trials[3].ok
 
 
+class _ForestsOnCourse:
+    """Trials of forests at ``seconds_a_tree(k)`` a tree for the k-th submitted (from 1), moving ``clock``; one
+    past its limit stops on course after ``stopped_after(seconds, limit_s)``, heading for its seconds."""
+
+    def __init__(self, clock, seconds_a_tree, stopped_after):
+        self.clock, self.seconds_a_tree, self.stopped_after, self.submitted = clock, seconds_a_tree, stopped_after, []
+
+    def submit(self, config, timeout_s, limit_s, fraction=1.0):
+        self.submitted.append((config, limit_s))
+
+    def collect(self, should_stop):
+        config, limit_s = self.submitted[-1]
+        seconds = config.get("random_forest:n_estimators", 10) * self.seconds_a_tree(len(self.submitted))
+        if seconds > limit_s:
+            ran = self.stopped_after(seconds, limit_s)
+            self.clock[0] += ran
+            return TrialOutcome(None, ran, 0.0, error="TimeoutError", status=TrialStatus.TIMEOUT, projected_s=seconds)
+        self.clock[0] += seconds
+        return TrialOutcome(0.5, seconds, 0.0)
+
 def test_a_trial_stopped_on_course_past_its_limit_runs_again_shrunk_to_the_seconds_it_was_heading_for(tmp_path, monkeypatch):
     import automl.search.loop as loop
 
@@ -448,25 +468,10 @@ def test_a_trial_stopped_on_course_past_its_limit_runs_again_shrunk_to_the_secon
     clock = [1000.0]
     monkeypatch.setattr(loop.time, "monotonic", lambda: clock[0])
 
-    class Clocked:  # 0.025 s a tree; past its limit, it stops after its first fold, at a fifth of the time
-        def __init__(self):
-            self.submitted = []
-
-        def submit(self, config, timeout_s, limit_s, fraction=1.0):
-            self.submitted.append((config, limit_s))
-
-        def collect(self, should_stop):
-            config, limit_s = self.submitted[-1]
-            seconds = config["random_forest:n_estimators"] * 0.025
-            if seconds > limit_s:
-                clock[0] += seconds / 5
-                return TrialOutcome(None, seconds / 5, 0.0, error="TimeoutError", status=TrialStatus.TIMEOUT,
-                                    projected_s=seconds)
-            clock[0] += seconds
-            return TrialOutcome(0.5, seconds, 0.0)
-
+    # 0.025 s a tree; past its limit, a trial stops after its first fold, at a fifth of its time
+    trials = _ForestsOnCourse(clock, lambda k: 0.025, lambda seconds, limit_s: seconds / 5)
     forest = _config(space, "random_forest", n_estimators=400)  # 10 s
-    result = run_search(space, Clocked(), SearchSettings("random", 0, 2, output_dir=tmp_path),
+    result = run_search(space, trials, SearchSettings("random", 0, 2, output_dir=tmp_path),
                         Budget(60.0, time.monotonic()), design=[(forest, "smac")], cost=cost)
     stopped, rerun = result.trials
     assert stopped.status is TrialStatus.TIMEOUT and stopped.seconds == 10.0
@@ -481,26 +486,11 @@ def test_a_shrunk_configuration_stopped_on_course_runs_once_more_cut_by_its_own_
     clock = [1000.0]
     monkeypatch.setattr(loop.time, "monotonic", lambda: clock[0])
 
-    class Slowing:  # 0.025 s a tree at first, then 0.06 (the machine got busy); past its limit, a trial stops
-        # on course after a fifth of it
-        def __init__(self):
-            self.submitted = []
-
-        def submit(self, config, timeout_s, limit_s, fraction=1.0):
-            self.submitted.append((config, limit_s))
-
-        def collect(self, should_stop):
-            config, limit_s = self.submitted[-1]
-            seconds = config.get("random_forest:n_estimators", 10) * (0.025 if len(self.submitted) == 1 else 0.06)
-            if seconds > limit_s:
-                clock[0] += limit_s / 5
-                return TrialOutcome(None, limit_s / 5, 0.0, error="TimeoutError", status=TrialStatus.TIMEOUT,
-                                    projected_s=seconds)
-            clock[0] += seconds
-            return TrialOutcome(0.5, seconds, 0.0)
-
+    # 0.025 s a tree at first, then 0.06 (the machine got busy); past its limit, a trial stops on course after a
+    # fifth of it
+    trials = _ForestsOnCourse(clock, lambda k: 0.025 if k == 1 else 0.06, lambda seconds, limit_s: limit_s / 5)
     forest = _config(space, "random_forest", n_estimators=400)  # 10 s, past the 4.8 s a forest nothing predicts gets
-    result = run_search(space, Slowing(), SearchSettings("random", 0, 4, output_dir=tmp_path),
+    result = run_search(space, trials, SearchSettings("random", 0, 4, output_dir=tmp_path),
                         Budget(60.0, time.monotonic()), design=[(forest, "smac")], cost=cost)
     first, shrunk, again = result.trials[:3]
     assert first.status is TrialStatus.TIMEOUT and shrunk.status is TrialStatus.TIMEOUT  # 300 trees: 18 s now
