@@ -132,8 +132,7 @@ class _AutoBase(BaseEstimator):
             metafeatures = compute_metafeatures(data.X, data.y, data.schema.categorical + data.schema.dates + data.schema.text,
                                                 data.classes is not None)  # dates and text count as not numeric
             cost = build_cost_model(space.components, data.task, folds, len(data.schema.columns), data.n_classes,
-                                    self.metabase, space.project,
-                                    data.category_levels)
+                                    self.metabase, space.project, data.category_levels)
             limits = make_budget(started, [], folds, len(data.y), self.get_params())  # as the loop shrinks
             design = initial_design(space, initial_configs=self.initial_configs, warm_start=self.warm_start,
                                     metabase=self.metabase, task=data.task, metafeatures=metafeatures, cost=cost,

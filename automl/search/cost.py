@@ -81,7 +81,7 @@ class TableWork:
 
 def config_work(config: Mapping, components: Mapping[str, Component], table: TableWork, fraction: float = 1.0) -> float:
     """The configuration's work beyond the table's size: fraction x its model's cost hyperparameters (x classes,
-    x the share of the table's columns its target statistics add: ``encoded_columns``)."""
+    x the columns its target statistics add, over the table's: ``fit_cost.target_encoded``)."""
     component = components.get(config["model"])
     work = fraction
     if component is None:
