@@ -3,7 +3,8 @@
 A trial validated on one fold (a holdout: the large tables) has no second fold to learn its pace
 from: it ran to its limit and was killed there, a quarter of a 60 s budget gone. LightGBM,
 XGBoost and CatBoost call back after every round; scikit-learn's forests are grown in FOREST_CHUNKS
-chunks of trees (``warm_start``: the same trees as one fit). From the pace of the rounds so far (after
+chunks of trees (``warm_start``: the same trees as one fit); its perceptrons are told after every epoch
+(the hook that counts epochs without improvement). From the pace of the rounds so far (after
 the first, which carries the binning and the set-up) ``RoundClock`` projects the fold's end and raises
 ``OnCourseOver`` as soon as the trial is heading past its limit (from its first few rounds, only when
 heading far past it). Other models run as before.
@@ -16,8 +17,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sklearn.ensemble import ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 FORESTS = (RandomForestClassifier, RandomForestRegressor, ExtraTreesClassifier, ExtraTreesRegressor)
+PERCEPTRONS = (MLPClassifier, MLPRegressor)
 
 MIN_SHARE = 0.05   # rounds done before a projection is trusted (a share of them, and at least ...)
 MIN_ROUNDS = 3     # ... this many after the first)
@@ -97,6 +100,10 @@ def rounds_watched(model, fit_params: dict, pace: TrialPace | None):
     not boost, or without a ``pace``. The model keeps no trace of it after the block (it may be saved)."""
     library = type(model).__module__.split(".")[0]
     forest = isinstance(model, FORESTS)
+    if pace is not None and isinstance(model, PERCEPTRONS) and model.get_params()["solver"] != "lbfgs":
+        with _epochs_watched(model, pace):
+            yield fit_params
+        return
     if pace is None or not (forest or library in ("lightgbm", "xgboost", "catboost")):
         yield fit_params
         return
@@ -171,3 +178,22 @@ def _forest_in_chunks(model, clock: RoundClock):
         return model
 
     return chunked
+
+
+@contextmanager
+def _epochs_watched(model, pace: TrialPace):
+    """A perceptron tells a clock its epochs through the hook scikit-learn calls after each of them. Its
+    ``max_iter`` is where it stops at the latest (it stops once its loss no longer improves, mostly long
+    before): projected to it, the clock stops the fit only when heading far past the limit."""
+    clock = RoundClock(model.get_params()["max_iter"], pace, time.perf_counter(), min_share=1.0)
+    hook = model._update_no_improvement_count
+
+    def counted(*args, **kwargs):
+        clock.tick(model.n_iter_)
+        return hook(*args, **kwargs)
+
+    model._update_no_improvement_count = counted
+    try:
+        yield
+    finally:
+        del model._update_no_improvement_count

@@ -153,9 +153,10 @@ def test_a_trial_on_course_past_its_limit_stops_after_its_first_fold():
     assert finished.status is TrialStatus.OK and finished.projected_s is None
 
 
-@pytest.mark.parametrize("family", ["lightgbm", "xgboost", "catboost", "random_forest", "extra_trees"])
+@pytest.mark.parametrize("family", ["lightgbm", "xgboost", "catboost", "random_forest", "extra_trees", "mlp"])
 def test_a_boosted_model_or_forest_on_course_past_its_limit_stops_between_its_rounds(family):
-    """One fold (a holdout) has no second to learn its pace from: the rounds (a forest's chunks of trees) say it."""
+    """One fold (a holdout) has no second to learn its pace from: the rounds (a forest's chunks of trees,
+    a perceptron's epochs) say it."""
     from automl.records import TrialStatus
 
     rng = np.random.default_rng(0)
@@ -174,7 +175,7 @@ def test_a_boosted_model_or_forest_on_course_past_its_limit_stops_between_its_ro
     assert finished.status is TrialStatus.OK and 1 - finished.loss > 0.9
     model = fitted[0][0].steps[-1][1]
     assert "callbacks" not in {k for k, v in model.get_params().items() if v is not None}  # saved as plain as before
-    assert "fit" not in vars(model) and not model.get_params().get("warm_start")
+    assert not {"fit", "_update_no_improvement_count"} & set(vars(model)) and not model.get_params().get("warm_start")
 
 
 def test_a_forest_grown_in_chunks_is_the_forest_one_fit_grows():
