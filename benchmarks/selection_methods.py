@@ -1,10 +1,13 @@
 """Which final selection generalises best? Every method on the same trials, scored on test rows. Prints the tables.
 
-For each dataset (its 75/25 split, seed 0): one automl search (``--budget`` seconds, the single best
+For each dataset (its 75/25 split, ``--seed``): one automl search (``--budget`` seconds, the single best
 kept, so the whole budget searches) holds the out-of-fold predictions of its best 50 trials. Each
 selection method below picks weights from those predictions alone; every trial any method picks is
 refit once on all training rows and predicts the test rows; each method's weighted test predictions
 are scored. Same trials and the same refits for every method: the differences are the methods'.
+``single_bag`` and ``greedy_cost3_bag`` are ``single`` and ``greedy_cost3`` with each member not refit on all
+rows but its 5 fold models averaged (bagged, as AutoGluon's final models are): is a bag of models on
+four fifths of the rows better than one model on all of them?
 
     python benchmarks/selection_methods.py ../shared/datasets/manifest.csv --out bench-out/selection --jobs 2
 
@@ -77,7 +80,8 @@ METHODS = {
     "greedy_cost3": _greedy(cost_ratio=3.0),      # new members only while the summed predict cost is <= 3x the first's
     "greedy_cost2": _greedy(cost_ratio=2.0),
 }
-NAMES = (*METHODS, "greedy_cost3_measured")  # the last: greedy_cost3's members chosen again by measured cost
+BAGGED = {"single_bag": "single", "greedy_cost3_bag": "greedy_cost3"}  # the same weights, fold models averaged
+NAMES = (*METHODS, "greedy_cost3_measured", *BAGGED)  # greedy_cost3_measured: its members chosen again by measured cost
 
 
 def run_dataset(spec: dict) -> dict:
@@ -92,7 +96,7 @@ def run_dataset(spec: dict) -> dict:
     from automl.trials.resampling import Resampling, make_folds
 
     warnings.simplefilter("ignore")
-    X_train, X_test, y_train, y_test = split(Path(spec["path"]), spec["target"], spec["task"], 0)
+    X_train, X_test, y_train, y_test = split(Path(spec["path"]), spec["target"], spec["task"], spec.get("seed", 0))
     cls = AutoRegressor if spec["task"] == "regression" else AutoClassifier
     with tempfile.TemporaryDirectory() as run_dir:
         model = cls(time_budget=spec["budget"], seed=0, ensemble_size=0, run_dir=run_dir).fit(X_train, y_train)
@@ -146,9 +150,30 @@ def run_dataset(spec: dict) -> dict:
         y_true, keep = np.asarray(y_test, dtype=float), np.ones(len(y_test), dtype=bool)
     scores = {name: metric.score(y_true[keep], sum(v * test_predictions[i] for i, v in w.items())[keep])
               for name, w in weights.items()}
+    bagged = {i: _fold_bag(space.to_steps(by_id[i].config), data, folds, test_features, n_classes)
+              for i in {i for name in BAGGED.values() for i in weights[name]}}
+    for name, of in BAGGED.items():
+        scores[name] = metric.score(y_true[keep], sum(v * bagged[i] for i, v in weights[of].items())[keep])
+        weights[name] = weights[of]
     return {"dataset": spec["name"], "task": spec["task"], "metric": metric.name, "trials": model.n_trials_,
             "candidates": len(order), "scores": scores, "members": {n: len(w) for n, w in weights.items()},
-            "predict_seconds": {n: sum(test_seconds[i] for i in w) for n, w in weights.items()}}
+            "predict_seconds": {n: sum(test_seconds[i] for i in w) * (len(folds) if n in BAGGED else 1)  # about
+                                for n, w in weights.items()}}
+
+
+def _fold_bag(steps, data, folds, test_features, n_classes) -> np.ndarray:
+    """The mean test prediction of the configuration's models fit on each fold's training rows."""
+    from automl.space.pipeline import build_pipeline
+    from automl.trials.evaluation import predict
+
+    total = 0.0
+    for train, _ in folds:
+        y_train, codes = data.y[train], None
+        if n_classes is not None:  # a fold may lack a class: consecutive codes, mapped back
+            codes, y_train = np.unique(y_train, return_inverse=True)
+        model = build_pipeline(steps, data.schema, seed=0).fit(data.X.iloc[train], y_train)
+        total = total + predict(model, test_features, n_classes, codes)
+    return total / len(folds)
 
 
 def tables(results: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -185,9 +210,10 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(DATASETS))
     parser.add_argument("--out", type=Path, default=Path("bench-out/selection"))
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=0, help="the split's seed")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    specs = [{"name": d.name, "path": str(d.file), "target": d.target, "task": d.task, "budget": args.budget}
+    specs = [{"name": d.name, "path": str(d.file), "target": d.target, "task": d.task, "budget": args.budget, "seed": args.seed}
              for d in load_datasets(args.manifest, None, tuple(args.only.split(",")))]
     results = run_in_pieces(args.out / "runs.jsonl", run_dataset, specs, args.jobs,
                             lambda result: print(f"{result['dataset']}: " + ", ".join(f"{k} {v:.4f}" for k, v in result["scores"].items()), flush=True))
