@@ -99,7 +99,8 @@ def run_dataset(spec: dict) -> dict:
     X_train, X_test, y_train, y_test = split(Path(spec["path"]), spec["target"], spec["task"], spec.get("seed", 0))
     cls = AutoRegressor if spec["task"] == "regression" else AutoClassifier
     with tempfile.TemporaryDirectory() as run_dir:
-        model = cls(time_budget=spec["budget"], seed=0, ensemble_size=0, run_dir=run_dir).fit(X_train, y_train)
+        options = {"metabase": spec["metabase"]} if spec.get("metabase") else {}
+        model = cls(time_budget=spec["budget"], seed=0, ensemble_size=0, run_dir=run_dir, **options).fit(X_train, y_train)
     from automl.data import prepare_training
 
     data = prepare_training(X_train, y_train, model._task_for)
@@ -211,9 +212,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench-out/selection"))
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0, help="the split's seed")
+    parser.add_argument("--metabases", type=Path, help="a folder of without-DATASET.json.gz (automl bench's "
+                        "OUT/metabases): each search warm-starts from the metabase without its own dataset")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    specs = [{"name": d.name, "path": str(d.file), "target": d.target, "task": d.task, "budget": args.budget, "seed": args.seed}
+    specs = [{"name": d.name, "path": str(d.file), "target": d.target, "task": d.task, "budget": args.budget, "seed": args.seed,
+              "metabase": str(args.metabases / f"without-{d.name}.json.gz") if args.metabases else None}
              for d in load_datasets(args.manifest, None, tuple(args.only.split(",")))]
     results = run_in_pieces(args.out / "runs.jsonl", run_dataset, specs, args.jobs,
                             lambda result: print(f"{result['dataset']}: " + ", ".join(f"{k} {v:.4f}" for k, v in result["scores"].items()), flush=True))
