@@ -204,6 +204,27 @@ def tables(results: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
     return table, summary.sort_values("mean_rank")
 
 
+def head_to_head(results: list[dict], pairs: list[tuple[str, str]]) -> pd.DataFrame:
+    """Per pair (A, B): A's wins and losses against B (a tie within the bench's relative TIE) and A's mean gain
+    per metric, in the metric's better direction (RMSE's in percent of B's)."""
+    rows = []
+    for a, b in pairs:
+        gains: dict[str, list[float]] = {}
+        wins = losses = 0
+        for result in results:
+            scores, metric = result["scores"], result["metric"]
+            if a not in scores or b not in scores:
+                continue
+            gain = (scores[a] - scores[b]) * (1.0 if _higher_is_better(metric, result["task"]) else -1.0)
+            wins += gain > TIE * abs(scores[b])
+            losses += gain < -TIE * abs(scores[b])
+            gains.setdefault(metric, []).append(gain / abs(scores[b]) * 100 if metric == "rmse" else gain)
+        rows.append({"pair": f"{a} vs {b}", "wins": wins, "losses": losses,
+                     **{f"mean_gain_{m}" + ("_pct" if m == "rmse" else ""): round(float(np.mean(v)), 4)
+                        for m, v in sorted(gains.items())}})
+    return pd.DataFrame(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("manifest", type=Path)
@@ -212,6 +233,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench-out/selection"))
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0, help="the split's seed")
+    parser.add_argument("--versus", default="greedy_cost3_bag:greedy_cost3,greedy_50:greedy_cost3",
+                        help="pairs A:B of methods compared dataset by dataset")
     parser.add_argument("--metabases", type=Path, help="a folder of without-DATASET.json.gz (automl bench's "
                         "OUT/metabases): each search warm-starts from the metabase without its own dataset")
     args = parser.parse_args()
@@ -225,6 +248,8 @@ def main() -> None:
     print(markdown(table[["dataset", "metric", "trials", *[n for n in NAMES if n in table]]].round(4)))
     print()
     print(markdown(summary.round(3)))
+    print()
+    print(markdown(head_to_head(results, [tuple(pair.split(":")) for pair in args.versus.split(",") if pair])))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ to be cheap, a single holdout split otherwise.
 * otherwise ``cv`` with 5 folds, or 3 folds above 10,000 rows;
 * then, given a typical trial's predicted seconds, fewer folds or a holdout while the folds would
   leave fewer than MIN_TRIALS trials in the search's share of the budget (wide tables, many
-  classes): the reason is kept with the choice and shown;
+  classes): the reason is kept with the choice and shown; a holdout of fewer than
+  MIN_HOLDOUT_VALIDATION rows only when 3 folds would leave fewer than FEW_TRIALS;
 * on a small table (at most REPEAT_ROWS rows) whose trials are cheap, the k folds are repeated on
   other shuffles (2 or 3 times, while at least REPEATED_MIN_TRIALS trials still fit): each row's
   out-of-fold prediction is the mean of its repeats, so the validation noise that decides the best
@@ -47,6 +48,9 @@ MIN_TRIALS = 15      # fewer folds or a holdout when the folds would leave fewer
 MIN_HOLDOUT_VALIDATION = 500  # ... but a holdout only where it validates on at least this many rows (on 252 rows a
 # 63-row holdout chose a random forest, 0.757 test AUC, where logistic regression's defaults scored 0.858; 3 folds
 # instead: better on 5 of 9 runs below 1,500 rows, worse on 3 of 6 above, benchmarks/results/holdout-floor-60s)
+FEW_TRIALS = 5       # ... unless the folds leave fewer trials than this: the search itself is then the larger loss (a
+# 1,500 x 500, 8-class table at 90 s: with 3 folds 7 trials ran, 0.53 to 0.56 test log loss against LightGBM's
+# defaults' 0.569; with a holdout of 495 rows 12 ran, 0.48 and 0.49)
 SEARCH_SHARE = 0.75  # ... in this share of the budget (the rest is about what the final model keeps back)
 REPEAT_ROWS = 5_000  # repeated k-fold on tables of at most this many rows ...
 REPEATS = (3, 2)     # ... this many times (the most that leaves ...
@@ -105,8 +109,10 @@ def choose_resampling(n_rows: int, n_columns: int, time_budget: float | None, fo
     '3-fold cross-validation (5 folds would leave about 10 trials in the budget)'
     >>> choose_resampling(10_000, 10, 60, trial_seconds=lambda rows: rows / 1_000).describe()
     'holdout (33% validation; 3 folds would leave about 2 trials in the budget)'
-    >>> choose_resampling(1_000, 10, 60, trial_seconds=lambda rows: rows / 100).describe()  # too few rows to hold out
-    '3-fold cross-validation (5 folds would leave about 1 trials in the budget)'
+    >>> choose_resampling(1_000, 10, 60, trial_seconds=lambda rows: rows / 400).describe()  # too few rows to hold out
+    '3-fold cross-validation (5 folds would leave about 4 trials in the budget)'
+    >>> choose_resampling(1_000, 10, 60, trial_seconds=lambda rows: rows / 100).describe()  # unless 3 folds starve the search
+    'holdout (33% validation; 3 folds would leave about 2 trials in the budget)'
     >>> choose_resampling(1_000, 10, 60, trial_seconds=lambda rows: rows / 100_000).describe()
     '5-fold cross-validation, repeated 3 times (a small table: about 107 trials still fit)'
     """
@@ -130,12 +136,12 @@ def choose_resampling(n_rows: int, n_columns: int, time_budget: float | None, fo
     for cheaper in (Resampling("cv", 3), Resampling("holdout", 1)):
         if cheaper.fit_rows(n_rows) >= chosen.fit_rows(n_rows):
             continue
-        if cheaper.kind == "holdout" and n_rows * HOLDOUT_FRACTION < MIN_HOLDOUT_VALIDATION:
-            break  # too few rows to validate on: more trials would be chosen by noise
         seconds = trial_seconds(chosen.fit_rows(n_rows))
         trials = SEARCH_SHARE * time_budget / ((seconds or 0.0) + TRIAL_OVERHEAD_S)
         if seconds is None or trials >= MIN_TRIALS:
             break
+        if cheaper.kind == "holdout" and n_rows * HOLDOUT_FRACTION < MIN_HOLDOUT_VALIDATION and trials >= FEW_TRIALS:
+            break  # too few rows to validate on: more trials would be chosen by noise
         what = f"{chosen.n_splits} folds" if chosen.kind == "cv" else "a holdout"
         chosen = Resampling(cheaper.kind, cheaper.n_splits, f"{what} would leave about {trials:.0f} trials in the budget")
     return chosen

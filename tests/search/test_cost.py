@@ -258,9 +258,12 @@ def test_a_typical_trial_s_seconds_pick_fewer_folds_for_a_slow_table(tmp_path):
     wide = choose_resampling(5000, 10, 100, trial_seconds=seconds)  # 5 folds: 6 trials; 3 folds: 11 (0.3 s a trial besides its fits)
     assert wide.describe() == "holdout (33% validation; 3 folds would leave about 11 trials in the budget)"
     assert choose_resampling(5000, 10, 100, "cv", trial_seconds=seconds).describe() == "5-fold cross-validation"
-    # a holdout of fewer than 500 rows chooses by noise: a small table keeps 3 folds, however few trials they leave
+    # a holdout of fewer than 500 rows chooses by noise: a small table keeps 3 folds while they leave a few trials ...
     assert choose_resampling(1400, 10, 20, trial_seconds=seconds).describe() == (
-        "3-fold cross-validation (5 folds would leave about 4 trials in the budget)")
+        "3-fold cross-validation (5 folds would leave about 4 trials in the budget)")  # 3 folds: 7
+    # ... but not fewer than FEW_TRIALS: then the search itself is the larger loss
+    assert choose_resampling(1400, 10, 8, trial_seconds=seconds).describe() == (
+        "holdout (33% validation; 3 folds would leave about 3 trials in the budget)")
     assert choose_resampling(1600, 10, 20, trial_seconds=seconds).kind == "holdout"
     assert typical_trial_seconds("regression", 10, 0, str(tmp_path / "m.json.gz"))(4000) is None
 
