@@ -43,7 +43,7 @@ TOLERANCE = {"roc_auc": 0.002, "log_loss": 0.01, "rmse": 0.01}
 
 def seed_means(runs: pd.DataFrame) -> pd.DataFrame:
     """One run per (dataset, system): the mean over the seeds at which every system of the dataset finished
-    (a failed run counts as the worst), and the number of those seeds."""
+    (a seed where one failed is left out for all), and the number of those seeds."""
     runs = runs.copy()
     runs["ran"] = runs["status"] == "ok"
     complete = runs.groupby(["dataset", "seed"])["ran"].transform("all") & (
