@@ -25,14 +25,16 @@ PREDICT_COST_RATIO = 3.0
 
 def select_weights(predictions: dict[int, np.ndarray], ranked: list[int], y: np.ndarray, metric: Metric,
                    rounds: int = 50, deadline: float | None = None, costs: dict[int, float] | None = None,
-                   cost_ratio: float = PREDICT_COST_RATIO, sample_weight: np.ndarray | None = None) -> dict[int, float]:
+                   cost_ratio: float = PREDICT_COST_RATIO, sample_weight: np.ndarray | None = None,
+                   cost_floor: float = 0.0) -> dict[int, float]:
     """Weights (summing to 1) of the trials in ``ranked`` (best single loss first) after ``rounds`` rounds.
 
     Only rows that every candidate predicted are used (a holdout validates a third of the rows).
     Ties go to the better-ranked trial, so one round returns the best single trial. Rounds stop
     early at the (monotonic) ``deadline``, keeping those done. With ``costs`` (a trial's seconds to
     predict its validation rows), a trial not yet chosen is a candidate only while the chosen ones'
-    costs and its own sum to at most ``cost_ratio`` times the first chosen one's. ``sample_weight``
+    costs and its own sum to at most ``cost_ratio`` times the first chosen one's, or to ``cost_floor``
+    seconds, whichever is more. ``sample_weight``
     weights each row's part in the loss.
     """
     candidates = [i for i in ranked if i in predictions]
@@ -55,7 +57,7 @@ def select_weights(predictions: dict[int, np.ndarray], ranked: list[int], y: np.
             losses = [metric.loss(y, (total + member) / size, weights) if ok else np.inf for member, ok in zip(stack, allowed)]
         pick = int(np.argmin(losses))
         if size == 1 and costs is not None:
-            cap = cost_ratio * cost[pick]
+            cap = max(cost_ratio * cost[pick], cost_floor)
         counts[pick] += 1
         total += stack[pick]
     return {candidates[k]: float(counts[k] / counts.sum()) for k in np.flatnonzero(counts)}

@@ -37,14 +37,15 @@ DATASETS = ("credit_approval", "diabetes_pima", "churn_mlc", "phoneme", "kc1", "
 ROUNDS = 50
 
 
-def _greedy(library: int | None = None, above_baseline: bool = False, init: int = 0, cost_ratio: float | None = None):
+def _greedy(library: int | None = None, above_baseline: bool = False, init: int = 0, cost_ratio: float | None = None,
+            cost_floor: float = 0.0):
     def method(oof, order, y, metric, baseline, costs):
         ids = order[:library] if library else order
         if above_baseline:
             ids = [i for i in ids if metric.loss(y, oof[i]) < baseline] or ids[:1]
         if not init:
             if cost_ratio is not None:
-                return select_weights(oof, ids, y, metric, ROUNDS, costs=costs, cost_ratio=cost_ratio)
+                return select_weights(oof, ids, y, metric, ROUNDS, costs=costs, cost_ratio=cost_ratio, cost_floor=cost_floor)
             return select_weights(oof, ids, y, metric, ROUNDS)
         counts = Counter({i: 1 for i in ids[:init]})  # sorted initialisation: the best few, then greedy
         total = sum(oof[i] for i in counts)
@@ -79,6 +80,7 @@ METHODS = {
     "bagged_10_20x50%": _bagged(library=10),
     "greedy_cost3": _greedy(cost_ratio=3.0),      # new members only while the summed predict cost is <= 3x the first's
     "greedy_cost2": _greedy(cost_ratio=2.0),
+    "greedy_cost3_floor1": _greedy(cost_ratio=3.0, cost_floor=1.0),  # ... or while the sum is under 1 s
 }
 BAGGED = {"single_bag": "single", "greedy_cost3_bag": "greedy_cost3"}  # the same weights, fold models averaged
 NAMES = (*METHODS, "greedy_cost3_measured", *BAGGED)  # greedy_cost3_measured: its members chosen again by measured cost

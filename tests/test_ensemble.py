@@ -30,6 +30,8 @@ def test_a_trial_joins_only_while_the_ensemble_predicts_within_the_cost_cap():
     capped = select_weights(predictions, [0, 1, 2], y, rmse, rounds=10, costs=slow_best_partner)
     assert set(capped) == {0, 2}  # 0 + 1 would cost 6x the first member; 0 + 2 costs 2.5x
     assert select_weights(predictions, [0, 1, 2], y, rmse, rounds=10, costs=slow_best_partner, cost_ratio=2.0) == {0: 1.0}
+    # a floor under the cap: members whose predictions cost little in all are admitted whatever the ratio
+    assert select_weights(predictions, [0, 1, 2], y, rmse, rounds=10, costs=slow_best_partner, cost_floor=6.0) == {0: 0.5, 1: 0.5}
 
 
 def test_selection_uses_only_rows_every_trial_predicted_and_stops_at_the_deadline():
