@@ -26,6 +26,7 @@ from automl.metrics import Metric
 from automl.records import FinalMember, FinalSummary, ScoreEstimate, TrialRecord, ranked
 from automl.report.progress import Progress
 from automl.run.budget import Budget, refit_factor
+from automl.run.curve import step_to_all_rows, stepped
 from automl.run.estimate import estimate_selection, selection_metric
 from automl.run.final import Refits, beats_constant, ranks_better_than_chance, refit_best, refit_ensemble
 from automl.run.store import RunStore, data_fingerprint
@@ -189,7 +190,8 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
                     kept: Callable[[int], Path | None] = lambda trial_id: None) -> FinalModel:
     """The best trial refit on all rows (or the largest share the time allows), then, with an
     ``ensemble_size``, Caruana's ensemble of the best trials (each member refit while time is left),
-    and the nested out-of-fold estimate of that choice (``automl.run.estimate``). For a binary metric of
+    and the nested out-of-fold estimate of that choice (``automl.run.estimate``), stepped along the learning
+    curve to all rows where time allows (``automl.run.curve``). For a binary metric of
     labels (F1, accuracy) two choices are estimated: the ensemble selected by the metric at the 0.5
     threshold, or selected by ROC AUC with the threshold then tuned; the better one is built. A trial no
     better than a constant predictor (the run's failure yardstick) is never a candidate.
@@ -251,9 +253,13 @@ def final_predictor(plan: SearchPlan, result: SearchResult, budget: Budget, work
                     "as saved.", ", ".join(f"trial {i}" for i in sorted(set(chosen) - set(weights))))
     by_id = {t.trial_id: t for t in result.trials}
     folds = {best.trial_id: len(pipeline.members)} if isinstance(pipeline, WeightedEnsemble) else {}  # not refit
+    refit_fraction = fraction if best.trial_id in weights else 1.0  # the best's share; other members are refit on all
+    if score is not None and refit_fraction == 1.0 and not set(folds) & set(weights):  # all refit on all rows
+        step = step_to_all_rows(worker, plan.space.to_steps, weights, by_id, result.predictions, plan.data,
+                                threshold=threshold, end=budget.members_end)
+        score = score if step is None else stepped(score, step, plan.data.metric)
     members = tuple(FinalMember(i, by_id[i].config["model"], w, folds.get(i, 0))
                     for i, w in sorted(weights.items(), key=lambda m: (-m[1], m[0])))
-    refit_fraction = fraction if best.trial_id in weights else 1.0  # the best's share; other members are refit on all
     return FinalModel(predictor, best, weights, refit_fraction, FinalSummary(members, score, refit_fraction), threshold)
 
 

@@ -123,7 +123,8 @@ class TrialRecord:
 @dataclass(frozen=True)
 class ScoreEstimate:
     """The final model's expected score on new rows (the metric in its usual direction), how it was
-    estimated, and on how many rows.
+    estimated, on how many rows, and the part of it the step along the learning curve added
+    (``automl.run.curve``).
 
     >>> str(ScoreEstimate("roc_auc", 0.8461, "nested out-of-fold", 500))
     'roc_auc = 0.8461 (nested out-of-fold)'
@@ -133,6 +134,7 @@ class ScoreEstimate:
     value: float
     method: str
     rows: int = 0
+    step: float = 0.0
 
     def __str__(self) -> str:
         return f"{self.metric} = {self.value:.4f} ({self.method})"
@@ -191,7 +193,8 @@ class FinalSummary:
     def to_json(self) -> dict[str, Any]:
         members = [{k: v for k, v in vars(m).items() if k != "fold_models" or v} for m in self.members]  # older readers
         return {"members": members, "refit_fraction": self.refit_fraction,
-                "estimate": vars(self.estimate) if self.estimate else None}
+                "estimate": ({k: v for k, v in vars(self.estimate).items() if k != "step" or v}  # older readers
+                             if self.estimate else None)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FinalSummary:

@@ -2,7 +2,8 @@
 
 Reads the runs of `automl bench` (or of ensemble_vs_single.py, which runs the single best and the
 ensemble), each holding the test score, the final model's nested out-of-fold estimate
-(`estimated_score`) and the best trial's validation score (`best_validation_score`, what the CLI
+(`estimated_score`, and ``unstepped``: without its step along the learning curve to all rows,
+`estimate_step`) and the best trial's validation score (`best_validation_score`, what the CLI
 printed as "Best:" before the estimate). Error = estimate - test score, in the metric's own
 direction (for AUC a positive error is optimism; for log loss and RMSE a negative one); RMSE's
 as a percentage of the test RMSE.
@@ -35,6 +36,7 @@ def errors(runs: list[dict]) -> pd.DataFrame:
         rows.append({"dataset": run["dataset"], "system": run["system"], "metric": metric, "test": test,
                      "estimate": run["estimated_score"], "best_validation": run.get("best_validation_score"),
                      "estimate_error": (run["estimated_score"] - test) * scale,
+                     "unstepped_error": (run["estimated_score"] - (run.get("estimate_step") or 0.0) - test) * scale,
                      "best_validation_error": (run["best_validation_score"] - test) * scale
                      if run.get("best_validation_score") is not None else None})
     return pd.DataFrame(rows)
@@ -47,6 +49,8 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
         out.append({"metric": metric + (" (%)" if metric in RELATIVE else ""), "system": system, "runs": len(group),
                     "estimate_mean_error": group["estimate_error"].mean(),
                     "estimate_mean_abs_error": group["estimate_error"].abs().mean(),
+                    "unstepped_mean_error": group["unstepped_error"].mean(),
+                    "unstepped_mean_abs_error": group["unstepped_error"].abs().mean(),
                     "best_validation_mean_error": group["best_validation_error"].mean(),
                     "best_validation_mean_abs_error": group["best_validation_error"].abs().mean()})
     return pd.DataFrame(out)

@@ -28,7 +28,7 @@ def test_classifier_on_mixed_frame_with_string_labels(mixed_frame):
     assert list(board["rank"]) == [1, 2] and {"model", "roc_auc", "loss", "fit_seconds", "status"} <= set(board)
     assert model.metric_ == "roc_auc" and model.n_features_in_ == 3
     estimate = model.estimated_score_  # the saved model's honest estimate, named in its one-line summary
-    assert estimate.metric == "roc_auc" and estimate.method == "nested out-of-fold" and 0.5 < estimate.value <= 1
+    assert estimate.metric == "roc_auc" and estimate.method == "nested out-of-fold, stepped to all rows" and 0.5 < estimate.value <= 1
     assert model.final_model_.estimate == estimate and model.final_model_.line().endswith(f"; estimated {estimate}")
     assert [m.trial_id for m in model.final_model_.members] == list(model.ensemble_weights_)
 

@@ -92,6 +92,7 @@ def fit_system(system: str, task: str, X_train, y_train, *, budget: float, seed:
                  # the final model's nested out-of-fold estimate, and the best trial's validation score (what
                  # the CLI printed before the estimate): each against test_score in benchmarks/estimate_error.py
                  "estimated_score": model.estimated_score_.value if model.estimated_score_ else None,
+                 "estimate_step": model.estimated_score_.step if model.estimated_score_ else None,  # in it
                  "best_validation_score": model.best_score_}
         return (model.predict if task == "regression" else model.predict_proba), extra
     if system == "dummy":

@@ -5,6 +5,7 @@ its estimated score and what a run leaves behind.
     budget.py     ``Budget``: every deadline, reserve and slack of a fit, in one place
     final.py      the best trial refit on all rows, and the ensemble of the best ones
     estimate.py   the final selection cross-validated: the saved model's nested out-of-fold score
+    curve.py      that score's step along the learning curve, from the folds' rows to all rows
     modelfile.py  saving and loading fitted models as skops files
     export.py     the final model as plain scikit-learn objects
 

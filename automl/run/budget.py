@@ -32,6 +32,8 @@ BEST_RESERVE_SHARE = 0.25     # the search keeps back at most this share of the 
 ENSEMBLE_RESERVE_TRIALS = 6   # the search leaves time to refit this many of the best trials ...
 ENSEMBLE_RESERVE_SHARE = 0.15  # ... the ones after the best taking at most this share of the budget
 ENSEMBLE_OVERHEAD_S = 4.0     # a worker restart after a cut trial (2-3 s) and Caruana selection (about 1.5 s)
+CURVE_RESERVE_SHARE = 0.3     # the estimate's step to all rows (automl.run.curve): half-size fits on 2 of 5
+CURVE_RESERVE_MAX_SHARE = 0.05  # folds of the best trials, planned x1.5; at most this share of the budget
 MIN_TRIAL_S = 0.5             # no trial starts with less time than this left
 MODEL_SAVE_LIMIT_S = 30.0     # seconds a top-K trial's models may take to write
 
@@ -94,7 +96,8 @@ class Budget:
 
     def reserve_s(self, trials: Iterable[TrialRecord], restart_s: float = 0.0) -> float:
         """Seconds the search leaves for the final model: the refit of the best trial and, for an
-        ensemble, of the next best ones it will likely use (each part at most a share of the budget;
+        ensemble, of the next best ones it will likely use, and the estimate's step to all rows (each
+        part at most a share of the budget;
         a best whose refit would not fit in its share is passed over for the next best at the end),
         and a worker's restart (``restart_s``, as last measured) beyond the grace after the budget:
         a trial cut at the search's end kills its worker, and the refit must not race its start-up."""
@@ -111,7 +114,9 @@ class Budget:
             share = ENSEMBLE_RESERVE_SHARE * self.seconds
             refits = [full_fit_seconds(t) * self.refit_factor for t in best[1:ENSEMBLE_RESERVE_TRIALS]]
             members = min(sum(r for r in refits if r <= share) + ENSEMBLE_OVERHEAD_S, share)
-        return 1.0 + restart + refit + members
+        curve = min(CURVE_RESERVE_SHARE * sum(t.fit_seconds for t in best[:ENSEMBLE_RESERVE_TRIALS if self.ensemble else 1]),
+                    CURVE_RESERVE_MAX_SHARE * self.seconds)
+        return 1.0 + restart + refit + members + curve
 
     def search_left_s(self, trials: Iterable[TrialRecord], restart_s: float = 0.0) -> float | None:
         """Seconds the search may still use now, keeping the reserve; None without a time budget."""

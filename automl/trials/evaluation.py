@@ -49,7 +49,7 @@ class TrialData:
 
 
 def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = None,
-             fraction: float = 1.0, limit_s: float | None = None) -> TrialOutcome:
+             fraction: float = 1.0, limit_s: float | None = None, only: tuple[int, ...] | None = None) -> TrialOutcome:
     """Fit a fresh pipeline on each training fold and predict its validation fold.
 
     Warnings raised inside are counted by category, never shown. ``fitted`` (a list) receives
@@ -57,8 +57,10 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = 
     ``fraction`` < 1 fits on that share of each training fold (multi-fidelity search); the
     validation rows stay the same, so losses at every fraction compare. A trial whose first folds
     put it on course to pass its ``limit_s`` stops there (a TIMEOUT with ``projected_s``): waiting
-    for the kill at the limit would spend the whole limit to learn the same.
+    for the kill at the limit would spend the whole limit to learn the same. ``only`` (fold numbers)
+    evaluates those folds alone; the other rows' predictions are NaN.
     """
+    folds = data.folds if only is None else [data.folds[k] for k in only]
     fit_seconds = predict_seconds = 0.0
     projected = None
     classification = data.task != "regression"
@@ -70,14 +72,14 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = 
         try:
             template = build_pipeline(steps, data.schema, seed=data.seed)
             begun = time.perf_counter()
-            for done, (train, valid) in enumerate(data.folds, start=1):
+            for done, (train, valid) in enumerate(folds, start=1):
                 train = subsample(train, fraction, data.seed)
                 pipeline = clone(template)
                 y_train, codes = data.y[train], None
                 if classification:  # a fold may lack a class: train on consecutive codes (XGBoost needs them)
                     codes, y_train = np.unique(y_train, return_inverse=True)
                 start = time.perf_counter()
-                pace = None if limit_s is None else TrialPace(limit_s, start - begun, len(data.folds) - done + 1)
+                pace = None if limit_s is None else TrialPace(limit_s, start - begun, len(folds) - done + 1)
                 with rounds_watched(pipeline.steps[-1][1], data.fit_params(train), pace) as params:
                     pipeline.fit(data.X.iloc[train], y_train, **params)
                 middle = time.perf_counter()
@@ -88,16 +90,16 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = 
                 if fitted is not None:
                     fitted.append((pipeline, codes))
                 spent = time.perf_counter() - begun  # after the last fold there is nothing left to save
-                projected = on_course_past(limit_s, spent, spent * len(data.folds) / done) if done < len(data.folds) else None
+                projected = on_course_past(limit_s, spent, spent * len(folds) / done) if done < len(folds) else None
                 if projected is not None:
-                    error, status = (f"TimeoutError: stopped after {done} of {len(data.folds)} folds, on course for "
+                    error, status = (f"TimeoutError: stopped after {done} of {len(folds)} folds, on course for "
                                      f"{projected:.1f} s, past its limit of {limit_s:.1f} s"), TrialStatus.TIMEOUT
                     break
             else:
                 error, status = None, TrialStatus.FAILED
         except OnCourseOver as over:  # a boosted model's rounds so far: it would pass its limit in this fold
             projected, status = over.heading_s, TrialStatus.TIMEOUT
-            error = (f"TimeoutError: stopped in fold {done} of {len(data.folds)}, on course for {projected:.1f} s, "
+            error = (f"TimeoutError: stopped in fold {done} of {len(folds)}, on course for {projected:.1f} s, "
                      f"past its limit of {limit_s:.1f} s")
         except Exception as exc:  # any failure of a configuration is a failed trial, not a failed search
             error = f"{type(exc).__name__}: {exc}"[:500]

@@ -88,8 +88,8 @@ def _serve(conn: Connection) -> None:
         try:
             fitted = [] if kind != "save" else fitted  # fold models live until the next job, no longer
             if kind == "evaluate":
-                steps, keep, fraction, limit_s = payload
-                answer = evaluate(steps, data, fitted if keep else None, fraction, limit_s)
+                steps, keep, fraction, limit_s, *only = payload  # only: the folds to evaluate, if not all
+                answer = evaluate(steps, data, fitted if keep else None, fraction, limit_s, *only)
             elif kind == "save":  # the fold models of the last evaluated trial (of repeated folds, one repeat's)
                 from automl.files import save_fitted
                 from automl.trials.evaluation import first_plan

@@ -105,8 +105,11 @@ def test_a_best_trial_that_cannot_be_refit_leaves_an_estimate_of_the_model_saved
     saved = min((t for t in model.trials_ if t.config["model"] == "k_nearest_neighbors"), key=lambda t: t.loss)
     assert best.config["model"] == "refit_fails"  # the selection's choice ...
     assert [m.trial_id for m in model.final_model_.members] == [saved.trial_id]  # ... is not what was saved
-    # the estimate is the saved trial's own out-of-fold log loss (nothing was chosen among), not the best's
-    assert model.estimated_score_.value == pytest.approx(saved.loss, abs=1e-4) != pytest.approx(best.loss, abs=1e-4)
+    # the estimate is the saved trial's own out-of-fold log loss (nothing was chosen among), not the best's,
+    # then stepped along the learning curve to all rows
+    estimate = model.estimated_score_
+    assert estimate.value - estimate.step == pytest.approx(saved.loss, abs=1e-4) != pytest.approx(best.loss, abs=1e-4)
+    assert estimate.step != 0 and estimate.method == "nested out-of-fold, stepped to all rows"
     assert f"{model.estimated_score_.value:.4f}" in model.final_model_.line()
 
 

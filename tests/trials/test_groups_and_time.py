@@ -35,7 +35,8 @@ def test_no_group_is_ever_on_both_sides_of_a_trials_split(tmp_path, resampling):
     groups = np.random.default_rng(1).integers(0, 15, size=len(y))  # 15 groups of uneven size, scattered
     model = AutoClassifier(resampling=resampling, **options).fit(X, y, groups=groups)
     splits = recorded_splits(log)
-    assert len(splits) == (5 if resampling == "cv" else 1) and "by group" in model.resampling_
+    # the trial's folds, then the estimate's step to all rows: half of two folds' (a holdout's) training rows
+    assert len(splits) == (5 + 2 if resampling == "cv" else 1 + 1) and "by group" in model.resampling_
     for fitted, validated in splits:
         assert {groups[r] for r in fitted}.isdisjoint({groups[r] for r in validated})
     assert set().union(*(v for _, v in splits)) == (set(range(len(y))) if resampling == "cv" else splits[0][1])
