@@ -26,7 +26,7 @@ from automl.metrics import Metric
 from automl.records import FinalMember, FinalSummary, ScoreEstimate, TrialRecord, ranked
 from automl.report.progress import Progress
 from automl.run.budget import Budget, refit_factor
-from automl.run.curve import step_to_all_rows, stepped
+from automl.run.curve import curve_share, step_to_all_rows, stepped
 from automl.run.estimate import estimate_selection, selection_metric
 from automl.run.final import Refits, beats_constant, ranks_better_than_chance, refit_best, refit_ensemble
 from automl.run.store import RunStore, data_fingerprint
@@ -105,7 +105,7 @@ def make_budget(started: float, history: list[TrialRecord], folds, n_rows: int, 
     return Budget(params["time_budget"], started, spent_before=max((t.finished_s for t in history), default=0.0),
                   trial_time_limit=params["trial_time_limit"],
                   refit_factor=refit_factor(n_rows, sum(len(train) for train, _ in folds)),
-                  ensemble=bool(params["ensemble_size"]))
+                  ensemble=bool(params["ensemble_size"]), curve_share=curve_share(folds))
 
 
 def min_fraction(multi_fidelity, search: str, data: TrialData) -> float | None:

@@ -193,8 +193,8 @@ class FinalSummary:
     def to_json(self) -> dict[str, Any]:
         members = [{k: v for k, v in vars(m).items() if k != "fold_models" or v} for m in self.members]  # older readers
         return {"members": members, "refit_fraction": self.refit_fraction,
-                "estimate": ({k: v for k, v in vars(self.estimate).items() if k != "step" or v}  # older readers
-                             if self.estimate else None)}
+                "estimate": {k: v for k, v in vars(self.estimate).items() if k != "step"} if self.estimate else None,
+                "estimate_step": self.estimate.step if self.estimate else 0.0}  # apart: older readers take the rest
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FinalSummary:
@@ -202,6 +202,7 @@ class FinalSummary:
         members = [dict(m) for m in data["members"]]
         if data.get("fold_models") and len(members) == 1:  # written before members carried it
             members[0]["fold_models"] = int(data["fold_models"])
+        estimate = {**estimate, "step": float(data.get("estimate_step", 0.0))} if estimate else None
         return cls(tuple(FinalMember(**m) for m in members), ScoreEstimate(**estimate) if estimate else None,
                    float(data.get("refit_fraction", 1.0)))
 

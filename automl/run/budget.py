@@ -32,8 +32,7 @@ BEST_RESERVE_SHARE = 0.25     # the search keeps back at most this share of the 
 ENSEMBLE_RESERVE_TRIALS = 6   # the search leaves time to refit this many of the best trials ...
 ENSEMBLE_RESERVE_SHARE = 0.15  # ... the ones after the best taking at most this share of the budget
 ENSEMBLE_OVERHEAD_S = 4.0     # a worker restart after a cut trial (2-3 s) and Caruana selection (about 1.5 s)
-CURVE_RESERVE_SHARE = 0.3     # the estimate's step to all rows (automl.run.curve): half-size fits on 2 of 5
-CURVE_RESERVE_MAX_SHARE = 0.05  # folds of the best trials, planned x1.5; at most this share of the budget
+CURVE_RESERVE_MAX_SHARE = 0.05  # the estimate's step to all rows takes at most this share of the budget
 MIN_TRIAL_S = 0.5             # no trial starts with less time than this left
 MODEL_SAVE_LIMIT_S = 30.0     # seconds a top-K trial's models may take to write
 
@@ -60,6 +59,7 @@ class Budget:
     trial_time_limit: float | None = None  # the user's per-trial limit, if given
     refit_factor: float = REFIT_SAFETY
     ensemble: bool = True                   # the search also keeps time to refit a few ensemble members
+    curve_share: float = 0.0  # the estimate's step to all rows per second of a member's trial (automl.run.curve)
 
     @property
     def search_end(self) -> float | None:
@@ -114,7 +114,8 @@ class Budget:
             share = ENSEMBLE_RESERVE_SHARE * self.seconds
             refits = [full_fit_seconds(t) * self.refit_factor for t in best[1:ENSEMBLE_RESERVE_TRIALS]]
             members = min(sum(r for r in refits if r <= share) + ENSEMBLE_OVERHEAD_S, share)
-        curve = min(CURVE_RESERVE_SHARE * sum(t.fit_seconds for t in best[:ENSEMBLE_RESERVE_TRIALS if self.ensemble else 1]),
+        likely = best[:ENSEMBLE_RESERVE_TRIALS if self.ensemble else 1]
+        curve = min(self.curve_share * sum(t.fit_seconds + t.predict_seconds for t in likely),
                     CURVE_RESERVE_MAX_SHARE * self.seconds)
         return 1.0 + restart + refit + members + curve
 

@@ -73,7 +73,7 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = 
             template = build_pipeline(steps, data.schema, seed=data.seed)
             begun = time.perf_counter()
             for done, (train, valid) in enumerate(folds, start=1):
-                train = subsample(train, fraction, data.seed)
+                train = subsample(train, fraction, data.seed, data.y if classification else None)
                 pipeline = clone(template)
                 y_train, codes = data.y[train], None
                 if classification:  # a fold may lack a class: train on consecutive codes (XGBoost needs them)
@@ -142,16 +142,23 @@ def average_into(predictions: np.ndarray, counts: np.ndarray, rows: np.ndarray, 
     counts[rows] += 1
 
 
-def subsample(rows: np.ndarray, fraction: float, seed: int) -> np.ndarray:
-    """A fixed random ``fraction`` of ``rows`` (the same for every trial at that fraction), in order.
+def subsample(rows: np.ndarray, fraction: float, seed: int, labels: np.ndarray | None = None) -> np.ndarray:
+    """A fixed random ``fraction`` of ``rows`` (the same for every trial at that fraction), in order; with
+    the rows' class ``labels``, that fraction of each class's rows, rounded up: no class goes missing.
 
     >>> subsample(np.arange(10), 0.5, seed=0).size
     5
+    >>> np.unique(np.array([0] * 9 + [1])[subsample(np.arange(10), 0.2, 0, np.array([0] * 9 + [1]))]).tolist()
+    [0, 1]
     """
     if fraction >= 1.0:
         return rows
-    keep = max(2, int(np.ceil(fraction * len(rows))))
-    return np.sort(np.random.default_rng(seed).permutation(rows)[:keep])
+    rng = np.random.default_rng(seed)
+    if labels is None:
+        keep = max(2, int(np.ceil(fraction * len(rows))))
+        return np.sort(rng.permutation(rows)[:keep])
+    strata = [rows[labels[rows] == c] for c in np.unique(labels[rows])]
+    return np.sort(np.concatenate([rng.permutation(s)[:int(np.ceil(fraction * len(s)))] for s in strata]))
 
 
 def refit(steps: dict[str, StepSpec], data: TrialData, fraction: float = 1.0) -> Pipeline:

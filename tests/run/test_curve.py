@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from automl.data import infer_schema, prepare_features
-from automl.metrics import get_metric
+from automl.metrics import Metric, get_metric
 from automl.records import FinalSummary, ScoreEstimate
 from automl.run.curve import curve_folds, step_ratio, step_to_all_rows, stepped
 from automl.space.bounds import DataShape
@@ -22,6 +22,7 @@ AUC = get_metric("roc_auc", "binary")
 
 class _InProcessWorker:
     """Stands in for the trial worker: evaluates in this process, recording what it was asked."""
+    alive, startup_s = True, 0.0
 
     def __init__(self, data):
         self.data, self.asked = data, []
@@ -71,18 +72,21 @@ def test_no_step_without_the_time_for_it_or_for_folds_in_time_order():
     assert worker.asked == []
     n = 300
     in_time = [(np.arange(k * 60), np.arange(k * 60, (k + 1) * 60)) for k in (1, 2, 3, 4)]
-    assert curve_folds(in_time, n) is None  # each fold validates rows after all it fits
-    assert curve_folds(in_time[-1:], n) is None  # a holdout forward in time too
-    shared = make_record(1, config, "smac", 1.0, fraction=1 / 3)  # validated on a third of its fold's rows
+    assert curve_folds(in_time) is None  # each fold validates rows after all it fits
+    assert curve_folds(in_time[-1:]) is None  # a holdout forward in time too
+    shared = make_record(1, config, "smac", 1.0, fraction=1 / 3)  # fit on a third of its folds' rows
     assert step_to_all_rows(worker, space.to_steps, {1: 1.0}, {1: shared}, {1: np.zeros(n)}, data) is None
+    full = make_record(2, config, "smac", 1.0)  # a tuned threshold was chosen on these rows at the full size
+    assert step_to_all_rows(worker, space.to_steps, {2: 1.0}, {2: full}, {2: np.zeros(n)}, data, threshold=0.3) is None
+    assert worker.asked == []
 
 
 def test_the_curve_folds_of_each_resampling():
     y = np.arange(100.0)
-    assert curve_folds(make_folds(Resampling("cv", 5), y, classification=False, seed=0), 100) == (0, 1)
-    assert curve_folds(make_folds(Resampling("holdout", 1), y, classification=False, seed=0), 100) == (0,)
+    assert curve_folds(make_folds(Resampling("cv", 5), y, classification=False, seed=0)) == (0, 1)
+    assert curve_folds(make_folds(Resampling("holdout", 1), y, classification=False, seed=0)) == (0,)
     repeated = make_folds(Resampling("cv", 5, repeats=3), y, classification=False, seed=0)
-    assert len(repeated) == 15 and curve_folds(repeated, 100) == (0, 1)
+    assert len(repeated) == 15 and curve_folds(repeated) == (0, 1)
 
 
 def test_a_stepped_estimate_says_so_never_passes_the_optimum_and_is_saved_with_its_step():
@@ -91,6 +95,27 @@ def test_a_stepped_estimate_says_so_never_passes_the_optimum_and_is_saved_with_i
     assert up.value == 1.0 and up.step == pytest.approx(0.02) and up.rows == 200
     assert str(up) == "roc_auc = 1.0000 (nested out-of-fold, stepped to all rows)"
     assert stepped(ScoreEstimate("rmse", 0.4, "nested out-of-fold"), -0.5, RMSE).value == 0.0
-    summary = FinalSummary((), up)
-    assert FinalSummary.from_json(summary.to_json()).estimate == up
-    assert "step" not in FinalSummary((), estimate).to_json()["estimate"]  # an unstepped one reads as before
+    profit = Metric("profit", ("regression",), lambda y, p: float(np.sum(p)), True, 1.0)  # a scorer's nominal optimum
+    assert stepped(ScoreEstimate("profit", 250.0, "nested out-of-fold"), 10.0, profit).value == 260.0  # unbounded
+    saved = FinalSummary((), up).to_json()
+    assert FinalSummary.from_json(saved).estimate == up
+    assert ScoreEstimate(**saved["estimate"]).step == 0.0  # the step apart: a reader that knows no step reads the rest
+    older = {"members": [], "estimate": {"metric": "rmse", "value": 2.0, "method": "nested out-of-fold", "rows": 9}}
+    assert FinalSummary.from_json(older).estimate == ScoreEstimate("rmse", 2.0, "nested out-of-fold", 9)
+
+
+def test_a_rare_class_is_never_left_out_of_the_half_size_fits():
+    rng = np.random.default_rng(0)
+    y = np.array([0] * 100 + [1] * 96 + [2] * 4)  # two rows of class 2 in each half-size fit's training rows
+    frame = pd.DataFrame({"a": rng.normal(size=200) + y, "b": rng.normal(size=200)})
+    schema = infer_schema(frame)
+    folds = make_folds(Resampling("cv", 5), y, classification=True, seed=0)
+    data = TrialData(prepare_features(frame, schema), y, schema, "multiclass", 3, folds,
+                     get_metric("log_loss", "multiclass"), 0)
+    space = build_space("multiclass", DataShape(200, 160, 2, 3), has_categorical=False,
+                        include=("logistic_regression", "no_preprocessing", "simple_imputer"))
+    config = next(c for c in space.default_configs() if c["model"] == "logistic_regression")
+    for seed in range(5):  # whatever the draw, every class is fit: no probability 0 for a class that is there
+        half = evaluate(space.to_steps(config), TrialData(**{**vars(data), "seed": seed}), fraction=0.5, only=(0, 1))
+        rows = np.isfinite(half.predictions).all(axis=1)
+        assert rows.sum() == 80 and (half.predictions[rows] > 1e-6).all()
