@@ -85,13 +85,13 @@ def step_to_all_rows(worker: TrialWorker, to_steps: Callable[[dict], dict], memb
     if only is None or threshold is not None or not members \
             or any(trials[i].fraction < 1.0 or i not in predictions for i in members):
         return None
-    repeated = first_plan(data.folds) < len(data.folds)
+    repeated, share = first_plan(data.folds) < len(data.folds), curve_share(data.folds)
     fold = validation_fold(data.folds, len(data.y))
     rows = np.isin(fold, only)
     at_size: dict[float, list[np.ndarray]] = {1.0: [], HALF: []}
     for trial_id in members:
         trial = trials[trial_id]
-        planned = curve_share(data.folds) * (trial.fit_seconds + trial.predict_seconds) \
+        planned = share * (trial.fit_seconds + trial.predict_seconds) \
             + (0.0 if worker.alive else worker.startup_s)
         left = None if end is None else end - time.monotonic()
         if left is not None and planned > left:
