@@ -30,6 +30,7 @@ from automl.bench.runner import run_in_pieces
 from automl.bench.tables import TIE, _higher_is_better, markdown
 from automl.ensemble import select_weights
 from automl.manifest import load_datasets
+from automl.run.estimate import estimate_selection
 
 DATASETS = ("credit_approval", "diabetes_pima", "churn_mlc", "phoneme", "kc1", "ionosphere",
             "vowel", "segment", "satimage", "cmc", "glass", "wvs_poverty",
@@ -70,6 +71,23 @@ def _bagged(bags: int = 20, share: float = 0.5, library: int | None = None):
     return method
 
 
+def _nested_choice(margin: float = 0.0):
+    """today's ensemble (greedy_cost3) unless the single best's selection scores better nested out of fold
+    (by more than ``margin`` in the metric's loss): the choice between the two procedures made on rows neither
+    chose on (``automl.run.estimate``: 5 random groups; the fit uses its validation folds)."""
+    def method(oof, order, y, metric, baseline, costs):
+        ensemble = select_weights(oof, order, y, metric, ROUNDS, costs=costs, cost_ratio=3.0)
+        if len(ensemble) < 2:
+            return ensemble
+        nested = {r: estimate_selection(order, oof, y, metric, rounds=r, seed=0, costs=costs) for r in (ROUNDS, 0)}
+        if nested[0] is None or nested[ROUNDS] is None:
+            return ensemble
+        single, combined = (metric.optimum - nested[r].value if metric.greater_is_better
+                            else nested[r].value - metric.optimum for r in (0, ROUNDS))
+        return {order[0]: 1.0} if single < combined - margin else ensemble
+    return method
+
+
 METHODS = {
     "single": lambda oof, order, y, metric, baseline, costs: {order[0]: 1.0},
     "greedy_50": _greedy(),                       # the default today: Caruana over the best 50, 50 rounds
@@ -81,6 +99,7 @@ METHODS = {
     "greedy_cost3": _greedy(cost_ratio=3.0),      # new members only while the summed predict cost is <= 3x the first's
     "greedy_cost2": _greedy(cost_ratio=2.0),
     "greedy_cost3_floor1": _greedy(cost_ratio=3.0, cost_floor=1.0),  # ... or while the sum is under 1 s
+    "nested_choice": _nested_choice(),  # greedy_cost3, or the single best where its nested score is better
 }
 BAGGED = {"single_bag": "single", "greedy_cost3_bag": "greedy_cost3"}  # the same weights, fold models averaged
 NAMES = (*METHODS, "greedy_cost3_measured", *BAGGED)  # greedy_cost3_measured: its members chosen again by measured cost
