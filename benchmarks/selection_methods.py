@@ -71,6 +71,9 @@ def _bagged(bags: int = 20, share: float = 0.5, library: int | None = None):
     return method
 
 
+NESTED_LOSSES: dict[str, float] = {}  # the last nested_choice's two nested losses (one dataset a process)
+
+
 def _nested_choice(margin: float = 0.0):
     """today's ensemble (greedy_cost3) unless the single best's selection scores better nested out of fold
     (by more than ``margin`` in the metric's loss): the choice between the two procedures made on rows neither
@@ -84,6 +87,7 @@ def _nested_choice(margin: float = 0.0):
             return ensemble
         single, combined = (metric.optimum - nested[r].value if metric.greater_is_better
                             else nested[r].value - metric.optimum for r in (0, ROUNDS))
+        NESTED_LOSSES.update(single=single, ensemble=combined)  # recorded with the dataset's result
         return {order[0]: 1.0} if single < combined - margin else ensemble
     return method
 
@@ -136,6 +140,7 @@ def run_dataset(spec: dict) -> dict:
     y_valid = data.y[rows]
     baseline = baseline_loss(TrialData(data.X, data.y, data.schema, data.task, data.n_classes, folds, metric, 0))
     costs = {i: by_id[i].predict_seconds for i in order}
+    NESTED_LOSSES.clear()
     weights = {name: method(oof, order, y_valid, metric, baseline, costs) for name, method in METHODS.items()}
     needed = sorted({i for w in weights.values() for i in w})
     features, test_features = data.X, prepare_features(X_test, data.schema)
@@ -178,7 +183,7 @@ def run_dataset(spec: dict) -> dict:
         scores[name] = metric.score(y_true[keep], sum(v * bagged[i] for i, v in weights[of].items())[keep])
         weights[name] = weights[of]
     return {"dataset": spec["name"], "task": spec["task"], "metric": metric.name, "trials": model.n_trials_,
-            "candidates": len(order), "scores": scores, "members": {n: len(w) for n, w in weights.items()},
+            "candidates": len(order), "scores": scores, "nested_losses": dict(NESTED_LOSSES), "members": {n: len(w) for n, w in weights.items()},
             "predict_seconds": {n: sum(test_seconds[i] for i in w) * (len(folds) if n in BAGGED else 1)  # about
                                 for n, w in weights.items()}}
 
