@@ -232,3 +232,50 @@ def test_a_round_clock_stops_a_trial_far_past_its_limit_after_a_few_rounds(monke
     with pytest.raises(OnCourseOver) as over:
         far.tick(6)
     assert over.value.heading_s > FAR_MARGIN * 15.0
+
+
+def test_a_fit_that_must_still_run_past_its_limit_stops_at_the_usual_margin(monkeypatch):
+    """A perceptron stops only after n_iter_no_change + 1 epochs without improvement: the epochs it must
+    still run are a lower bound, trusted after MIN_ROUNDS epochs however few of its max_iter they are."""
+    from automl.trials import rounds
+    from automl.trials.rounds import OnCourseOver, RoundClock, TrialPace
+
+    def clock(at_s: float) -> RoundClock:
+        times = iter([1.0, at_s])  # 1 s to the first epoch of 200, then 0.55 s an epoch
+        monkeypatch.setattr(rounds.time, "perf_counter", lambda: next(times))
+        started = RoundClock(200, TrialPace(15.0, 0.0, 1), started=0.0, min_share=1.0)
+        started.tick(1)
+        return started
+
+    clock(3.2).at_least(5, 20)  # 3.2 + 20 x 0.55 = 14.2 s: within the limit
+    clock(3.2).at_least(3, 40)  # two epochs since the first: too few to tell the pace
+    with pytest.raises(OnCourseOver) as over:
+        clock(3.2).at_least(5, 30)  # 3.2 + 30 x 0.55 = 19.7 s: past 1.1 x 15 s
+    assert over.value.heading_s == pytest.approx(3.2 + 30 * 0.55)
+
+
+def test_a_perceptron_that_must_wait_out_its_patience_past_its_limit_stops_early(monkeypatch):
+    import warnings
+
+    from sklearn.neural_network import MLPClassifier
+
+    from automl.trials import rounds
+    from automl.trials.rounds import OnCourseOver, RoundClock, TrialPace
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(200, 4)), np.tile([0, 1], 100)
+
+    def fit() -> MLPClassifier:  # 0.5 s an epoch (two looks at the clock); 80 epochs at most: 40 s, within 3 x 15 s
+        clock = iter(np.arange(0.0, 1000.0, 0.25))
+        monkeypatch.setattr(rounds.time, "perf_counter", lambda: next(clock))
+        model = MLPClassifier(max_iter=80, n_iter_no_change=60, tol=1.0, random_state=0)  # never improves by 1.0
+        with warnings.catch_warnings(), rounds.rounds_watched(model, {}, TrialPace(15.0, 0.0, 1)):
+            warnings.simplefilter("ignore")
+            model.fit(X, y)
+        return model
+
+    with pytest.raises(OnCourseOver) as over:
+        fit()  # after 3 s, 60 more epochs to wait (30 s) are certain: past 1.1 x 15 s
+    assert over.value.heading_s > 16.5
+    monkeypatch.setattr(RoundClock, "at_least", lambda self, done, more: None)
+    assert fit().n_iter_ == 62  # projected to max_iter alone it runs on until its patience ends: 31 s
