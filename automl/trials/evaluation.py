@@ -73,7 +73,7 @@ def evaluate(steps: dict[str, StepSpec], data: TrialData, fitted: list | None = 
             template = build_pipeline(steps, data.schema, seed=data.seed)
             begun = time.perf_counter()
             for done, (train, valid) in enumerate(folds, start=1):
-                train = subsample(train, fraction, data.seed, data.y if classification else None)
+                train = subsample(train, fraction, data.seed, data.y if classification else None, data.groups)
                 pipeline = clone(template)
                 y_train, codes = data.y[train], None
                 if classification:  # a fold may lack a class: train on consecutive codes (XGBoost needs them)
@@ -142,18 +142,32 @@ def average_into(predictions: np.ndarray, counts: np.ndarray, rows: np.ndarray, 
     counts[rows] += 1
 
 
-def subsample(rows: np.ndarray, fraction: float, seed: int, labels: np.ndarray | None = None) -> np.ndarray:
+def subsample(rows: np.ndarray, fraction: float, seed: int, labels: np.ndarray | None = None,
+              groups: np.ndarray | None = None) -> np.ndarray:
     """A fixed random ``fraction`` of ``rows`` (the same for every trial at that fraction), in order; with
-    the rows' class ``labels``, that fraction of each class's rows, rounded up: no class goes missing.
+    the rows' class ``labels``, that fraction of each class's rows, rounded up: no class goes missing. With
+    the rows' ``groups``, whole groups, drawn until they hold that fraction of the rows (then, with
+    ``labels``, a group more for each class they lack): a learning curve over groups is what new groups
+    will see, and halving each group's rows would leave every group in (the step to all rows too small).
 
     >>> subsample(np.arange(10), 0.5, seed=0).size
     5
     >>> np.unique(np.array([0] * 9 + [1])[subsample(np.arange(10), 0.2, 0, np.array([0] * 9 + [1]))]).tolist()
     [0, 1]
+    >>> np.unique(np.repeat([0, 1, 2, 3], 3)[subsample(np.arange(12), 0.5, 0, groups=np.repeat([0, 1, 2, 3], 3))]).size
+    2
     """
     if fraction >= 1.0:
         return rows
     rng = np.random.default_rng(seed)
+    if groups is not None:
+        drawn = rng.permutation(np.unique(groups[rows]))
+        sizes = np.array([np.count_nonzero(groups[rows] == g) for g in drawn])
+        taken = list(drawn[:int(np.searchsorted(np.cumsum(sizes), fraction * len(rows))) + 1])
+        if labels is not None:
+            for c in np.setdiff1d(labels[rows], labels[rows[np.isin(groups[rows], taken)]]):
+                taken.append(next(g for g in drawn if g not in taken and np.any(labels[rows[groups[rows] == g]] == c)))
+        return np.sort(rows[np.isin(groups[rows], taken)])
     if labels is None:
         keep = max(2, int(np.ceil(fraction * len(rows))))
         return np.sort(rng.permutation(rows)[:keep])

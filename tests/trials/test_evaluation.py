@@ -94,6 +94,18 @@ def test_subsample_is_a_fixed_sorted_share_of_the_rows():
     assert subsample(rows, 1.0, seed=0) is rows
 
 
+def test_a_share_of_grouped_rows_is_whole_groups_and_keeps_every_class():
+    groups = np.repeat(np.arange(10), [5, 1, 8, 3, 3, 6, 2, 4, 4, 4])  # uneven groups of 40 rows
+    labels = np.where(groups == 6, 1, 0)  # one group alone holds the second class
+    rows = np.arange(40)
+    for seed in range(5):
+        half = subsample(rows, 0.5, seed, groups=groups)
+        kept = set(groups[half])
+        assert set(half) == {r for r in rows if groups[r] in kept} and len(half) >= 20  # whole groups, half the rows
+        assert len(half) - max(np.bincount(groups)[list(kept)]) < 20  # ... and no group more than that takes
+        assert 6 in set(groups[subsample(rows, 0.5, seed, labels, groups)])  # the rare class's group joins
+
+
 def test_repeated_folds_validate_each_row_once_per_repeat_and_average_its_predictions():
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"x": rng.normal(size=120), "z": rng.normal(size=120)})

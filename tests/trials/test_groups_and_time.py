@@ -40,6 +40,12 @@ def test_no_group_is_ever_on_both_sides_of_a_trials_split(tmp_path, resampling):
     for fitted, validated in splits:
         assert {groups[r] for r in fitted}.isdisjoint({groups[r] for r in validated})
     assert set().union(*(v for _, v in splits)) == (set(range(len(y))) if resampling == "cv" else splits[0][1])
+    trial_folds = splits[:5 if resampling == "cv" else 1]
+    for fitted, validated in splits[len(trial_folds):]:  # the step's half-size fits: whole groups, about half of them
+        fold_rows = next(f for f, v in trial_folds if v == validated)
+        kept = {groups[r] for r in fitted}
+        assert kept < {groups[r] for r in fold_rows} and set(fitted) == {r for r in fold_rows if groups[r] in kept}
+        assert 0.4 * len(fold_rows) <= len(fitted) <= 0.75 * len(fold_rows)
 
 
 def test_time_ordered_splits_validate_on_later_rows_and_the_refit_sees_all(tmp_path):
