@@ -30,7 +30,7 @@ import numpy as np
 from automl.metrics import Metric
 from automl.records import ScoreEstimate, TrialRecord
 from automl.run.estimate import nested_score, validation_fold
-from automl.trials.evaluation import TrialData, first_plan
+from automl.trials.evaluation import TrialData, first_plan, subsample
 from automl.trials.outcomes import TrialStopped
 from automl.trials.worker import TrialWorker
 
@@ -38,18 +38,19 @@ logger = logging.getLogger(__name__)
 
 EXPONENT = 0.5      # c of the power-law curve (the n^-1/2 rate of a statistical estimate)
 CURVE_FOLDS = 2     # folds the step is measured on: as good as all five (benchmarks/learning_curve.py)
-HALF = 0.5          # the smaller size: this share of each fold's training rows
+HALF = 0.5          # the smaller size: this share of each fold's training rows (with groups, whole groups
+MAX_HALF = 0.8      # holding about it), and no step where what they hold is this share or more
 SAFETY = 1.5        # the step's fits are planned this much longer than their share of the trials' time
 SUFFIX = ", stepped to all rows"
 
 
-def step_ratio(kept: float, exponent: float = EXPONENT) -> float:
-    """R: the step from the folds' share ``kept`` of the rows to all of them, per step from half that share.
+def step_ratio(kept: float, exponent: float = EXPONENT, half: float = HALF) -> float:
+    """R: the step from the folds' share ``kept`` of the rows to all of them, per step from ``half`` that share.
 
     >>> round(step_ratio(0.8), 3)
     0.255
     """
-    return (kept ** -exponent - 1.0) / ((kept * HALF) ** -exponent - kept ** -exponent)
+    return (kept ** -exponent - 1.0) / ((kept * half) ** -exponent - kept ** -exponent)
 
 
 def curve_folds(folds: list[tuple[np.ndarray, np.ndarray]]) -> tuple[int, ...] | None:
@@ -112,7 +113,14 @@ def step_to_all_rows(worker: TrialWorker, to_steps: Callable[[dict], dict], memb
     except ValueError:  # a metric undefined on these rows
         return None
     kept = float(np.mean([len(data.folds[k][0]) for k in only])) / len(data.y)
-    step = step_ratio(kept) * (scores[1.0] - scores[HALF])
+    # the share the smaller fits held, drawn as they were (each class's rows rounded up, or whole groups)
+    labels = None if data.task == "regression" else data.y
+    half = float(np.mean([len(subsample(data.folds[k][0], HALF, data.seed, labels, data.groups)) / len(data.folds[k][0])
+                          for k in only]))
+    if half >= MAX_HALF:
+        logger.info("No step to all rows: the smaller fits held %.0f%% of the folds' rows.", 100 * half)
+        return None
+    step = step_ratio(kept, half=half) * (scores[1.0] - scores[HALF])
     logger.info("Final model on %d rows of %d fold(s): %s %.4f fit on their folds' rows, %.4f on half of them; "
                 "step to all rows %+.4f.", rows.sum(), len(only), data.metric.name, scores[1.0], scores[HALF], step)
     return step if np.isfinite(step) else None

@@ -146,9 +146,11 @@ def subsample(rows: np.ndarray, fraction: float, seed: int, labels: np.ndarray |
               groups: np.ndarray | None = None) -> np.ndarray:
     """A fixed random ``fraction`` of ``rows`` (the same for every trial at that fraction), in order; with
     the rows' class ``labels``, that fraction of each class's rows, rounded up: no class goes missing. With
-    the rows' ``groups``, whole groups, drawn until they hold that fraction of the rows (then, with
-    ``labels``, a group more for each class they lack): a learning curve over groups is what new groups
-    will see, and halving each group's rows would leave every group in (the step to all rows too small).
+    the rows' ``groups`` and a fraction of at least a half (the estimate's half-size fits), whole groups,
+    drawn until they hold the share of the rows nearest the fraction (then, with ``labels``, a group more
+    for each class they lack): a learning curve over groups is what new groups will see, and halving each
+    group's rows would leave every group in (the step to all rows too small). Smaller shares (multi-fidelity's
+    ninth and third) stay shares of rows: a few whole groups would hold far more or less than them.
 
     >>> subsample(np.arange(10), 0.5, seed=0).size
     5
@@ -160,14 +162,17 @@ def subsample(rows: np.ndarray, fraction: float, seed: int, labels: np.ndarray |
     if fraction >= 1.0:
         return rows
     rng = np.random.default_rng(seed)
-    if groups is not None:
-        drawn = rng.permutation(np.unique(groups[rows]))
-        sizes = np.array([np.count_nonzero(groups[rows] == g) for g in drawn])
-        taken = list(drawn[:int(np.searchsorted(np.cumsum(sizes), fraction * len(rows))) + 1])
+    if groups is not None and fraction >= 0.5:
+        _, codes, sizes = np.unique(groups[rows], return_inverse=True, return_counts=True)
+        drawn = rng.permutation(len(sizes))
+        reached = np.cumsum(sizes[drawn])
+        count = int(np.argmin(np.abs(reached - fraction * len(rows)))) + 1  # the draw's prefix nearest the share
+        taken = np.zeros(len(sizes), dtype=bool)
+        taken[drawn[:count]] = True
         if labels is not None:
-            for c in np.setdiff1d(labels[rows], labels[rows[np.isin(groups[rows], taken)]]):
-                taken.append(next(g for g in drawn if g not in taken and np.any(labels[rows[groups[rows] == g]] == c)))
-        return np.sort(rows[np.isin(groups[rows], taken)])
+            for c in np.setdiff1d(labels[rows], labels[rows[taken[codes]]]):
+                taken[next(g for g in drawn if not taken[g] and np.any(labels[rows[codes == g]] == c))] = True
+        return np.sort(rows[taken[codes]])
     if labels is None:
         keep = max(2, int(np.ceil(fraction * len(rows))))
         return np.sort(rng.permutation(rows)[:keep])

@@ -62,6 +62,29 @@ def test_the_step_measures_a_rising_curve_on_two_folds_at_half_their_rows():
     assert step == pytest.approx(step_ratio(0.8) * change, rel=1e-5)
 
 
+def test_with_groups_the_step_uses_the_share_the_whole_groups_held_and_none_where_they_hold_all():
+    import dataclasses
+
+    from automl.trials.evaluation import subsample
+
+    data, space, config = _curve_table()
+    groups = np.repeat(np.arange(12), [60, 40, 30, 30, 25, 25, 20, 20, 15, 15, 10, 10])  # uneven groups
+    folds = make_folds(Resampling("cv", 5), data.y, classification=False, seed=0, groups=groups)
+    grouped = dataclasses.replace(data, folds=folds, groups=groups)
+    full = evaluate(space.to_steps(config), grouped)
+    trial = make_record(0, config, "smac", full.loss, full.fit_seconds)
+    step = step_to_all_rows(_InProcessWorker(grouped), space.to_steps, {0: 1.0}, {0: trial}, {0: full.predictions}, grouped)
+    held = np.mean([len(subsample(folds[k][0], 0.5, 0, None, groups)) / len(folds[k][0]) for k in (0, 1)])
+    kept = np.mean([len(folds[k][0]) for k in (0, 1)]) / 300
+    rows = np.isin(np.arange(300), np.concatenate([folds[k][1] for k in (0, 1)]))
+    half = evaluate(space.to_steps(config), grouped, fraction=0.5, only=(0, 1)).predictions
+    change = RMSE.score(data.y[rows], full.predictions[rows]) - RMSE.score(data.y[rows], half[rows])
+    assert held != 0.5 and step == pytest.approx(step_ratio(kept, half=held) * change, rel=1e-5)
+    one_group = dataclasses.replace(grouped, groups=np.zeros(300, dtype=int))  # a "half" would be all the fold's rows
+    assert step_to_all_rows(_InProcessWorker(one_group), space.to_steps, {0: 1.0}, {0: trial}, {0: full.predictions},
+                            one_group) is None
+
+
 def test_no_step_without_the_time_for_it_or_for_folds_in_time_order():
     data, space, config = _curve_table()
     trial = make_record(0, config, "smac", 1.0, fit_seconds=5.0)
