@@ -38,8 +38,8 @@ logger = logging.getLogger(__name__)
 
 EXPONENT = 0.5      # c of the power-law curve (the n^-1/2 rate of a statistical estimate)
 CURVE_FOLDS = 2     # folds the step is measured on: as good as all five (benchmarks/learning_curve.py)
-HALF = 0.5          # the smaller size: this share of each fold's training rows (with groups, whole groups
-MAX_HALF = 0.8      # holding about it), and no step where what they hold is this share or more
+HALF = 0.5          # the smaller size: this share of each fold's training rows (with groups, whole groups near it)
+MAX_HALF = 0.8      # no step where the smaller fits held this share of the rows or more (a few large groups)
 SAFETY = 1.5        # the step's fits are planned this much longer than their share of the trials' time
 SUFFIX = ", stepped to all rows"
 
