@@ -86,6 +86,13 @@ def step_to_all_rows(worker: TrialWorker, to_steps: Callable[[dict], dict], memb
     if only is None or threshold is not None or not members \
             or any(trials[i].fraction < 1.0 or i not in predictions for i in members):
         return None
+    # the share the smaller fits will hold, drawn as they will be (each class's rows rounded up, or whole groups)
+    labels = None if data.task == "regression" else data.y
+    half = float(np.mean([len(subsample(data.folds[k][0], HALF, data.seed, labels, data.groups)) / len(data.folds[k][0])
+                          for k in only]))
+    if half >= MAX_HALF:
+        logger.info("No step to all rows: the smaller fits will hold %.0f%% of the folds' rows.", 100 * half)
+        return None
     repeated, share = first_plan(data.folds) < len(data.folds), curve_share(data.folds)
     fold = validation_fold(data.folds, len(data.y))
     rows = np.isin(fold, only)
@@ -113,13 +120,6 @@ def step_to_all_rows(worker: TrialWorker, to_steps: Callable[[dict], dict], memb
     except ValueError:  # a metric undefined on these rows
         return None
     kept = float(np.mean([len(data.folds[k][0]) for k in only])) / len(data.y)
-    # the share the smaller fits held, drawn as they were (each class's rows rounded up, or whole groups)
-    labels = None if data.task == "regression" else data.y
-    half = float(np.mean([len(subsample(data.folds[k][0], HALF, data.seed, labels, data.groups)) / len(data.folds[k][0])
-                          for k in only]))
-    if half >= MAX_HALF:
-        logger.info("No step to all rows: the smaller fits held %.0f%% of the folds' rows.", 100 * half)
-        return None
     step = step_ratio(kept, half=half) * (scores[1.0] - scores[HALF])
     logger.info("Final model on %d rows of %d fold(s): %s %.4f fit on their folds' rows, %.4f on half of them; "
                 "step to all rows %+.4f.", rows.sum(), len(only), data.metric.name, scores[1.0], scores[HALF], step)
